@@ -1,0 +1,150 @@
+"""Shared bench helpers: building large catalogues, gunicorn, wrk and the baseline."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, insert
+
+from comms.catalogue.models import Item, ItemRegion, ItemTag
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+TAGS = ["clusters", "smart-specialisation", "innovation", "policy", "digital", "energy"]
+REGIONS = ["lombardia", "bayern", "slovenija", "piemonte", "veneto", "trentino"]
+KINDS = ["press_release", "report", "video", "event"]
+
+
+def machine() -> str:
+    """A one-line description of this machine."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def fill_catalogue(engine: Engine, count: int, batch: int = 5000) -> None:
+    """Insert ``count`` published items of every kind (fast, core inserts)."""
+    start = datetime(2015, 1, 1, tzinfo=UTC)
+    now = datetime.now(UTC)
+    item_table = Item.__table__
+    with engine.begin() as conn:
+        for offset in range(0, count, batch):
+            rows = []
+            tags = []
+            regions = []
+            for n in range(offset, min(offset + batch, count)):
+                kind = KINDS[n % 4]
+                rows.append(
+                    {
+                        "id": n + 1,
+                        "uid": f"00000000-0000-4000-8000-{n:012d}",
+                        "kind": kind,
+                        "slug": f"item-{n}",
+                        "language": "en",
+                        "translation": f"item-{n}",
+                        "title": f"Catalogue item number {n}",
+                        "summary": "A summary of one catalogue entry. " * 3,
+                        "body": "Body text. " * 80,
+                        "body_html": "<p>" + "Body text. " * 80 + "</p>",
+                        "status": "published" if n % 50 else "draft",
+                        "published_at": start + timedelta(minutes=n * 30),
+                        "created_at": now,
+                        "updated_at": now,
+                        "author": "Project team",
+                        "demo": True,
+                        "version": 1,
+                        "details": {},
+                        "hidden": False,
+                        "youtube_id": f"v{n:010d}" if kind == "video" else None,
+                        "availability": "available" if kind == "video" else None,
+                    }
+                )
+                tags.append(
+                    {"item_id": n + 1, "name": TAGS[(n // 4) % 6], "position": 0}
+                )
+                regions.append(
+                    {"item_id": n + 1, "name": REGIONS[(n // 24) % 6], "position": 0}
+                )
+            conn.execute(insert(item_table), rows)
+            conn.execute(insert(ItemTag.__table__), tags)
+            conn.execute(insert(ItemRegion.__table__), regions)
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """Run ``app_spec`` under gunicorn; yield its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
+            f"127.0.0.1:{port}", "--log-level", "warning", app_spec,
+        ],
+        env={**os.environ, **env},
+        cwd=BENCH,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def wrk(url: str, seconds: int = 10, connections: int = 32) -> dict[str, float]:
+    """Load ``url`` with wrk; return requests/s, p50 and p99 in ms."""
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if m is None:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(rps.group(1)) if rps else float("nan"),
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }

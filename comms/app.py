@@ -1,0 +1,64 @@
+"""The application factory: wires settings, database, blueprints and CLI once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from comms import db, errors_http
+from comms.catalogue.storage import MediaStore
+from comms.config import Settings
+from comms.site import load_site
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Comms:
+    """Everything a request or command needs, kept on ``app.extensions['comms']``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = db.make_engine(settings.resolved_database_url)
+        self.sessionmaker = db.make_sessionmaker(self.engine)
+        self.store = MediaStore(settings.resolved_media_dir)
+        self.site = load_site(settings.content_dir, settings.site_name)
+
+
+def build_app(settings: Settings | None = None) -> Flask:
+    """Create the app from ``settings`` (default: the COMMS_* environment)."""
+    settings = (settings or Settings.from_env()).with_secret()
+    app = Flask(
+        "comms",
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
+    )
+    app.extensions["comms"] = Comms(settings)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from comms import cli, web
+    from comms.catalogue import views as catalogue_views
+
+    db_session_teardown(app)
+    errors_http.init_app(app)
+    web.init_app(app)
+    catalogue_views.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def db_session_teardown(app: Flask) -> None:
+    """Close the request's session when the request ends."""
+    from comms.web.context import close_session
+
+    app.teardown_appcontext(close_session)

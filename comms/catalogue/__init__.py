@@ -1,0 +1,1 @@
+"""The catalogue: items of every kind, their files, tags and regions."""

@@ -1,0 +1,739 @@
+"""Content files: `<kind plural>/<slug>.<lang>.md` with YAML front matter.
+
+`import_tree` checks every file before storing any; `export_tree` writes the
+database back out so that importing an export changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from comms.catalogue import front_matter
+from comms.catalogue.models import (
+    KIND_PLURALS,
+    KINDS,
+    PLURAL_KINDS,
+    Item,
+    ItemRegion,
+    ItemTag,
+    Newsletter,
+    NewsletterEntry,
+    ReportFile,
+)
+from comms.catalogue.storage import InvalidFile, MediaStore, inspect_pdf
+from comms.errors import ValidationFailed
+from comms.rendering import clean_text, render_markdown
+from comms.site import load_site
+
+NEWSLETTER_DIR = "newsletters"
+SKIPPED_DIRS = {"media"}
+FILE_NAME = re.compile(
+    r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$"
+)  # noqa: E501
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+DEFAULT_LICENCE = "CC-BY-4.0"
+STATUSES = ("draft", "published", "archived")
+
+
+# --- field parsers --------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("must be text")
+    return clean_text(str(value)).strip()
+
+
+def _slug(value: Any) -> str:
+    text = _text(value)
+    if not SLUG.match(text):
+        raise ValueError(f"{text!r} is not a slug (lowercase letters, digits, hyphens)")
+    return text
+
+
+def _slugs(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ValueError("must be a list")
+    result = [_slug(v) for v in value]
+    if len(set(result)) != len(result):
+        raise ValueError("lists an entry twice")
+    return result
+
+
+def _texts(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ValueError("must be a list")
+    return [_text(v) for v in value]
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("must be a whole number of 0 or more")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _choice(*options: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = _text(value)
+        if text not in options:
+            raise ValueError(f"must be one of {', '.join(options)}; got {text!r}")
+        return text
+
+    return parse
+
+
+def _mapping_list(*keys: str) -> Callable[[Any], list[dict[str, Any]]]:
+    def parse(value: Any) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ValueError("must be a list of mappings")
+        for entry in value:
+            unknown = set(entry) - set(keys)
+            if unknown:
+                raise ValueError(f"unknown key {sorted(unknown)[0]!r}")
+        return [{k: _text(e[k]) for k in keys if k in e} for e in value]
+
+    return parse
+
+
+def _thumbnails(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("must be a mapping of size names to {url, width, height}")
+    result: dict[str, Any] = {}
+    for name, thumb in value.items():
+        if not isinstance(thumb, dict) or "url" not in thumb:
+            raise ValueError(f"{name}: needs a url")
+        result[str(name)] = {
+            k: (_text(thumb[k]) if k == "url" else _count(thumb[k]))
+            for k in ("url", "width", "height")
+            if k in thumb
+        }
+    return result
+
+
+def _override(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("must be a mapping")
+    unknown = set(value) - {"title", "summary", "tags", "hidden"}
+    if unknown:
+        raise ValueError(f"unknown key {sorted(unknown)[0]!r}")
+    result: dict[str, Any] = {}
+    for key in ("title", "summary"):
+        if key in value:
+            result[key] = _text(value[key])
+    if "tags" in value:
+        result["tags"] = _slugs(value["tags"])
+    if "hidden" in value:
+        result["hidden"] = _flag(value["hidden"])
+    return result
+
+
+Parser = Callable[[Any], Any]
+COMMON: dict[str, Parser] = {
+    "title": _text,
+    "summary": _text,
+    "status": _choice(*STATUSES),
+    "published_at": front_matter.parse_datetime,
+    "translation": _slug,
+    "tags": _slugs,
+    "regions": _slugs,
+    "author": _text,
+    "demo": _flag,
+    "image": _text,
+}
+KIND_FIELDS: dict[str, dict[str, Parser]] = {
+    "press_release": {
+        "contacts": _mapping_list("name", "organisation", "email", "phone")
+    },
+    "report": {
+        "report_type": _text,
+        "deliverable": _text,
+        "work_package": _text,
+        "authors": _texts,
+        "licence": _text,
+        "doi": _text,
+        "files": _mapping_list("path", "language"),
+    },
+    "video": {
+        "youtube_id": _text,
+        "channel_id": _text,
+        "duration": _text,
+        "thumbnails": _thumbnails,
+        "view_count": _count,
+        "like_count": _count,
+        "comment_count": _count,
+        "privacy_status": _text,
+        "availability": _choice("available", "private", "deleted"),
+        "live_broadcast": _text,
+        "short": _flag,
+        "synced_at": front_matter.parse_datetime,
+        "override": _override,
+    },
+    "event": {
+        "starts_at": front_matter.parse_datetime,
+        "ends_at": front_matter.parse_datetime,
+        "location": _text,
+        "online_url": _text,
+        "registration_url": _text,
+        "participants": _count,
+    },
+}
+NEWSLETTER_FIELDS: dict[str, Parser] = {
+    "title": _text,
+    "number": _count,
+    "status": _choice(*STATUSES),
+    "published_at": front_matter.parse_datetime,
+    "translation": _slug,
+    "demo": _flag,
+    "items": _mapping_list("kind", "slug"),
+}
+# Front-matter keys kept in Item.details rather than in a column of their own.
+DETAIL_KEYS = (
+    "contacts",
+    "authors",
+    "thumbnails",
+    "short",
+    "online_url",
+    "registration_url",
+)  # noqa: E501
+# Front-matter keys that map one to one onto an Item column.
+COLUMN_KEYS = (
+    "title", "summary", "status", "published_at", "author", "demo", "image",
+    "report_type", "deliverable", "work_package", "licence", "doi",
+    "youtube_id", "channel_id", "duration", "view_count", "like_count",
+    "comment_count", "privacy_status", "availability", "live_broadcast", "synced_at",
+    "starts_at", "ends_at", "location", "participants",
+)  # fmt: skip
+
+
+# --- parsing ----------------------------------------------------------------------
+
+
+@dataclass
+class ParsedFile:
+    """A file attached to a report, read and checked."""
+
+    filename: str
+    data: bytes
+    language: str | None
+    page_count: int
+    text: str
+
+
+@dataclass
+class ParsedItem:
+    """One content file, validated and ready to store."""
+
+    path: Path
+    kind: str
+    slug: str
+    language: str
+    translation: str
+    values: dict[str, Any]
+    details: dict[str, Any]
+    tags: list[str]
+    regions: list[str]
+    body: str
+    override: dict[str, Any] = field(default_factory=dict)
+    files: list[ParsedFile] = field(default_factory=list)
+    newsletter_items: list[dict[str, Any]] = field(default_factory=list)
+
+
+class BadFile(ValueError):
+    """One content file is invalid; the message is the reason."""
+
+
+def _parse_fields(meta: dict[str, Any], spec: dict[str, Parser]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, raw in meta.items():
+        if key not in spec:
+            raise BadFile(f"unknown front matter key {key!r}")
+        if raw is None:
+            continue
+        try:
+            values[key] = spec[key](raw)
+        except ValueError as exc:
+            raise BadFile(f"{key}: {exc}") from None
+    if not values.get("title"):
+        raise BadFile("title is required")
+    values.setdefault("status", "published")
+    if values["status"] == "published" and "published_at" not in values:
+        raise BadFile("published_at is required when status is published")
+    return values
+
+
+class FileReader:
+    """Reads attached files once each, however many items name them."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, ParsedFile | str] = {}
+
+    def read(self, base: Path, entry: dict[str, Any], root: Path) -> ParsedFile:
+        """Read and check one `files[]` entry relative to the Markdown file."""
+        if "path" not in entry:
+            raise BadFile("files: every entry needs a path")
+        target = (base / entry["path"]).resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise BadFile(f"files: {entry['path']} lies outside the content folder")
+        cached = self._cache.get(target)
+        if cached is None:
+            try:
+                data = target.read_bytes()
+                info = inspect_pdf(data)
+                cached = ParsedFile(target.name, data, None, info.page_count, info.text)
+            except OSError:
+                cached = f"files: {entry['path']} does not exist"
+            except InvalidFile as exc:
+                cached = f"files: {entry['path']}: {exc}"
+            self._cache[target] = cached
+        if isinstance(cached, str):
+            raise BadFile(cached)
+        language = entry.get("language")
+        return ParsedFile(
+            cached.filename, cached.data, language, cached.page_count, cached.text
+        )
+
+
+def parse_file(
+    path: Path, root: Path, kind: str, reader: FileReader, regions: set[str] | None
+) -> ParsedItem:
+    """Parse and validate one content file; raise BadFile with the reason."""
+    match = FILE_NAME.match(path.name)
+    if match is None:
+        raise BadFile("file name must be <slug>.<lang>.md (lowercase slug)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BadFile("not UTF-8 text") from None
+    try:
+        meta, body = front_matter.split(text)
+    except front_matter.FrontMatterError as exc:
+        raise BadFile(str(exc)) from None
+    slug, language = match.group("slug"), match.group("lang")
+    spec = NEWSLETTER_FIELDS if kind == "newsletter" else COMMON | KIND_FIELDS[kind]
+    values = _parse_fields(meta, spec)
+    translation = values.pop("translation", slug)
+    parsed = ParsedItem(
+        path=path,
+        kind=kind,
+        slug=slug,
+        language=language,
+        translation=translation,
+        values={},
+        details={},
+        tags=values.pop("tags", []),
+        regions=values.pop("regions", []),
+        body=clean_text(body).strip("\n"),
+    )
+    if regions is not None:
+        unknown = [r for r in parsed.regions if r not in regions]
+        if unknown:
+            raise BadFile(f"regions: {unknown[0]!r} is not a region of site.yml")
+    if kind == "newsletter":
+        for entry in values.pop("items", []):
+            if entry.get("kind") not in KINDS or not SLUG.match(entry.get("slug", "")):
+                raise BadFile("items: each entry needs a known kind and a slug")
+            parsed.newsletter_items.append(entry)
+        parsed.values = values
+        return parsed
+    if kind == "video":
+        if "youtube_id" not in values:
+            raise BadFile("youtube_id is required for a video")
+        if not YOUTUBE_ID.match(values["youtube_id"]):
+            raise BadFile("youtube_id must be 11 characters of A-Z a-z 0-9 - _")
+        parsed.override = values.pop("override", {})
+    if values.get("ends_at") and values.get("starts_at"):  # noqa: SIM102
+        if values["ends_at"] < values["starts_at"]:
+            raise BadFile("ends_at is before starts_at")
+    if kind == "report":
+        values.setdefault("licence", DEFAULT_LICENCE)
+        parsed.files = [
+            reader.read(path.parent, e, root) for e in values.pop("files", [])
+        ]
+        names = [f.filename for f in parsed.files]
+        if len(set(names)) != len(names):
+            raise BadFile("files: two files share one name")
+    parsed.details = {k: values.pop(k) for k in DETAIL_KEYS if k in values}
+    parsed.values = values
+    return parsed
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Files stored or found unchanged."""
+        return self.created + self.updated + self.unchanged
+
+
+def _site_regions(root: Path) -> set[str] | None:
+    site = root / "site.yml"
+    if not site.exists():
+        return None
+    try:
+        data = yaml.safe_load(site.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        raise ValidationFailed([f"{site}: invalid YAML"]) from None
+    regions = data.get("regions") if isinstance(data, dict) else None
+    return set(regions) if isinstance(regions, dict) else None
+
+
+def discover(root: Path) -> tuple[list[tuple[Path, str]], list[str]]:
+    """List (path, kind) of every content file under root, and misplaced files."""
+    if not root.is_dir():
+        raise ValidationFailed([f"{root}: not a folder"])
+    found: list[tuple[Path, str]] = []
+    problems: list[str] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if folder.name in SKIPPED_DIRS or folder.name.startswith("."):
+            continue
+        kind = (
+            "newsletter"
+            if folder.name == NEWSLETTER_DIR
+            else PLURAL_KINDS.get(folder.name)
+        )
+        files = sorted(folder.rglob("*.md"))
+        if kind is None:
+            problems.extend(
+                f"{path}: unknown kind {folder.name!r} (expected one of "
+                f"{', '.join([*KIND_PLURALS.values(), NEWSLETTER_DIR])})"
+                for path in files
+            )
+            continue
+        for path in files:
+            if path.parent != folder:
+                problems.append(f"{path}: content files may not be in subfolders")
+            else:
+                found.append((path, kind))
+    return found, problems
+
+
+def parse_tree(root: Path) -> tuple[list[ParsedItem], list[str]]:
+    """Parse every content file under root; return the good ones and the problems."""
+    found, problems = discover(root)
+    regions = _site_regions(root)
+    reader = FileReader()
+    parsed: list[ParsedItem] = []
+    for path, kind in found:
+        try:
+            parsed.append(parse_file(path, root, kind, reader, regions))
+        except BadFile as exc:
+            problems.append(f"{path}: {exc}")
+    return parsed, problems
+
+
+def _check_duplicates(items: list[ParsedItem]) -> tuple[list[ParsedItem], list[str]]:
+    """Refuse two files for one language version or one YouTube video."""
+    problems: list[str] = []
+    seen_version: dict[tuple[str, str, str], Path] = {}
+    seen_video: dict[str, Path] = {}
+    good: list[ParsedItem] = []
+    for item in items:
+        version_key = (item.kind, item.translation, item.language)
+        reason = None
+        if version_key in seen_version:
+            reason = (
+                f"duplicate: {seen_version[version_key].name} is already the "
+                f"{item.language!r} version of {item.translation!r}"
+            )
+        video_id = item.values.get("youtube_id")
+        if video_id and video_id in seen_video:
+            reason = (
+                f"duplicate: youtube_id {video_id} is also in {seen_video[video_id]}"
+            )
+        if reason:
+            problems.append(f"{item.path}: {reason}")
+            continue
+        seen_version[version_key] = item.path
+        if video_id:
+            seen_video[video_id] = item.path
+        good.append(item)
+    return good, problems
+
+
+# --- storing ----------------------------------------------------------------------
+
+
+def _apply_item(item: Item, parsed: ParsedItem, store: MediaStore) -> None:
+    values = {key: parsed.values.get(key) for key in COLUMN_KEYS}
+    values["summary"] = values["summary"] or ""
+    values["demo"] = bool(values["demo"])
+    for key, value in values.items():
+        if getattr(item, key) != value:
+            setattr(item, key, value)
+    if item.translation != parsed.translation:
+        item.translation = parsed.translation
+    if item.body != parsed.body or not item.body_html and parsed.body:
+        item.body = parsed.body
+        item.body_html = render_markdown(parsed.body)
+    if (item.details or {}) != parsed.details:
+        item.details = parsed.details
+    override = parsed.override
+    for attr, key in (("override_title", "title"), ("override_summary", "summary")):
+        if getattr(item, attr) != override.get(key):
+            setattr(item, attr, override.get(key))
+    if item.override_tags != override.get("tags"):
+        item.override_tags = override.get("tags")
+    if item.hidden != override.get("hidden", False):
+        item.hidden = override.get("hidden", False)
+    if [t.name for t in item.tags] != parsed.tags:
+        item.tags = [ItemTag(name=n, position=i) for i, n in enumerate(parsed.tags)]
+    if [r.name for r in item.regions] != parsed.regions:
+        item.regions = [
+            ItemRegion(name=n, position=i) for i, n in enumerate(parsed.regions)
+        ]
+    wanted = [(f.filename, f.language) for f in parsed.files]
+    current = [(f.filename, f.language) for f in item.files]
+    hashes = [store.put(f.data) for f in parsed.files]
+    if wanted != current or hashes != [f.sha256 for f in item.files]:
+        item.files = [
+            ReportFile(
+                position=i,
+                filename=f.filename,
+                sha256=digest,
+                size=len(f.data),
+                page_count=f.page_count,
+                language=f.language,
+                text=f.text,
+                download_count=_previous_downloads(item, f.filename),
+            )
+            for i, (f, digest) in enumerate(zip(parsed.files, hashes, strict=True))
+        ]
+
+
+def _previous_downloads(item: Item, filename: str) -> int:
+    return next((f.download_count for f in item.files if f.filename == filename), 0)
+
+
+def _apply_newsletter(letter: Newsletter, parsed: ParsedItem) -> None:
+    v = parsed.values
+    for key, value in (
+        ("title", v["title"]),
+        ("number", v.get("number")),
+        ("status", v["status"]),
+        ("published_at", v.get("published_at")),
+        ("demo", bool(v.get("demo"))),
+        ("translation", parsed.translation),
+    ):
+        if getattr(letter, key) != value:
+            setattr(letter, key, value)
+    if letter.intro != parsed.body or not letter.intro_html and parsed.body:
+        letter.intro = parsed.body
+        letter.intro_html = render_markdown(parsed.body)
+    wanted = [(e["kind"], e["slug"]) for e in parsed.newsletter_items]
+    if [(e.kind, e.slug) for e in letter.entries] != wanted:
+        letter.entries = [
+            NewsletterEntry(position=i, kind=k, slug=s)
+            for i, (k, s) in enumerate(wanted)
+        ]
+
+
+def import_tree(
+    session: Session, store: MediaStore, root: Path, *, keep_going: bool = False
+) -> ImportReport:
+    """Check every content file under root, then upsert them by kind, slug, language.
+
+    Nothing is stored when any file is bad, unless ``keep_going`` is set, in which
+    case the good files are stored and the bad ones listed in the report.
+    """
+    parsed, problems = parse_tree(root)
+    parsed, duplicate_problems = _check_duplicates(parsed)
+    problems += duplicate_problems
+    items = [p for p in parsed if p.kind != "newsletter"]
+    letters = [p for p in parsed if p.kind == "newsletter"]
+
+    existing = {(i.kind, i.slug, i.language): i for i in session.scalars(select(Item))}
+    by_version = {(i.kind, i.translation, i.language): i for i in existing.values()}
+    by_video = {i.youtube_id: i for i in existing.values() if i.youtube_id}
+    good: list[ParsedItem] = []
+    for p in items:
+        key = (p.kind, p.slug, p.language)
+        other = by_version.get((p.kind, p.translation, p.language))
+        if other is not None and (other.kind, other.slug, other.language) != key:
+            problems.append(
+                f"{p.path}: duplicate: {other.slug!r} is already the "
+                f"{p.language!r} version of {p.translation!r}"
+            )
+            continue
+        video = by_video.get(p.values.get("youtube_id") or "")
+        if video is not None and (video.kind, video.slug, video.language) != key:
+            problems.append(
+                f"{p.path}: duplicate: youtube_id is already used by {video.slug!r}"
+            )
+            continue
+        good.append(p)
+    known = {(k, s) for k, s, _ in existing} | {(p.kind, p.slug) for p in good}
+    good_letters: list[ParsedItem] = []
+    for p in letters:
+        missing = [e for e in p.newsletter_items if (e["kind"], e["slug"]) not in known]
+        if missing:
+            problems.append(
+                f"{p.path}: items: no {missing[0]['kind']} {missing[0]['slug']!r}"
+            )
+        else:
+            good_letters.append(p)
+    if problems and not keep_going:
+        raise ValidationFailed(problems)
+
+    report = ImportReport(problems=problems)
+    for p in good:
+        item = existing.get((p.kind, p.slug, p.language))
+        if item is None:
+            item = Item(kind=p.kind, slug=p.slug, language=p.language)
+            session.add(item)
+            _apply_item(item, p, store)
+            report.created += 1
+            continue
+        _apply_item(item, p, store)
+        if session.is_modified(item) or _collections_changed(item):
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    current_letters = {
+        (n.slug, n.language): n for n in session.scalars(select(Newsletter))
+    }
+    for p in good_letters:
+        letter = current_letters.get((p.slug, p.language))
+        if letter is None:
+            letter = Newsletter(slug=p.slug, language=p.language)
+            session.add(letter)
+            _apply_newsletter(letter, p)
+            report.created += 1
+        else:
+            _apply_newsletter(letter, p)
+            if session.is_modified(letter):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+    return report
+
+
+def _collections_changed(item: Item) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(item)
+    return any(
+        state.attrs[name].history.has_changes() for name in ("tags", "regions", "files")
+    )
+
+
+# --- exporting --------------------------------------------------------------------
+
+EXPORT_ORDER = (
+    "title", "summary", "status", "published_at", "translation", "tags", "regions",
+    "author", "demo", "image",
+    "report_type", "deliverable", "work_package", "authors", "licence", "doi", "files",
+    "youtube_id", "channel_id", "duration", "thumbnails", "view_count", "like_count",
+    "comment_count", "privacy_status", "availability", "live_broadcast", "short",
+    "synced_at", "override",
+    "starts_at", "ends_at", "location", "online_url", "registration_url",
+    "participants", "contacts",
+)  # fmt: skip
+
+
+def item_front_matter(item: Item, file_paths: list[str]) -> dict[str, Any]:
+    """The front matter of one item, in canonical key order, without bookkeeping."""
+    raw: dict[str, Any] = {key: getattr(item, key) for key in COLUMN_KEYS}
+    raw.update(item.details or {})
+    raw["translation"] = item.translation if item.translation != item.slug else None
+    raw["tags"] = [t.name for t in item.tags] or None
+    raw["regions"] = [r.name for r in item.regions] or None
+    raw["demo"] = True if item.demo else None
+    if item.kind == "report":
+        raw["files"] = [
+            {"path": path, "language": f.language} if f.language else {"path": path}
+            for f, path in zip(item.files, file_paths, strict=True)
+        ] or None
+    override: dict[str, Any] = {}
+    if item.override_title is not None:
+        override["title"] = item.override_title
+    if item.override_summary is not None:
+        override["summary"] = item.override_summary
+    if item.override_tags is not None:
+        override["tags"] = item.override_tags
+    if item.hidden:
+        override["hidden"] = True
+    raw["override"] = override or None
+    if not raw.get("summary"):
+        raw["summary"] = None
+    return {key: raw[key] for key in EXPORT_ORDER if raw.get(key) is not None}
+
+
+def export_tree(
+    session: Session, store: MediaStore, root: Path, site_file: Path | None = None
+) -> int:
+    """Write every item and newsletter under root; return the number of files."""
+    root.mkdir(parents=True, exist_ok=True)
+    media = root / "media"
+    written_media: dict[str, str] = {}
+    count = 0
+    items: Iterable[Item] = session.scalars(
+        select(Item).order_by(Item.kind, Item.slug, Item.language)
+    )
+    for item in items:
+        paths = []
+        for f in item.files:
+            name = f.filename
+            if written_media.get(name, f.sha256) != f.sha256:
+                name = f"{f.sha256[:12]}-{f.filename}"
+            if name not in written_media:
+                media.mkdir(exist_ok=True)
+                (media / name).write_bytes(store.read(f.sha256))
+                written_media[name] = f.sha256
+            paths.append(f"../media/{name}")
+        folder = root / KIND_PLURALS[item.kind]
+        folder.mkdir(exist_ok=True)
+        text = front_matter.dump(item_front_matter(item, paths), item.body)
+        (folder / f"{item.slug}.{item.language}.md").write_text(text, encoding="utf-8")
+        count += 1
+    for letter in session.scalars(
+        select(Newsletter).order_by(Newsletter.slug, Newsletter.language)
+    ):
+        meta: dict[str, Any] = {
+            "title": letter.title,
+            "number": letter.number,
+            "status": letter.status,
+            "published_at": letter.published_at,
+            "translation": letter.translation
+            if letter.translation != letter.slug
+            else None,
+            "demo": True if letter.demo else None,
+            "items": [{"kind": e.kind, "slug": e.slug} for e in letter.entries] or None,
+        }
+        folder = root / NEWSLETTER_DIR
+        folder.mkdir(exist_ok=True)
+        text = front_matter.dump(
+            {k: v for k, v in meta.items() if v is not None}, letter.intro
+        )
+        (folder / f"{letter.slug}.{letter.language}.md").write_text(
+            text, encoding="utf-8"
+        )
+        count += 1
+    if site_file is not None and site_file.exists():
+        (root / "site.yml").write_bytes(site_file.read_bytes())
+        emblem = load_site(site_file.parent).emblem
+        if emblem and (site_file.parent / emblem).is_file():
+            (root / emblem).parent.mkdir(parents=True, exist_ok=True)
+            (root / emblem).write_bytes((site_file.parent / emblem).read_bytes())
+    return count

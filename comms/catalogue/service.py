@@ -1,0 +1,246 @@
+"""Catalogue queries: what the public may see, listings, item pages, downloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from comms.catalogue.models import (
+    KINDS,
+    PLURAL_KINDS,
+    Item,
+    ItemRegion,
+    ItemTag,
+    ReportFile,
+)
+from comms.errors import BadRequest, NotFound
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    """Filters of a public listing, validated."""
+
+    kind: str | None = None
+    tag: str | None = None
+    region: str | None = None
+    language: str = "en"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing."""
+
+    items: list[Item]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        """True when a page comes before this one."""
+        return self.number > 1
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    """An item as shown on its page, with its other language versions."""
+
+    item: Item
+    versions: list[Item]
+
+
+def parse_kind(value: str | None) -> str | None:
+    """Accept `report` or `reports`; raise BadRequest for anything else."""
+    if value is None or value == "":
+        return None
+    if value in KINDS:
+        return value
+    if value in PLURAL_KINDS:
+        return PLURAL_KINDS[value]
+    raise BadRequest(f"unknown kind {value!r}; use one of {', '.join(KINDS)}")
+
+
+def parse_page(value: str | None) -> int:
+    """A page number of 1 or more; raise BadRequest otherwise."""
+    if value is None or value == "":
+        return 1
+    if not value.isdigit() or int(value) < 1 or len(value) > 6:
+        raise BadRequest(f"page must be a whole number from 1; got {value!r}")
+    return int(value)
+
+
+def visible(entity: Any, now: datetime) -> ColumnElement[bool]:
+    """SQL condition: published, due, and (for videos) available and not hidden."""
+    return and_(
+        entity.status == "published",
+        entity.published_at <= now,
+        or_(
+            entity.kind != "video",
+            and_(
+                entity.hidden == false(),
+                or_(entity.availability.is_(None), entity.availability == "available"),
+            ),
+        ),
+    )
+
+
+def one_version(language: str, default: str, now: datetime) -> ColumnElement[bool]:
+    """SQL condition keeping one language version per translation group.
+
+    The requested language wins, then the site's default, then the lowest code.
+    """
+    sibling = aliased(Item)
+
+    def has_sibling(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+        return exists().where(
+            sibling.kind == Item.kind,
+            sibling.translation == Item.translation,
+            sibling.id != Item.id,
+            visible(sibling, now),
+            *conditions,
+        )
+
+    return or_(
+        Item.language == language,
+        and_(
+            ~has_sibling(sibling.language == language),
+            or_(
+                Item.language == default,
+                and_(
+                    ~has_sibling(sibling.language == default),
+                    ~has_sibling(sibling.language < Item.language),
+                ),
+            ),
+        ),
+    )
+
+
+def list_items(
+    session: Session,
+    query: ListingQuery,
+    *,
+    default_language: str,
+    now: datetime,
+    page_size: int,
+) -> Page:
+    """One page of public items, newest first, one version per translation group."""
+    stmt = select(Item).where(
+        visible(Item, now), one_version(query.language, default_language, now)
+    )
+    if query.kind:
+        stmt = stmt.where(Item.kind == query.kind)
+    if query.tag:
+        stmt = stmt.where(
+            exists().where(ItemTag.item_id == Item.id, ItemTag.name == query.tag)
+        )
+    if query.region:
+        stmt = stmt.where(
+            exists().where(
+                ItemRegion.item_id == Item.id, ItemRegion.name == query.region
+            )
+        )
+    stmt = (
+        stmt.order_by(Item.published_at.desc(), Item.id.desc())
+        .offset((query.page - 1) * page_size)
+        .limit(page_size + 1)
+    )
+    rows = list(session.scalars(stmt))
+    return Page(
+        items=rows[:page_size], number=query.page, has_next=len(rows) > page_size
+    )
+
+
+def _reachable(now: datetime) -> ColumnElement[bool]:
+    """Published or archived items whose time has come: their pages answer."""
+    return and_(
+        Item.status.in_(("published", "archived")),
+        Item.published_at <= now,
+        or_(
+            Item.kind != "video",
+            and_(
+                Item.hidden == false(),
+                or_(Item.availability.is_(None), Item.availability == "available"),
+            ),
+        ),
+    )
+
+
+def get_item_page(
+    session: Session,
+    kind: str,
+    slug: str,
+    *,
+    wanted: list[str],
+    default_language: str,
+    now: datetime,
+) -> ItemPage:
+    """The version of kind/slug in the first wanted language it exists in."""
+    candidates = list(
+        session.scalars(
+            select(Item)
+            .where(Item.kind == kind, Item.slug == slug, _reachable(now))
+            .order_by(Item.language)
+        )
+    )
+    if not candidates:
+        raise NotFound(f"no {kind.replace('_', ' ')} {slug!r}")
+    by_language = {c.language: c for c in candidates}
+    chosen = next(
+        (
+            by_language[lang]
+            for lang in [*wanted, default_language]
+            if lang in by_language
+        ),
+        candidates[0],
+    )
+    versions = list(
+        session.scalars(
+            select(Item)
+            .where(
+                Item.kind == kind,
+                Item.translation == chosen.translation,
+                _reachable(now),
+            )
+            .order_by(Item.language)
+        )
+    )
+    return ItemPage(item=chosen, versions=versions)
+
+
+def find_download(
+    session: Session, slug: str, filename: str, *, now: datetime
+) -> ReportFile:
+    """The file of a public report with this slug and name."""
+    found = session.scalars(
+        select(ReportFile)
+        .join(Item)
+        .where(
+            Item.kind == "report",
+            Item.slug == slug,
+            _reachable(now),
+            ReportFile.filename == filename,
+        )
+        .limit(1)
+    ).first()
+    if found is None:
+        raise NotFound(f"no file {filename!r} in report {slug!r}")
+    return found
+
+
+def count_download(session: Session, report_file: ReportFile) -> None:
+    """Add one to a file's download counter (atomic in the database)."""
+    session.execute(
+        update(ReportFile)
+        .where(ReportFile.id == report_file.id)
+        .values(download_count=ReportFile.download_count + 1)
+    )
+    session.commit()
+
+
+def catalogue_size(session: Session) -> int:
+    """How many items the catalogue holds (all states)."""
+    return int(session.scalar(select(func.count()).select_from(Item)) or 0)

@@ -1,0 +1,105 @@
+"""Files stored by SHA-256 content hash, and PDF inspection with pypdf."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+PDF_SIGNATURE = b"%PDF-"
+
+
+class InvalidFile(ValueError):
+    """The bytes are not a file of the expected type."""
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """What a PDF says about itself."""
+
+    page_count: int
+    text: str
+    title: str | None
+    language: str | None
+    tagged: bool
+
+
+def sha256_of(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def inspect_pdf(data: bytes, *, extract_text: bool = True) -> PdfInfo:
+    """Check that ``data`` is a real PDF and read its pages, text and metadata."""
+    if not data:
+        raise InvalidFile("the file is empty")
+    if not data.lstrip()[:5] == PDF_SIGNATURE:
+        raise InvalidFile("not a PDF file (no %PDF- signature)")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = len(reader.pages)
+        text = ""
+        if extract_text:
+            text = "\n".join((page.extract_text() or "") for page in reader.pages)
+        root: Any = reader.trailer["/Root"]
+        language = root.get("/Lang")
+        mark_info = root.get("/MarkInfo")
+        tagged = bool(mark_info and mark_info.get("/Marked")) and (
+            "/StructTreeRoot" in root
+        )
+        title = reader.metadata.title if reader.metadata else None
+    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise InvalidFile(f"not a readable PDF ({exc})") from None
+    if pages < 1:
+        raise InvalidFile("the PDF has no pages")
+    return PdfInfo(
+        page_count=pages,
+        text=" ".join(text.split()),
+        title=str(title) if title else None,
+        language=str(language) if language else None,
+        tagged=tagged,
+    )
+
+
+class MediaStore:
+    """Content-addressed file storage under one directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the file with this hash lives."""
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            raise ValueError("not a SHA-256 hex digest")
+        return self.root / sha256[:2] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` once (atomically) and return its hash."""
+        digest = sha256_of(data)
+        target = self.path_for(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def read(self, sha256: str) -> bytes:
+        """The stored bytes of this hash."""
+        return self.path_for(sha256).read_bytes()

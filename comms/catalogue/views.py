@@ -1,0 +1,114 @@
+"""Public catalogue pages: the news page, listings, item pages and downloads."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from comms.catalogue import service
+from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS
+from comms.errors import NotFound
+from comms.web.context import (
+    comms_state,
+    get_session,
+    interface_language,
+    now,
+    preferred_languages,
+    requested_language,
+)
+
+bp = Blueprint("catalogue", __name__)
+
+
+def _listing(kind: str | None) -> str:
+    site = comms_state().site
+    query = service.ListingQuery(
+        kind=kind or service.parse_kind(request.args.get("kind")),
+        tag=request.args.get("tag") or None,
+        region=request.args.get("region") or None,
+        language=interface_language(),
+        page=service.parse_page(request.args.get("page")),
+    )
+    page = service.list_items(
+        get_session(),
+        query,
+        default_language=site.default_language,
+        now=now(),
+        page_size=comms_state().settings.page_size,
+    )
+    if not page.items and query.page > 1:
+        raise NotFound(f"page {query.page} is past the end of this listing")
+    return render_template("catalogue/listing.html", page=page, query=query, kind=kind)
+
+
+@bp.get("/")
+def news() -> str:
+    """The news page: the latest public items of every kind."""
+    return _listing(None)
+
+
+@bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/")
+def listing(plural: str) -> str:
+    """A listing of one kind, with the same filters as the news page."""
+    return _listing(PLURAL_KINDS[plural])
+
+
+@bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/<slug>/")
+def item(plural: str, slug: str) -> str | WerkzeugResponse:
+    """One item, in the visitor's language where a version exists."""
+    site = comms_state().site
+    found = service.get_item_page(
+        get_session(),
+        PLURAL_KINDS[plural],
+        slug,
+        wanted=preferred_languages(),
+        default_language=site.default_language,
+        now=now(),
+    )
+    explicit = requested_language()
+    if explicit and found.item.language != explicit:
+        other = next((v for v in found.versions if v.language == explicit), None)
+        if other is not None:
+            return redirect(
+                url_for("catalogue.item", plural=plural, slug=other.slug, lang=explicit)
+            )
+    return render_template(
+        "catalogue/item.html", item=found.item, versions=found.versions
+    )
+
+
+@bp.route("/reports/<slug>/files/<filename>", methods=["GET", "HEAD"])
+def download(slug: str, filename: str) -> Response:
+    """A report's file, counted on every GET."""
+    session = get_session()
+    report_file = service.find_download(session, slug, filename, now=now())
+    path = comms_state().store.path_for(report_file.sha256)
+    if not path.exists():
+        raise NotFound(f"the file {filename!r} is missing from the media store")
+    if request.method == "GET":
+        service.count_download(session, report_file)
+    response = send_file(
+        path,
+        mimetype=report_file.media_type,
+        as_attachment=True,
+        download_name=report_file.filename,
+        conditional=True,
+        etag=report_file.sha256,
+        max_age=3600,
+    )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the public catalogue pages."""
+    app.register_blueprint(bp)
+    app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS

@@ -1,0 +1,133 @@
+"""The `comms` command line: one click group, also reachable as `flask --app comms`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, has_app_context
+
+from comms.errors import CommsError, ValidationFailed
+
+
+def get_app() -> Flask:
+    """The current Flask app (under `flask`), else one built from the environment."""
+    if has_app_context():
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        return app
+    from comms import create_app
+
+    try:
+        return create_app()
+    except CommsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(name="comms")
+def main() -> None:
+    """comms: communications and dissemination manager."""
+
+
+@main.command("init-db")
+def init_db_command() -> None:
+    """Create the database schema, or upgrade it to the newest migration."""
+    from comms import db
+
+    app = get_app()
+    db.init_db(app.extensions["comms"].engine)
+    click.echo("database schema is up to date")
+
+
+def run_import(app: Flask, path: Path, keep_going: bool) -> str:
+    """Import content files and commit; return the summary line."""
+    from comms import db
+    from comms.catalogue.content_files import import_tree
+
+    state = app.extensions["comms"]
+    if not db.schema_exists(state.engine):
+        db.init_db(state.engine)
+    with state.sessionmaker() as session:
+        try:
+            report = import_tree(session, state.store, path, keep_going=keep_going)
+        except ValidationFailed as exc:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            count = len(exc.problems)
+            raise click.ClickException(
+                f"{count} bad file{'s' if count != 1 else ''}: nothing imported "
+                "(use --keep-going to import the good files)"
+            ) from None
+        session.commit()
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    line = (
+        f"{report.total} files: {report.created} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged"
+    )
+    if report.problems:
+        line += f"; {len(report.problems)} bad files skipped"
+    return line
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--keep-going", is_flag=True, help="Store the good files despite bad ones."
+)
+def import_command(path: Path, keep_going: bool) -> None:
+    """Load content files from PATH (idempotent upsert by kind, slug and language)."""
+    line = run_import(get_app(), path, keep_going)
+    click.echo(line)
+    if "bad files skipped" in line:
+        sys.exit(1)
+
+
+@main.command("export")
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False))
+def export_command(path: Path) -> None:
+    """Write the catalogue to PATH as content files."""
+    from comms import db
+    from comms.catalogue.content_files import export_tree
+
+    app = get_app()
+    state = app.extensions["comms"]
+    if not db.schema_exists(state.engine):
+        raise click.ClickException("the database has no schema yet: run comms init-db")
+    with state.sessionmaker() as session:
+        count = export_tree(
+            session, state.store, path, state.settings.content_dir / "site.yml"
+        )
+    click.echo(f"exported {count} files to {path}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", type=click.IntRange(1, 64), help="Run under gunicorn.")
+def serve_command(host: str, port: int, workers: int | None) -> None:
+    """Serve the site; on an empty database, create the schema and import content."""
+    from comms import db
+
+    app = get_app()
+    state = app.extensions["comms"]
+    if not db.schema_exists(state.engine):
+        db.init_db(state.engine)
+        content = state.settings.content_dir
+        if content.is_dir():
+            click.echo(f"empty database: importing {content}")
+            click.echo(run_import(app, content, keep_going=False))
+    else:
+        db.init_db(state.engine)
+    if workers:
+        from comms.serving import run_gunicorn
+
+        run_gunicorn(host, port, workers)
+    else:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+def init_app(app: Flask) -> None:
+    """Expose every command on `flask --app comms` too."""
+    for command in main.commands.values():
+        app.cli.add_command(command)

@@ -1,0 +1,115 @@
+"""Settings read from COMMS_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from comms.errors import ConfigMissing
+
+DEFAULT_SITE_URL = "http://127.0.0.1:5000"
+DEFAULT_YOUTUBE_ENDPOINT = "https://youtube.googleapis.com"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed application settings; tests build one directly."""
+
+    instance_path: Path = field(default_factory=lambda: Path("instance").resolve())
+    database_url: str = ""
+    secret_key: str = ""
+    site_url: str = DEFAULT_SITE_URL
+    site_name: str | None = None
+    media_dir: Path | None = None
+    content_dir: Path = field(default_factory=lambda: Path("content").resolve())
+    youtube_api_key: str | None = None
+    youtube_channel: str | None = None
+    youtube_api_endpoint: str = DEFAULT_YOUTUBE_ENDPOINT
+    youtube_timeout: float = 30.0
+    feed_size: int = 50
+    page_size: int = 20
+    websub_hub: str | None = None
+    max_upload_mb: int = 50
+    mail_rate: float = 10.0
+    smtp_url: str | None = None
+    mail_from: str | None = None
+    production: bool = False
+    testing: bool = False
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the instance folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.instance_path / 'comms.sqlite3'}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        """Where uploaded and imported files are stored."""
+        return self.media_dir or self.instance_path / "media"
+
+    def with_secret(self) -> Settings:
+        """Return settings whose secret key is set (generated once in development)."""
+        if self.secret_key:
+            return self
+        if self.production:
+            raise ConfigMissing("COMMS_SECRET_KEY is required in production")
+        key_file = self.instance_path / "secret_key"
+        if not key_file.exists():
+            self.instance_path.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        return replace(self, secret_key=key_file.read_text().strip())
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from COMMS_* variables, converting each type explicitly."""
+        env = os.environ if env is None else env
+        errors: list[str] = []
+
+        def number(name: str, default: float, kind: type = int) -> float:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                errors.append(f"{name} must be a number, got {raw!r}")
+                return default
+            if value <= 0:
+                errors.append(f"{name} must be positive, got {raw!r}")
+                return default
+            return float(value) if kind is float else value
+
+        def path(name: str) -> Path | None:
+            raw = env.get(name)
+            return Path(raw).resolve() if raw else None
+
+        settings = cls(
+            instance_path=path("COMMS_INSTANCE_PATH") or Path("instance").resolve(),
+            database_url=env.get("COMMS_DATABASE_URL", ""),
+            secret_key=env.get("COMMS_SECRET_KEY", ""),
+            site_url=env.get("COMMS_SITE_URL", DEFAULT_SITE_URL).rstrip("/"),
+            site_name=env.get("COMMS_SITE_NAME") or None,
+            media_dir=path("COMMS_MEDIA_DIR"),
+            content_dir=path("COMMS_CONTENT_DIR") or Path("content").resolve(),
+            youtube_api_key=env.get("COMMS_YOUTUBE_API_KEY") or None,
+            youtube_channel=env.get("COMMS_YOUTUBE_CHANNEL") or None,
+            youtube_api_endpoint=env.get(
+                "COMMS_YOUTUBE_API_ENDPOINT", DEFAULT_YOUTUBE_ENDPOINT
+            ),
+            youtube_timeout=number("COMMS_YOUTUBE_TIMEOUT", 30.0, float),
+            feed_size=int(number("COMMS_FEED_SIZE", 50)),
+            websub_hub=env.get("COMMS_WEBSUB_HUB") or None,
+            max_upload_mb=int(number("COMMS_MAX_UPLOAD_MB", 50)),
+            mail_rate=number("COMMS_MAIL_RATE", 10.0, float),
+            smtp_url=env.get("COMMS_SMTP_URL") or None,
+            mail_from=env.get("COMMS_MAIL_FROM") or None,
+            production=env.get("COMMS_ENV", "development") == "production",
+        )
+        if errors:
+            raise ConfigMissing("; ".join(errors))
+        return settings

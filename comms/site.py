@@ -1,0 +1,73 @@
+"""The site's identity from `content/site.yml`: name, languages, funding, regions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from comms.errors import ConfigMissing
+
+
+@dataclass(frozen=True)
+class Site:
+    """Who publishes: read once at start from site.yml, with safe defaults."""
+
+    name: str = "comms"
+    description: str = ""
+    default_language: str = "en"
+    languages: tuple[str, ...] = ("en",)
+    programme_name: str = ""
+    programme_url: str = ""
+    funding_text: str = "Co-funded by the European Union"
+    emblem: str | None = None
+    emblem_alt: str = "Flag of the European Union"
+    funder: str = ""
+    grant: str = ""
+    contact: str = ""
+    regions: dict[str, str] = field(default_factory=dict)
+    reporting_periods: tuple[dict[str, Any], ...] = ()
+    partners: tuple[dict[str, Any], ...] = ()
+
+    def region_name(self, slug: str) -> str:
+        """A region's display name, or its slug when site.yml does not name it."""
+        return self.regions.get(slug, slug.replace("-", " ").title())
+
+
+def load_site(content_dir: Path, name_override: str | None = None) -> Site:
+    """Read site.yml under content_dir; a missing file gives the defaults."""
+    path = content_dir / "site.yml"
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigMissing(f"{path}: invalid YAML ({exc})") from None
+        if not isinstance(loaded, dict):
+            raise ConfigMissing(f"{path}: must be a mapping")
+        data = loaded
+    programme = data.get("programme") or {}
+    funding = data.get("funding") or {}
+    default_language = str(data.get("default_language", "en"))
+    languages = tuple(str(x) for x in data.get("languages") or [default_language])
+    if default_language not in languages:
+        languages = (default_language, *languages)
+    return Site(
+        name=name_override or str(data.get("name", "comms")),
+        description=str(data.get("description", "")),
+        default_language=default_language,
+        languages=languages,
+        programme_name=str(programme.get("name", "")),
+        programme_url=str(programme.get("url", "")),
+        funding_text=str(funding.get("text", "Co-funded by the European Union")),
+        emblem=funding.get("emblem"),
+        emblem_alt=str(funding.get("emblem_alt", "Flag of the European Union")),
+        funder=str(funding.get("funder", "")),
+        grant=str(funding.get("grant", "")),
+        contact=str(data.get("contact", "")),
+        regions={str(k): str(v) for k, v in (data.get("regions") or {}).items()},
+        reporting_periods=tuple(data.get("reporting_periods") or ()),
+        partners=tuple(data.get("partners") or ()),
+    )

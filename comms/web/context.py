@@ -1,0 +1,82 @@
+"""Per-request state: the database session, the clock, the visitor's language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+from comms.errors import BadRequest
+
+if TYPE_CHECKING:
+    from comms.app import Comms
+
+
+def comms_state() -> Comms:
+    """The Comms object of the current app."""
+    state: Comms = current_app.extensions["comms"]
+    return state
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = comms_state().sessionmaker()
+    session: Session = g.db_session
+    return session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    """Close the request's session if one was opened."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def now() -> datetime:
+    """The current time in UTC (one reading per request)."""
+    if "now" not in g:
+        g.now = datetime.now(UTC).replace(microsecond=0)
+    value: datetime = g.now
+    return value
+
+
+def requested_language() -> str | None:
+    """`?lang=` if given; BadRequest when the site does not offer it."""
+    lang = request.args.get("lang")
+    if lang is None or lang == "":
+        return None
+    languages = comms_state().site.languages
+    if lang not in languages:
+        raise BadRequest(
+            f"language {lang!r} is not offered; use one of {', '.join(languages)}"
+        )
+    return lang
+
+
+def preferred_languages() -> list[str]:
+    """The visitor's languages in order: ?lang=, the cookie, then Accept-Language."""
+    site = comms_state().site
+    result: list[str] = []
+    explicit = requested_language()
+    if explicit:
+        result.append(explicit)
+    cookie = request.cookies.get("lang")
+    if cookie and cookie in site.languages and cookie not in result:
+        result.append(cookie)
+    for value, _quality in request.accept_languages:
+        primary = value.split("-")[0].lower()
+        if primary in site.languages and primary not in result:
+            result.append(primary)
+    return result
+
+
+def interface_language() -> str:
+    """The language pages are shown in."""
+    if "lang" not in g:
+        wanted = preferred_languages()
+        g.lang = wanted[0] if wanted else comms_state().site.default_language
+    lang: str = g.lang
+    return lang

@@ -1,0 +1,83 @@
+"""Template filters and globals: dates, durations, URLs, site identity."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, request, url_for
+
+from comms.errors import BadRequest
+from comms.web.context import comms_state, interface_language
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "it": "Italiano",
+    "sl": "Slovenščina",
+}
+_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+)
+
+
+def format_date(value: datetime | None) -> str:
+    """A date as `15 May 2018`."""
+    if value is None:
+        return ""
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A time as `15 May 2018, 09:00 UTC`."""
+    if value is None:
+        return ""
+    return f"{format_date(value)}, {value.strftime('%H:%M')} UTC"
+
+
+def format_duration(value: str | None) -> str:
+    """ISO 8601 duration (PT4M13S) as 4:13."""
+    match = _DURATION.match(value or "")
+    if not value or match is None:
+        return ""
+    parts = {k: int(v or 0) for k, v in match.groupdict().items()}
+    hours = parts["d"] * 24 + parts["h"]
+    if hours:
+        return f"{hours}:{parts['m']:02d}:{parts['s']:02d}"
+    return f"{parts['m']}:{parts['s']:02d}"
+
+
+def item_url(item: Any, **params: Any) -> str:
+    """The public URL of an item."""
+    return url_for("catalogue.item", plural=item.plural, slug=item.slug, **params)
+
+
+def page_url(number: int) -> str:
+    """The current listing's URL for another page, keeping every filter."""
+    args = request.args.to_dict()
+    if number <= 1:
+        args.pop("page", None)
+    else:
+        args["page"] = str(number)
+    values: dict[str, Any] = {**(request.view_args or {}), **args}
+    return url_for(request.endpoint or "catalogue.news", **values)
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and globals for every template."""
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_duration, "duration")
+    app.add_template_global(item_url)
+    app.add_template_global(page_url)
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+
+    @app.context_processor
+    def site_context() -> dict[str, Any]:
+        try:
+            lang = interface_language()
+        except BadRequest:
+            lang = comms_state().site.default_language
+        return {"site": comms_state().site, "lang": lang}
