@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from comms import db, errors_http
+from comms.catalogue import stamp
 from comms.catalogue.storage import MediaStore
 from comms.config import Settings
 from comms.site import load_site
@@ -43,6 +44,7 @@ def build_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
     )
+    stamp.install()
     app.extensions["comms"] = Comms(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 

@@ -8,6 +8,7 @@ from comms.catalogue.models import (
     NewsletterEntry,
     ReportFile,
 )
+from comms.catalogue.stamp import SiteState
 
 __all__ = [
     "Item",
@@ -16,4 +17,5 @@ __all__ = [
     "Newsletter",
     "NewsletterEntry",
     "ReportFile",
+    "SiteState",
 ]
