@@ -54,7 +54,7 @@ def alembic_config(engine: Engine) -> Config:
 
 def init_db(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration."""
-    command.upgrade(alembic_config(engine), "head")
+    command.upgrade(alembic_config(engine), "heads")
 
 
 def schema_exists(engine: Engine) -> bool:
