@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app, has_app_context
+from flask.cli import ScriptInfo
 
 from comms.errors import CommsError, ValidationFailed
 
@@ -16,6 +17,10 @@ def get_app() -> Flask:
     if has_app_context():
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         return app
+    context = click.get_current_context(silent=True)
+    info = context.find_object(ScriptInfo) if context else None
+    if info is not None:  # under `flask --app comms` or a test runner
+        return info.load_app()
     from comms import create_app
 
     try:

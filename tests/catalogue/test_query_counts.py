@@ -1,0 +1,50 @@
+"""Public pages render from a handful of SQL queries, whatever the catalogue size."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from tests.factories import make_item, make_report
+
+PAGES = ["/", "/reports/", "/?tag=clusters", "/press-releases/?region=bayern"]
+
+
+def _count(app, client, url):
+    seen = []
+    engine = app.extensions["comms"].engine
+
+    def on_execute(*_args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    return len(seen)
+
+
+def _fill(session, store, n):
+    for i in range(n):
+        make_item(session, tags=["clusters"], regions=["bayern"], commit=False)
+        if i % 3 == 0:
+            make_report(session, store, tags=["clusters"])
+    session.commit()
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_listing_query_count_does_not_grow_with_catalogue(
+    app, client, session, store, url
+):
+    _fill(session, store, 3)
+    small = _count(app, client, url)
+    _fill(session, store, 30)
+    large = _count(app, client, url)
+    assert large == small
+    assert large <= 5
+
+
+def test_item_page_needs_at_most_eight_queries(app, client, session, store):
+    report = make_report(session, store, tags=["clusters"], regions=["bayern"])
+    assert _count(app, client, f"/reports/{report.slug}/") <= 8

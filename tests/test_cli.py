@@ -1,0 +1,125 @@
+"""The `comms` command line: import, export, init-db and serve."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from comms.catalogue.models import Item
+from comms.cli import main
+from tests.catalogue.test_content_files import GOOD
+from tests.conftest import CONTENT
+from tests.factories import write_content
+
+
+def test_import_prints_summary_and_is_idempotent(runner, content_dir, session):
+    write_content(content_dir, "press-releases/first-results.en.md", GOOD)
+    first = runner.invoke(args=["import", str(content_dir)])
+    assert first.exit_code == 0, first.output
+    assert "1 files: 1 new, 0 updated, 0 unchanged" in first.output
+    second = runner.invoke(args=["import", str(content_dir)])
+    assert "0 new, 0 updated, 1 unchanged" in second.output
+
+
+def test_import_of_bad_file_names_it_on_stderr_and_exits_non_zero(
+    runner, content_dir, session
+):
+    write_content(content_dir, "press-releases/first-results.en.md", GOOD)
+    bad = write_content(content_dir, "press-releases/broken.en.md", "---\na: [\n---\n")
+    result = runner.invoke(args=["import", str(content_dir)])
+    assert result.exit_code != 0
+    assert f"{bad}: invalid YAML" in result.stderr
+    assert "nothing imported" in result.stderr
+    assert session.scalar(select(func.count()).select_from(Item)) == 0
+
+
+def test_import_keep_going_stores_good_files_and_still_fails(
+    runner, content_dir, session
+):
+    write_content(content_dir, "press-releases/first-results.en.md", GOOD)
+    write_content(content_dir, "press-releases/broken.en.md", "---\na: [\n---\n")
+    result = runner.invoke(args=["import", "--keep-going", str(content_dir)])
+    assert result.exit_code == 1
+    assert "1 bad files skipped" in result.output
+    assert session.scalar(select(func.count()).select_from(Item)) == 1
+
+
+def test_export_then_import_reports_nothing_changed(runner, tmp_path, content_dir):
+    shutil.copy(CONTENT / "site.yml", content_dir / "site.yml")
+    (content_dir / "media").mkdir()
+    shutil.copy(CONTENT / "media" / "eu-emblem.svg", content_dir / "media")
+    assert runner.invoke(args=["import", str(CONTENT)]).exit_code == 0
+    out = tmp_path / "export"
+    result = runner.invoke(args=["export", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "site.yml").read_bytes() == (CONTENT / "site.yml").read_bytes()
+    assert (out / "media" / "eu-emblem.svg").exists()
+    again = runner.invoke(args=["import", str(out)])
+    assert " 0 new, 0 updated" in again.output
+
+
+def test_missing_folder_is_a_clear_error(runner, tmp_path):
+    result = runner.invoke(args=["import", str(tmp_path / "nowhere")])
+    assert result.exit_code != 0
+    assert "not a folder" in result.stderr
+
+
+def test_console_script_reports_bad_setting_on_one_line(tmp_path):
+    env = {
+        **os.environ,
+        "COMMS_FEED_SIZE": "many",
+        "COMMS_INSTANCE_PATH": str(tmp_path),
+    }
+    result = CliRunner().invoke(main, ["init-db"], env=env)
+    assert result.exit_code != 0
+    assert "COMMS_FEED_SIZE must be a number" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_on_empty_database_creates_schema_imports_content_and_serves(
+    tmp_path: Path,
+):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "COMMS_INSTANCE_PATH": str(tmp_path / "instance"),
+        "COMMS_CONTENT_DIR": str(CONTENT),
+        "COMMS_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+    }
+    env.pop("COMMS_SECRET_KEY", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "comms", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = ""
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as response:
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert "StressTest report" in body
+        assert (tmp_path / "instance" / "secret_key").exists()
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=10)
+    assert "importing" in output
