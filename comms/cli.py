@@ -48,11 +48,13 @@ def run_import(app: Flask, path: Path, keep_going: bool) -> str:
     """Import content files and commit; return the summary line."""
     from comms import db
     from comms.catalogue.content_files import import_tree
+    from comms.feeds import websub
 
     state = app.extensions["comms"]
     if not db.schema_exists(state.engine):
         db.init_db(state.engine)
     with state.sessionmaker() as session:
+        before = websub.catalogue_version(session)
         try:
             report = import_tree(session, state.store, path, keep_going=keep_going)
         except ValidationFailed as exc:
@@ -64,6 +66,9 @@ def run_import(app: Flask, path: Path, keep_going: bool) -> str:
                 "(use --keep-going to import the good files)"
             ) from None
         session.commit()
+        pinged = websub.ping_if_changed(
+            state.settings, session, before, state.site.default_language
+        )
     for problem in report.problems:
         click.echo(problem, err=True)
     line = (
@@ -72,6 +77,8 @@ def run_import(app: Flask, path: Path, keep_going: bool) -> str:
     )
     if report.problems:
         line += f"; {len(report.problems)} bad files skipped"
+    if pinged is not None:
+        line += f"; WebSub hub told of {pinged} feeds"
     return line
 
 
@@ -130,6 +137,38 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
         run_gunicorn(host, port, workers)
     else:
         app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@main.group("static")
+def static_group() -> None:
+    """The public site as static files."""
+
+
+@static_group.command("export")
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+def static_export_command(out: Path) -> None:
+    """Write the public site to OUT; a second run rewrites only what changed."""
+    from comms import db
+    from comms.static_export import export_site
+
+    app = get_app()
+    if not db.schema_exists(app.extensions["comms"].engine):
+        raise click.ClickException("the database has no schema yet: run comms init-db")
+    count = 0
+
+    def progress(_path: str) -> None:
+        nonlocal count
+        count += 1
+        if sys.stderr.isatty() and count % 100 == 0:
+            click.echo(f"\r{count} pages fetched", nl=False, err=True)
+
+    report = export_site(app, out, progress)
+    if sys.stderr.isatty() and count >= 100:
+        click.echo("", err=True)
+    click.echo(
+        f"{report.total} files in {out}: {report.written} written, "
+        f"{report.unchanged} unchanged, {report.removed} removed"
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from comms.catalogue.models import (
     KINDS,
@@ -244,3 +244,30 @@ def count_download(session: Session, report_file: ReportFile) -> None:
 def catalogue_size(session: Session) -> int:
     """How many items the catalogue holds (all states)."""
     return int(session.scalar(select(func.count()).select_from(Item)) or 0)
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    """One URL of the sitemap with its alternates."""
+
+    item: Item
+    alternates: list[Item]
+
+
+def sitemap_entries(session: Session, *, now: datetime) -> list[SitemapEntry]:
+    """Every public item with its other public language versions."""
+    items = list(
+        session.scalars(
+            select(Item)
+            .where(visible(Item, now))
+            .order_by(Item.kind, Item.translation, Item.language)
+            .options(lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files))
+        )
+    )
+    groups: dict[tuple[str, str], list[Item]] = {}
+    for item in items:
+        groups.setdefault((item.kind, item.translation), []).append(item)
+    return [
+        SitemapEntry(item=item, alternates=groups[(item.kind, item.translation)])
+        for item in items
+    ]

@@ -94,7 +94,7 @@ def download(slug: str, filename: str) -> Response:
     path = comms_state().store.path_for(report_file.sha256)
     if not path.exists():
         raise NotFound(f"the file {filename!r} is missing from the media store")
-    if request.method == "GET":
+    if request.method == "GET" and not request.environ.get("comms.static_export"):
         service.count_download(session, report_file)
     response = send_file(
         path,

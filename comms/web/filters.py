@@ -65,6 +65,11 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint or "catalogue.news", **values)
 
 
+def config_site_url() -> str:
+    """The site's absolute base URL (COMMS_SITE_URL) without a trailing slash."""
+    return comms_state().settings.site_url.rstrip("/")
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals for every template."""
     app.add_template_filter(format_date, "date")
@@ -72,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_duration, "duration")
     app.add_template_global(item_url)
     app.add_template_global(page_url)
+    app.add_template_global(config_site_url)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 
     @app.context_processor

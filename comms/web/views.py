@@ -41,3 +41,16 @@ def site_media(filename: str) -> Response:
     return send_from_directory(
         comms_state().settings.content_dir / "media", filename, max_age=86400
     )
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """Every public page with its last change and its language alternates."""
+    from flask import render_template
+
+    from comms.catalogue.service import sitemap_entries
+    from comms.web.context import now
+
+    entries = sitemap_entries(get_session(), now=now())
+    body = render_template("web/sitemap.xml", entries=entries)
+    return Response(body, mimetype="application/xml")

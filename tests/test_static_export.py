@@ -1,0 +1,113 @@
+"""`comms static export`: the demo site as static files with the same URLs."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import select
+
+from comms.catalogue.content_files import import_tree
+from comms.catalogue.models import Item
+from comms.static_export import export_site, output_path
+from tests.conftest import CONTENT
+
+
+def _serve(folder: Path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/robots.txt")
+            break
+        except OSError:
+            time.sleep(0.05)
+    return proc, base
+
+
+def test_static_export_answers_every_sitemap_url_like_the_live_site(
+    app, client, session, store, tmp_path
+):
+    import_tree(session, store, CONTENT)
+    session.commit()
+    out = tmp_path / "site"
+    report = export_site(app, out)
+    assert report.written > 30 and report.removed == 0
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    site_url = app.extensions["comms"].settings.site_url
+    paths = [
+        u.removeprefix(site_url) for u in re.findall(r"<loc>([^<]+)</loc>", sitemap)
+    ]
+    assert "/reports/stresstest-lombardia/" in paths
+    proc, base = _serve(out)
+    try:
+        for path in paths:
+            with (
+                client.get(path) as live,
+                urllib.request.urlopen(base + path) as static,
+            ):
+                assert static.status == live.status_code == 200, path
+                assert static.read() == live.get_data(), path
+        report_file = "/reports/stresstest-lombardia/files/stresstest-lombardia.pdf"
+        with urllib.request.urlopen(base + report_file) as static:
+            assert (
+                static.read()
+                == (CONTENT / "media/stresstest-lombardia.pdf").read_bytes()
+            )
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def test_second_export_rewrites_nothing_and_unpublished_pages_are_removed(
+    app, session, store, tmp_path
+):
+    import_tree(session, store, CONTENT)
+    session.commit()
+    out = tmp_path / "site"
+    export_site(app, out)
+    page = out / "reports/policy-report/index.html"
+    stamp = page.stat().st_mtime_ns
+    again = export_site(app, out)
+    assert again.written == 0 and again.removed == 0
+    assert page.stat().st_mtime_ns == stamp
+    item = session.scalars(select(Item).where(Item.slug == "policy-report")).one()
+    item.status = "draft"
+    session.commit()
+    third = export_site(app, out)
+    assert not page.exists()
+    assert third.removed >= 1 and third.written >= 1
+
+
+def test_output_path_refuses_traversal():
+    assert str(output_path("/reports/")) == "reports/index.html"
+    assert str(output_path("/feed.xml")) == "feed.xml"
+    for bad in ("/../etc/passwd", "/a/%2e%2e/b"):
+        try:
+            output_path(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)
+
+
+def test_cli_static_export_prints_summary(runner, session, store, tmp_path):
+    import_tree(session, store, CONTENT)
+    session.commit()
+    result = runner.invoke(args=["static", "export", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"\d+ files in .*: \d+ written, 0 unchanged, 0 removed", result.output
+    )
