@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,8 @@ from comms.catalogue.models import (
 )
 from comms.errors import BadRequest, NotFound
 
+PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+
 
 @dataclass(frozen=True)
 class ListingQuery:
@@ -29,6 +32,7 @@ class ListingQuery:
     region: str | None = None
     language: str = "en"
     page: int = 1
+    fallbacks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def parse_page(value: str | None) -> int:
     """A page number of 1 or more; raise BadRequest otherwise."""
     if value is None or value == "":
         return 1
-    if not value.isdigit() or int(value) < 1 or len(value) > 6:
+    if not PAGE_NUMBER.fullmatch(value) or int(value) < 1:
         raise BadRequest(f"page must be a whole number from 1; got {value!r}")
     return int(value)
 
@@ -88,10 +92,13 @@ def visible(entity: Any, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def one_version(language: str, default: str, now: datetime) -> ColumnElement[bool]:
+def one_version(
+    language: str, default: str, now: datetime, fallbacks: tuple[str, ...] = ()
+) -> ColumnElement[bool]:
     """SQL condition keeping one language version per translation group.
 
-    The requested language wins, then the site's default, then the lowest code.
+    The requested language wins, then each fallback in order (the visitor's other
+    accepted languages), then the site's default, then the lowest language code.
     """
     sibling = aliased(Item)
 
@@ -104,19 +111,18 @@ def one_version(language: str, default: str, now: datetime) -> ColumnElement[boo
             *conditions,
         )
 
-    return or_(
-        Item.language == language,
-        and_(
-            ~has_sibling(sibling.language == language),
-            or_(
-                Item.language == default,
-                and_(
-                    ~has_sibling(sibling.language == default),
-                    ~has_sibling(sibling.language < Item.language),
-                ),
-            ),
-        ),
-    )
+    order: list[str] = []
+    for lang in (language, *fallbacks, default):
+        if lang not in order:
+            order.append(lang)
+    # Innermost: no preferred version exists, so the lowest language code wins.
+    condition: ColumnElement[bool] = ~has_sibling(sibling.language < Item.language)
+    for lang in reversed(order):
+        condition = or_(
+            Item.language == lang,
+            and_(~has_sibling(sibling.language == lang), condition),
+        )
+    return condition
 
 
 def list_items(
@@ -129,7 +135,8 @@ def list_items(
 ) -> Page:
     """One page of public items, newest first, one version per translation group."""
     stmt = select(Item).where(
-        visible(Item, now), one_version(query.language, default_language, now)
+        visible(Item, now),
+        one_version(query.language, default_language, now, query.fallbacks),
     )
     if query.kind:
         stmt = stmt.where(Item.kind == query.kind)

@@ -74,7 +74,7 @@ def cache_key(session: Session, now: datetime) -> str:
     )
     due = session.scalar(
         select(Item.published_at)
-        .where(Item.status == "published", Item.published_at <= now)
+        .where(Item.status.in_(("published", "archived")), Item.published_at <= now)
         .order_by(Item.published_at.desc())
         .limit(1)
     )

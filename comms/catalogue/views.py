@@ -14,6 +14,8 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from comms import cache
+from comms.cache import Rendered, cached_response, request_key
 from comms.catalogue import service
 from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS
 from comms.errors import NotFound
@@ -29,7 +31,25 @@ from comms.web.context import (
 bp = Blueprint("catalogue", __name__)
 
 
-def _listing(kind: str | None) -> str:
+HTML = "text/html; charset=utf-8"
+PAGE_VARY = "Accept-Language, Cookie"
+PAGE_MAX_AGE = 60
+
+
+class _Redirect(Exception):
+    """Raised while building a page that must redirect instead (never cached)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def _page_key(*extra: tuple[str, str]) -> str:
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request_key([*params, *extra])
+
+
+def _listing(kind: str | None) -> Response:
     site = comms_state().site
     query = service.ListingQuery(
         kind=kind or service.parse_kind(request.args.get("kind")),
@@ -37,53 +57,74 @@ def _listing(kind: str | None) -> str:
         region=request.args.get("region") or None,
         language=interface_language(),
         page=service.parse_page(request.args.get("page")),
+        fallbacks=tuple(preferred_languages()[1:]),
     )
-    page = service.list_items(
-        get_session(),
-        query,
-        default_language=site.default_language,
-        now=now(),
-        page_size=comms_state().settings.page_size,
-    )
-    if not page.items and query.page > 1:
-        raise NotFound(f"page {query.page} is past the end of this listing")
-    return render_template("catalogue/listing.html", page=page, query=query, kind=kind)
+
+    def build() -> Rendered:
+        page = service.list_items(
+            get_session(),
+            query,
+            default_language=site.default_language,
+            now=now(),
+            page_size=comms_state().settings.page_size,
+        )
+        if not page.items and query.page > 1:
+            raise NotFound(f"page {query.page} is past the end of this listing")
+        html = render_template(
+            "catalogue/listing.html", page=page, query=query, kind=kind
+        )
+        return Rendered(html.encode(), HTML)
+
+    key = _page_key(("lang", query.language), ("want", ",".join(query.fallbacks)))
+    return cached_response(key, build, max_age=PAGE_MAX_AGE, vary=PAGE_VARY)
 
 
 @bp.get("/")
-def news() -> str:
+def news() -> Response:
     """The news page: the latest public items of every kind."""
     return _listing(None)
 
 
 @bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/")
-def listing(plural: str) -> str:
+def listing(plural: str) -> Response:
     """A listing of one kind, with the same filters as the news page."""
     return _listing(PLURAL_KINDS[plural])
 
 
 @bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/<slug>/")
-def item(plural: str, slug: str) -> str | WerkzeugResponse:
+def item(plural: str, slug: str) -> Response | WerkzeugResponse:
     """One item, in the visitor's language where a version exists."""
     site = comms_state().site
-    found = service.get_item_page(
-        get_session(),
-        PLURAL_KINDS[plural],
-        slug,
-        wanted=preferred_languages(),
-        default_language=site.default_language,
-        now=now(),
-    )
+    wanted = preferred_languages()
     explicit = requested_language()
-    if explicit and found.item.language != explicit:
-        other = next((v for v in found.versions if v.language == explicit), None)
-        if other is not None:
-            return redirect(
-                url_for("catalogue.item", plural=plural, slug=other.slug, lang=explicit)
-            )
-    return render_template(
-        "catalogue/item.html", item=found.item, versions=found.versions
-    )
+
+    def build() -> Rendered:
+        found = service.get_item_page(
+            get_session(),
+            PLURAL_KINDS[plural],
+            slug,
+            wanted=wanted,
+            default_language=site.default_language,
+            now=now(),
+        )
+        if explicit and found.item.language != explicit:
+            other = next((v for v in found.versions if v.language == explicit), None)
+            if other is not None:
+                raise _Redirect(
+                    url_for(
+                        "catalogue.item", plural=plural, slug=other.slug, lang=explicit
+                    )
+                )
+        html = render_template(
+            "catalogue/item.html", item=found.item, versions=found.versions
+        )
+        return Rendered(html.encode(), HTML)
+
+    key = _page_key(("lang", explicit or ""), ("want", ",".join(wanted)))
+    try:
+        return cached_response(key, build, max_age=PAGE_MAX_AGE, vary=PAGE_VARY)
+    except _Redirect as moved:
+        return redirect(moved.location)
 
 
 @bp.route("/reports/<slug>/files/<filename>", methods=["GET", "HEAD"])
@@ -110,5 +151,6 @@ def download(slug: str, filename: str) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the public catalogue pages."""
+    cache.init_app(app)
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS

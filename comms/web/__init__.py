@@ -2,12 +2,46 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import re
 
+from flask import Flask, request
+from werkzeug.wrappers import Response
+
+from comms.errors import BadRequest
 from comms.web import filters, views
+from comms.web.context import comms_state
+
+LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+def remember_language(response: Response) -> Response:
+    """Keep a visitor's explicit `?lang=` choice in a first-party preference cookie."""
+    lang = request.args.get("lang")
+    if (
+        lang
+        and response.status_code < 400
+        and lang in comms_state().site.languages
+        and request.cookies.get("lang") != lang
+    ):
+        response.set_cookie(
+            "lang", lang, max_age=LANG_COOKIE_AGE, samesite="Lax", httponly=True
+        )
+    return response
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters() -> None:
+    """Answer 400 to URLs carrying control characters (no database accepts NUL)."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if any(_CONTROL.search(v) for v in values):
+        raise BadRequest("the address contains characters that are not allowed")
 
 
 def init_app(app: Flask) -> None:
-    """Register the web blueprint and template helpers."""
+    """Register the web blueprint, template helpers and the language cookie."""
     app.register_blueprint(views.bp)
     filters.init_app(app)
+    app.after_request(remember_language)
+    app.before_request(refuse_control_characters)
