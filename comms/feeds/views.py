@@ -1,0 +1,102 @@
+"""Feed and calendar URLs: RSS, Atom and JSON Feed per scope; iCalendar of events."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from werkzeug.wrappers import Response
+
+from comms.cache import Rendered, cached_response, request_key
+from comms.catalogue.models import PLURAL_KINDS
+from comms.catalogue.service import parse_page
+from comms.feeds import build, service
+from comms.feeds.service import FeedRequest, FeedScope
+from comms.web.context import comms_state, get_session, now, requested_language
+
+bp = Blueprint("feeds", __name__)
+FMT = "<any(xml, atom, json):fmt>"
+PLURALS = "<any('press-releases', 'reports', 'videos', 'events'):plural>"
+FEED_MAX_AGE = 60
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+def _feed(scope: FeedScope, fmt: str) -> Response:
+    state = comms_state()
+    language = requested_language() or state.site.default_language
+    wanted = FeedRequest(
+        scope=scope,
+        fmt=fmt,
+        language=language,
+        page=parse_page(request.args.get("page")),
+    )
+
+    def render() -> Rendered:
+        body = service.render_feed(
+            get_session(), wanted, settings=state.settings, site=state.site, now=now()
+        )
+        return Rendered(body, build.MEDIA_TYPES[fmt])
+
+    key = request_key([("lang", language), ("page", str(wanted.page))])
+    return cached_response(key, render, max_age=FEED_MAX_AGE)
+
+
+@bp.get(f"/feed.{FMT}")
+def site_feed(fmt: str) -> Response:
+    """Everything the site publishes, newest first."""
+    return _feed(FeedScope(), fmt)
+
+
+@bp.get(f"/{PLURALS}/feed.{FMT}")
+def kind_feed(plural: str, fmt: str) -> Response:
+    """The feed of one kind (press releases, reports, videos, events)."""
+    return _feed(FeedScope(kind=PLURAL_KINDS[plural]), fmt)
+
+
+@bp.get(f"/tags/<tag>/feed.{FMT}")
+def tag_feed(tag: str, fmt: str) -> Response:
+    """The feed of one topic."""
+    return _feed(FeedScope(tag=tag), fmt)
+
+
+@bp.get(f"/regions/<region>/feed.{FMT}")
+def region_feed(region: str, fmt: str) -> Response:
+    """The feed of one partner region."""
+    return _feed(FeedScope(region=region), fmt)
+
+
+@bp.get("/events/calendar.ics")
+def calendar() -> Response:
+    """Every public event as one iCalendar."""
+    state = comms_state()
+    language = requested_language() or state.site.default_language
+
+    def render() -> Rendered:
+        body = service.render_calendar(
+            get_session(),
+            language=language,
+            settings=state.settings,
+            site=state.site,
+            now=now(),
+        )
+        return Rendered(body, CALENDAR_TYPE)
+
+    return cached_response(request_key([("lang", language)]), render)
+
+
+@bp.get("/events/<slug>/event.ics")
+def event_calendar(slug: str) -> Response:
+    """One event as an iCalendar file to add to a calendar."""
+    state = comms_state()
+    language = requested_language()
+
+    def render() -> Rendered:
+        body = service.render_event(
+            get_session(),
+            slug,
+            language=language,
+            settings=state.settings,
+            site=state.site,
+            now=now(),
+        )
+        return Rendered(body, CALENDAR_TYPE)
+
+    return cached_response(request_key([("lang", language or "")]), render)

@@ -1,0 +1,90 @@
+"""The shared page cache on disk: atomic entries, ETags, pruning of old stamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from comms.cache import PageCache, Rendered, etag_of
+
+BUILT = datetime(2026, 11, 27, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def test_put_then_get_gives_the_same_bytes_type_etag_and_time(tmp_path):
+    cache = PageCache(tmp_path / "cache")
+    assert cache.get("1-100", "/feed.xml?lang=en") is None
+    stored = cache.put("1-100", "/feed.xml?lang=en", Rendered(b"<rss/>", "a/b"), BUILT)
+    found = cache.get("1-100", "/feed.xml?lang=en")
+    assert found == stored
+    assert found.body == b"<rss/>"
+    assert found.content_type == "a/b"
+    assert found.etag == etag_of(b"<rss/>")
+    assert found.last_modified == BUILT.replace(microsecond=0)
+    assert cache.get("1-100", "/feed.atom?lang=en") is None
+    assert cache.get("2-100", "/feed.xml?lang=en") is None
+
+
+def test_another_process_reads_what_one_stored(tmp_path):
+    body = b"line one\nline two\r\n\n\x00binary"
+    stored = PageCache(tmp_path).put("s", "k", Rendered(body, "text/plain"), BUILT)
+    assert PageCache(tmp_path).get("s", "k") == stored
+
+
+def test_memory_keeps_only_recent_entries_of_the_current_stamp(tmp_path):
+    cache = PageCache(tmp_path, memory=2)
+    for n in range(3):
+        cache.put("s", f"k{n}", Rendered(b"x%d" % n, "t/t"), BUILT)
+    for entry in (tmp_path / "s").iterdir():
+        entry.unlink()
+    assert cache.get("s", "k0") is None
+    assert cache.get("s", "k2").body == b"x2"
+    cache.put("t", "k2", Rendered(b"new", "t/t"), BUILT)
+    assert cache.get("s", "k2") is None
+
+
+def test_a_new_stamp_prunes_older_stamps(tmp_path):
+    cache = PageCache(tmp_path)
+    cache.put("1-100", "a", Rendered(b"old", "t/t"), BUILT)
+    cache.put("2-100", "a", Rendered(b"new", "t/t"), BUILT)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2-100"]
+    assert cache.get("1-100", "a") is None
+    assert cache.get("2-100", "a").body == b"new"
+
+
+def test_a_folder_past_its_limit_drops_its_oldest_half(tmp_path):
+    cache = PageCache(tmp_path, max_entries=4)
+    for n in range(5):
+        cache.put("s", f"key-{n}", Rendered(b"x", "t/t"), BUILT)
+    cache.prune(keep="s")
+    left = [p for p in (tmp_path / "s").iterdir()]
+    assert len(left) == 3
+    assert not [p for p in left if p.name.startswith(".tmp")]
+
+
+def test_a_corrupt_entry_is_a_miss(tmp_path):
+    PageCache(tmp_path).put("s", "k", Rendered(b"body", "t/t"), BUILT)
+    (entry,) = (tmp_path / "s").iterdir()
+    entry.write_bytes(b"garbage")
+    assert PageCache(tmp_path).get("s", "k") is None
+
+
+def test_catalogue_stamp_equals_the_catalogue_cache_key(app, session):
+    from comms.cache import catalogue_stamp
+    from comms.catalogue.stamp import cache_key
+    from tests.factories import future, make_item, past
+
+    engine = app.extensions["comms"].engine
+    moment = past(0)
+
+    def both() -> tuple[str, str]:
+        with engine.connect() as connection:
+            return catalogue_stamp(connection, moment), cache_key(session, moment)
+
+    empty = both()
+    assert empty[0] == empty[1]
+    make_item(session, published_at=past(3))
+    make_item(session, published_at=future(3))
+    one = both()
+    assert one[0] == one[1] != empty[0]
+    moment = future(4)
+    later = both()
+    assert later[0] == later[1] != one[0]
