@@ -1,0 +1,49 @@
+"""Thumbnails served by the site itself: no visitor request ever goes to Google."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, send_file, url_for
+from sqlalchemy import select
+
+from comms.catalogue.models import Item
+from comms.catalogue.service import visible
+from comms.errors import NotFound
+from comms.videos.models import VideoThumbnail
+from comms.videos.thumbnails import PLACEHOLDER
+from comms.web.context import comms_state, get_session, now
+
+bp = Blueprint("videos", __name__)
+
+
+@bp.route("/videos/<slug>/thumbnail.jpg", methods=["GET", "HEAD"])
+def thumbnail(slug: str) -> Response:
+    """A public video's thumbnail from the media store, or the placeholder."""
+    session = get_session()
+    row = session.execute(
+        select(Item.id, VideoThumbnail.sha256, VideoThumbnail.media_type)
+        .outerjoin(VideoThumbnail, VideoThumbnail.youtube_id == Item.youtube_id)
+        .where(Item.kind == "video", Item.slug == slug, visible(Item, now()))
+        .limit(1)
+    ).first()
+    if row is None:
+        raise NotFound(f"no public video {slug!r}")
+    if row.sha256:
+        path = comms_state().store.path_for(row.sha256)
+        if path.exists():
+            return send_file(
+                path,
+                mimetype=row.media_type,
+                conditional=True,
+                etag=row.sha256,
+                max_age=86400,
+            )
+    response = Response(PLACEHOLDER, mimetype="image/jpeg")
+    response.headers["X-Thumbnail"] = "placeholder"
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+def thumbnail_url(item: Item) -> str:
+    """The site-local URL of a video's thumbnail (template global)."""
+    return url_for("videos.thumbnail", slug=item.slug)
