@@ -1,0 +1,419 @@
+"""Newsletter services: issues for the site, double opt-in, unsubscribe, personal data.
+
+Every function takes a Session and plain values, raises comms.errors exceptions and
+imports nothing from Flask. Sending lives in ``sending.py``; SMTP and MIME in
+``mail.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import Session
+
+from comms.catalogue.models import Item, ItemTag, Newsletter
+from comms.catalogue.service import visible
+from comms.errors import NotFound, ValidationFailed
+from comms.newsletter.models import Consent, Delivery, Subscriber, new_key
+from comms.newsletter.tokens import ConfirmClaim, TokenInvalid
+
+KIND_LABELS = {
+    "press_release": "Press releases",
+    "report": "Reports",
+    "event": "Events",
+    "video": "Videos",
+}
+# A second request for the same pending address within this time sends no new mail,
+# so the form cannot be used to flood someone's mailbox.
+RESEND_AFTER = timedelta(minutes=10)
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+    r"@(?=.{4,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+# -- subscribers -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionRequest:
+    """What the subscribe form (or an import row) asks for."""
+
+    email: str
+    language: str
+    topics: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+
+def normalise_email(raw: str) -> str:
+    """The address trimmed and lower-cased; ValidationFailed when it is not one."""
+    email = raw.strip().lower()
+    if not email:
+        raise ValidationFailed(["email: please enter your e-mail address"])
+    if len(email) > 254 or not _EMAIL.match(email) or ".." in email:
+        raise ValidationFailed(
+            [f"email: {raw.strip()[:100]!r} is not a valid e-mail address"]
+        )
+    return email
+
+
+def checked_request(
+    email: str,
+    language: str,
+    *,
+    languages: tuple[str, ...],
+    topics: list[str] | None = None,
+    regions: list[str] | None = None,
+) -> SubscriptionRequest:
+    """A validated subscription request; ValidationFailed names every problem."""
+    problems: list[str] = []
+    try:
+        address = normalise_email(email)
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+        address = ""
+    if language not in languages:
+        problems.append(f"language: choose one of {', '.join(languages)}")
+    if problems:
+        raise ValidationFailed(problems)
+    return SubscriptionRequest(
+        email=address,
+        language=language,
+        topics=tuple(sorted({t[:100] for t in topics or [] if t})),
+        regions=tuple(sorted({r[:100] for r in regions or [] if r})),
+    )
+
+
+def find_subscriber(session: Session, email: str) -> Subscriber | None:
+    """The subscriber with this address, if any."""
+    return session.scalars(
+        select(Subscriber).where(Subscriber.email == email.strip().lower())
+    ).first()
+
+
+def _consent(
+    subscriber: Subscriber, action: str, method: str, now: datetime, detail: str = ""
+) -> None:
+    subscriber.consents.append(
+        Consent(at=now, action=action, method=method, detail=detail)
+    )
+
+
+def subscribe(
+    session: Session,
+    request: SubscriptionRequest,
+    *,
+    now: datetime,
+    send_confirmation: Callable[[Subscriber], None],
+    method: str = "web form",
+) -> None:
+    """Start (or restart) double opt-in for an address, then commit.
+
+    An address that is already confirmed gets no mail and nothing changes, so the
+    form's answer reveals nobody's subscription. If the confirmation mail cannot be
+    sent, the session is rolled back and the error re-raised: nothing is stored.
+    """
+    subscriber = find_subscriber(session, request.email)
+    if subscriber is not None and subscriber.status == "confirmed":
+        return
+    if (
+        subscriber is not None
+        and subscriber.status == "pending"
+        and subscriber.confirmation_sent_at is not None
+        and now - subscriber.confirmation_sent_at < RESEND_AFTER
+    ):
+        return
+    if subscriber is None:
+        subscriber = Subscriber(email=request.email, source=method, created_at=now)
+        session.add(subscriber)
+    subscriber.status = "pending"
+    subscriber.language = request.language
+    subscriber.topics = list(request.topics)
+    subscriber.regions = list(request.regions)
+    subscriber.nonce = new_key()
+    subscriber.confirmation_sent_at = now
+    detail = f"language={request.language}"
+    if request.topics:
+        detail += f"; topics={','.join(request.topics)}"
+    if request.regions:
+        detail += f"; regions={','.join(request.regions)}"
+    _consent(subscriber, "requested", method, now, detail)
+    try:
+        session.flush()
+        send_confirmation(subscriber)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def confirm(session: Session, claim: ConfirmClaim, *, now: datetime) -> Subscriber:
+    """Confirm the subscription a valid link names, then commit (idempotent)."""
+    subscriber = session.scalars(
+        select(Subscriber).where(Subscriber.key == claim.key)
+    ).first()
+    if subscriber is None or subscriber.nonce != claim.nonce:
+        raise TokenInvalid(
+            "This confirmation link is no longer valid: a newer one was sent, or "
+            "the subscription was removed. Please subscribe again."
+        )
+    if subscriber.status == "confirmed":
+        return subscriber
+    if subscriber.status != "pending":
+        raise TokenInvalid(
+            "This confirmation link is no longer valid. Please subscribe again."
+        )
+    subscriber.status = "confirmed"
+    subscriber.confirmed_at = now
+    subscriber.bounce_count = 0
+    _consent(subscriber, "confirmed", "confirmation link", now)
+    session.commit()
+    return subscriber
+
+
+def unsubscribe(session: Session, key: str, *, now: datetime, method: str) -> None:
+    """Withdraw the subscription of the subscriber with this key, then commit.
+
+    Unknown keys (an erased person) and repeated requests change nothing and are
+    not errors: the answer must be the same whatever the state.
+    """
+    subscriber = session.scalars(
+        select(Subscriber).where(Subscriber.key == key)
+    ).first()
+    if subscriber is None or subscriber.status == "unsubscribed":
+        return
+    subscriber.status = "unsubscribed"
+    subscriber.unsubscribed_at = now
+    _consent(subscriber, "withdrawn", method, now)
+    session.commit()
+
+
+def person_data(session: Session, email: str) -> dict[str, Any]:
+    """Everything stored about one address (for a data subject's request)."""
+    subscriber = find_subscriber(session, email)
+    if subscriber is None:
+        raise NotFound("no subscriber with that address")
+    deliveries = session.scalars(
+        select(Delivery)
+        .where(Delivery.subscriber_id == subscriber.id)
+        .order_by(Delivery.id)
+    )
+
+    def stamp(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "email": subscriber.email,
+        "language": subscriber.language,
+        "topics": list(subscriber.topics),
+        "regions": list(subscriber.regions),
+        "status": subscriber.status,
+        "source": subscriber.source,
+        "created_at": stamp(subscriber.created_at),
+        "confirmation_sent_at": stamp(subscriber.confirmation_sent_at),
+        "confirmed_at": stamp(subscriber.confirmed_at),
+        "unsubscribed_at": stamp(subscriber.unsubscribed_at),
+        "bounce_count": subscriber.bounce_count,
+        "consents": [c.as_dict() for c in subscriber.consents],
+        "deliveries": [
+            {
+                "issue": d.issue,
+                "language": d.language,
+                "status": d.status,
+                "sent_at": stamp(d.sent_at),
+                "smtp_code": d.smtp_code,
+            }
+            for d in deliveries
+        ],
+    }
+
+
+def erase_person(session: Session, email: str) -> None:
+    """Delete an address with its consent records and deliveries, then commit."""
+    subscriber = find_subscriber(session, email)
+    if subscriber is None:
+        raise NotFound("no subscriber with that address")
+    session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
+    session.execute(delete(Consent).where(Consent.subscriber_id == subscriber.id))
+    session.delete(subscriber)
+    session.commit()
+
+
+def count_subscribers(session: Session) -> dict[str, int]:
+    """How many subscribers there are in each status."""
+    rows = session.execute(
+        select(Subscriber.status, func.count()).group_by(Subscriber.status)
+    )
+    return {str(status): int(count) for status, count in rows}
+
+
+def topic_choices(session: Session, now: datetime, limit: int = 30) -> list[str]:
+    """Topics offered on the subscribe form: the tags public items carry."""
+    return list(
+        session.scalars(
+            select(ItemTag.name)
+            .join(Item, Item.id == ItemTag.item_id)
+            .where(visible(Item, now))
+            .group_by(ItemTag.name)
+            .order_by(ItemTag.name)
+            .limit(limit)
+        )
+    )
+
+
+# -- issues ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KindGroup:
+    """The items of one kind an issue carries, in the officer's order."""
+
+    kind: str
+    label: str
+    items: list[Item]
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    """One language version of an issue, its siblings and its contents."""
+
+    letter: Newsletter
+    versions: list[Newsletter]
+    groups: list[KindGroup] = field(default_factory=list)
+
+
+def _public_letter(now: datetime) -> Any:
+    return and_(
+        Newsletter.status.in_(("published", "archived")),
+        Newsletter.published_at.is_not(None),
+        Newsletter.published_at <= now,
+    )
+
+
+def pick_version(
+    versions: list[Newsletter], wanted: list[str], default_language: str
+) -> Newsletter:
+    """The version in the first wanted language, else the default, else the first."""
+    by_language = {v.language: v for v in versions}
+    for language in [*wanted, default_language]:
+        if language in by_language:
+            return by_language[language]
+    return versions[0]
+
+
+def archive(
+    session: Session, *, wanted: list[str], default_language: str, now: datetime
+) -> list[Newsletter]:
+    """Public issues, newest first, one version per issue in the visitor's language."""
+    letters = session.scalars(
+        select(Newsletter)
+        .where(_public_letter(now), Newsletter.status == "published")
+        .order_by(Newsletter.translation, Newsletter.language)
+    )
+    groups: dict[str, list[Newsletter]] = {}
+    for letter in letters:
+        groups.setdefault(letter.translation, []).append(letter)
+    chosen = [pick_version(v, wanted, default_language) for v in groups.values()]
+    return sorted(
+        chosen,
+        key=lambda n: (n.published_at or now, n.number or 0, n.slug),
+        reverse=True,
+    )
+
+
+def issue_groups(
+    session: Session, letter: Newsletter, now: datetime
+) -> list[KindGroup]:
+    """The public items an issue carries, grouped by kind in order of first mention."""
+    wanted = [(e.kind, e.slug) for e in letter.entries]
+    if not wanted:
+        return []
+    slugs = {slug for _kind, slug in wanted}
+    found: dict[tuple[str, str], Item] = {}
+    for item in session.scalars(
+        select(Item).where(Item.slug.in_(slugs), visible(Item, now))
+    ):
+        key = (item.kind, item.slug)
+        current = found.get(key)
+        if current is None or item.language == letter.language:
+            found[key] = item
+    groups: dict[str, list[Item]] = {}
+    for key in wanted:
+        if key in found:
+            groups.setdefault(key[0], []).append(found[key])
+    return [
+        KindGroup(kind=kind, label=KIND_LABELS.get(kind, kind), items=items)
+        for kind, items in groups.items()
+    ]
+
+
+def issue_page(
+    session: Session,
+    slug: str,
+    *,
+    wanted: list[str],
+    default_language: str,
+    now: datetime,
+) -> IssuePage:
+    """The web version of an issue in the visitor's language where one exists."""
+    candidates = list(
+        session.scalars(
+            select(Newsletter)
+            .where(Newsletter.slug == slug, _public_letter(now))
+            .order_by(Newsletter.language)
+        )
+    )
+    if not candidates:
+        raise NotFound(f"no newsletter issue {slug!r}")
+    letter = pick_version(candidates, wanted, default_language)
+    versions = list(
+        session.scalars(
+            select(Newsletter)
+            .where(Newsletter.translation == letter.translation, _public_letter(now))
+            .order_by(Newsletter.language)
+        )
+    )
+    return IssuePage(
+        letter=letter, versions=versions, groups=issue_groups(session, letter, now)
+    )
+
+
+def issue_versions(session: Session, slug: str, *, now: datetime) -> list[Newsletter]:
+    """Every language version of the issue ``slug``, checked fit to be sent."""
+    first = session.scalars(
+        select(Newsletter).where(Newsletter.slug == slug).order_by(Newsletter.language)
+    ).first()
+    if first is None:
+        raise NotFound(f"no newsletter issue {slug!r}")
+    versions = list(
+        session.scalars(
+            select(Newsletter)
+            .where(
+                Newsletter.translation == first.translation,
+                Newsletter.status == "published",
+            )
+            .order_by(Newsletter.language)
+        )
+    )
+    if not versions:
+        raise ValidationFailed(
+            [
+                f"issue {slug!r} is not published (status {first.status}): publish it "
+                "before sending"
+            ]
+        )
+    due = [v for v in versions if v.published_at is not None and v.published_at <= now]
+    if not due:
+        raise ValidationFailed(
+            [
+                f"issue {slug!r} is scheduled for later: its web version is not online "
+                "yet, so it cannot be sent"
+            ]
+        )
+    return due

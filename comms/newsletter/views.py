@@ -1,0 +1,197 @@
+"""Public newsletter pages: archive, web versions, feed, subscribe, confirm, leave."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from feedgen.feed import FeedGenerator
+from flask import Blueprint, Response, current_app, render_template, request
+
+from comms import csrf
+from comms.errors import ConfigMissing, ValidationFailed
+from comms.newsletter import service
+from comms.newsletter.mail import (
+    ConfirmationMailer,
+    Envelope,
+    SmtpConfig,
+    SmtpTransport,
+)
+from comms.newsletter.tokens import (
+    TokenExpired,
+    TokenInvalid,
+    read_confirm_token,
+    read_unsubscribe_token,
+)
+from comms.web.context import comms_state, get_session, now, preferred_languages
+
+bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
+log = logging.getLogger(__name__)
+ONE_CLICK = "List-Unsubscribe=One-Click"
+
+
+def _message(title: str, message: str, status: int) -> tuple[str, int]:
+    return render_template(
+        "newsletter/message.html", title=title, message=message
+    ), status
+
+
+@bp.get("/")
+def archive() -> str:
+    """The archive of published issues, newest first."""
+    site = comms_state().site
+    letters = service.archive(
+        get_session(),
+        wanted=preferred_languages(),
+        default_language=site.default_language,
+        now=now(),
+    )
+    return render_template("newsletter/archive.html", letters=letters)
+
+
+@bp.get("/feed.xml")
+def feed() -> Response:
+    """An RSS 2.0 feed of published issues."""
+    state = comms_state()
+    site_url = state.settings.site_url
+    letters = service.archive(
+        get_session(),
+        wanted=preferred_languages(),
+        default_language=state.site.default_language,
+        now=now(),
+    )
+    fg = FeedGenerator()
+    fg.title(f"{state.site.name}: newsletter")
+    fg.link(href=f"{site_url}/newsletter/", rel="alternate")
+    fg.description(f"Every issue of the {state.site.name} newsletter")
+    fg.language(state.site.default_language)
+    for letter in reversed(letters):
+        url = f"{site_url}/newsletter/{letter.slug}/?lang={letter.language}"
+        entry = fg.add_entry()
+        entry.id(url)
+        entry.guid(url, permalink=True)
+        entry.title(letter.title)
+        entry.link(href=url)
+        entry.description(letter.intro_html or letter.title)
+        if letter.published_at:
+            entry.pubDate(letter.published_at)
+    body = fg.rss_str(pretty=True)
+    return Response(body, mimetype="application/rss+xml")
+
+
+@bp.get("/<slug>/")
+def issue(slug: str) -> str:
+    """The web version of an issue, in the visitor's language where one exists."""
+    site = comms_state().site
+    page = service.issue_page(
+        get_session(),
+        slug,
+        wanted=preferred_languages(),
+        default_language=site.default_language,
+        now=now(),
+    )
+    return render_template("newsletter/issue.html", page=page)
+
+
+def _form(errors: list[str] | None = None, status: int = 200) -> tuple[str, int]:
+    choices = service.topic_choices(get_session(), now())
+    return render_template(
+        "newsletter/subscribe.html",
+        errors=errors or [],
+        topics=choices,
+        form=request.form,
+    ), status
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@csrf.protect
+def subscribe() -> tuple[str, int]:
+    """The subscribe form; a POST starts double opt-in (CSRF-checked)."""
+    if request.method == "GET":
+        return _form()
+    state = comms_state()
+    site = state.site
+    try:
+        wanted = service.checked_request(
+            request.form.get("email", ""),
+            request.form.get("language", site.default_language),
+            languages=site.languages,
+            topics=request.form.getlist("topic"),
+            regions=[r for r in request.form.getlist("region") if r in site.regions],
+        )
+    except ValidationFailed as exc:
+        return _form([p.partition(": ")[2] for p in exc.problems], 400)
+    settings = state.settings
+    try:
+        config = SmtpConfig.parse(settings.smtp_url)
+        envelope = Envelope.from_settings(
+            settings.mail_from, settings.site_url, settings.secret_key
+        )
+    except ConfigMissing as exc:
+        log.error("newsletter subscription refused: %s", exc)
+        return _message(
+            "Subscriptions are closed for now",
+            "The site cannot send e-mail at the moment, so it cannot take "
+            "subscriptions. Nothing was stored. Please try again later.",
+            503,
+        )
+    mailer_env = current_app.jinja_env
+    try:
+        with SmtpTransport(config, timeout=20) as transport:
+            service.subscribe(
+                get_session(),
+                wanted,
+                now=now(),
+                send_confirmation=ConfirmationMailer(
+                    mailer_env, site, envelope, transport
+                ),
+            )
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("confirmation mail not sent: %s", type(exc).__name__)
+        return _message(
+            "The confirmation e-mail could not be sent",
+            "The mail server did not accept the confirmation e-mail for this "
+            "address. Nothing was stored. Please check the address, or try again "
+            "later.",
+            503,
+        )
+    return render_template("newsletter/check_inbox.html"), 200
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str) -> tuple[str, int]:
+    """GET shows one button; the POST confirms the subscription."""
+    state = comms_state()
+    try:
+        claim = read_confirm_token(state.settings.secret_key, token)
+        if request.method == "POST":
+            service.confirm(get_session(), claim, now=now())
+            return render_template("newsletter/confirm.html", done=True), 200
+    except TokenInvalid as exc:
+        return _message("This link does not work", str(exc), 400)
+    except TokenExpired as exc:
+        return _message("This link has expired", str(exc), 400)
+    return render_template("newsletter/confirm.html", done=False), 200
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str) -> tuple[str, int]:
+    """GET shows one button and changes nothing; any POST unsubscribes at once.
+
+    The POST needs no CSRF token: the signed link is the authority, and RFC 8058
+    one-click requests come from mail clients that have no session.
+    """
+    try:
+        key = read_unsubscribe_token(comms_state().settings.secret_key, token)
+    except TokenInvalid as exc:
+        return _message("This link does not work", str(exc), 400)
+    if request.method == "POST":
+        one_click = request.form.get("List-Unsubscribe") == "One-Click"
+        service.unsubscribe(
+            get_session(),
+            key,
+            now=now(),
+            method="one-click (mail client)" if one_click else "unsubscribe page",
+        )
+        return render_template("newsletter/unsubscribe.html", done=True), 200
+    return render_template("newsletter/unsubscribe.html", done=False), 200

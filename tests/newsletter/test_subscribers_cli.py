@@ -1,0 +1,132 @@
+"""`comms subscribers import|export|show|erase`: CSV in and out, one person's data."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from sqlalchemy import func, select
+
+from comms.newsletter.models import Consent, Delivery, Subscriber
+from tests.newsletter.helpers import make_issue, make_subscribers
+
+GOOD = (
+    "email,language,confirmed_at,source\n"
+    "old@example.net,de,2018-03-01T10:00:00Z,fair 2018\n"
+    "new@example.net,en,,website\n"
+)
+
+
+def _count(session, model=Subscriber) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_import_opts_in_rows_with_confirmed_at_and_sends_no_mail(
+    runner, session, smtp, tmp_path
+):
+    path = tmp_path / "subs.csv"
+    path.write_text(GOOD)
+    result = runner.invoke(args=["subscribers", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 added (1 already opted in)" in result.output
+    rows = {s.email: s for s in session.scalars(select(Subscriber))}
+    assert rows["old@example.net"].status == "confirmed"
+    assert rows["old@example.net"].language == "de"
+    assert (
+        rows["old@example.net"].confirmed_at.isoformat() == "2018-03-01T10:00:00+00:00"
+    )
+    assert rows["new@example.net"].status == "pending"
+    assert [c.method for c in rows["old@example.net"].consents] == ["csv import"]
+    assert "fair 2018" in rows["old@example.net"].consents[0].detail
+    assert smtp.recorder.count() == 0
+
+
+def test_import_with_send_opt_in_mails_only_the_unconfirmed(
+    runner, session, smtp, tmp_path
+):
+    path = tmp_path / "subs.csv"
+    path.write_text(GOOD)
+    result = runner.invoke(args=["subscribers", "import", str(path), "--send-opt-in"])
+    assert result.exit_code == 0, result.output
+    assert "1 confirmation mails sent" in result.output
+    [mail] = smtp.recorder.messages
+    assert mail.rcpt_tos == ["new@example.net"]
+    assert "/newsletter/confirm/" in mail.message.get_body(("plain",)).get_content()
+
+
+def test_import_with_a_bad_row_names_it_and_stores_nothing(runner, session, tmp_path):
+    path = tmp_path / "subs.csv"
+    path.write_text(
+        GOOD + "broken,en,,x\nok@example.net,xx,,x\nz@example.net,en,yesterday,x\n"
+    )
+    result = runner.invoke(args=["subscribers", "import", str(path)])
+    assert result.exit_code != 0
+    assert "line 4: 'broken' is not a valid e-mail address" in result.output
+    assert "line 5: language 'xx' is not offered" in result.output
+    assert "line 6: confirmed_at 'yesterday'" in result.output
+    assert "3 bad rows: nothing imported" in result.output
+    assert _count(session) == 0
+
+
+def test_import_never_resubscribes_someone_who_left(runner, session, tmp_path):
+    [email] = make_subscribers(session, 1, prefix="old")
+    subscriber = session.scalars(select(Subscriber)).one()
+    subscriber.status = "unsubscribed"
+    session.commit()
+    path = tmp_path / "subs.csv"
+    path.write_text(f"email,confirmed_at\n{email},2020-01-01T00:00:00Z\n")
+    result = runner.invoke(args=["subscribers", "import", str(path)])
+    assert "1 known addresses left unchanged" in result.output
+    session.refresh(subscriber)
+    assert subscriber.status == "unsubscribed"
+
+
+def test_import_with_send_opt_in_and_no_smtp_changes_nothing(
+    app, runner, session, tmp_path, monkeypatch
+):
+    from dataclasses import replace
+
+    state = app.extensions["comms"]
+    monkeypatch.setattr(state, "settings", replace(state.settings, smtp_url=None))
+    path = tmp_path / "subs.csv"
+    path.write_text(GOOD)
+    result = runner.invoke(args=["subscribers", "import", str(path), "--send-opt-in"])
+    assert result.exit_code != 0
+    assert "COMMS_SMTP_URL" in result.output
+    assert _count(session) == 0
+
+
+def test_export_then_import_elsewhere_round_trips(runner, session, tmp_path):
+    path = tmp_path / "subs.csv"
+    path.write_text(GOOD)
+    runner.invoke(args=["subscribers", "import", str(path)])
+    out = tmp_path / "out.csv"
+    result = runner.invoke(args=["subscribers", "export", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "exported 2 subscribers" in result.output
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [tuple(r.values()) for r in rows] == [
+        ("old@example.net", "de", "2018-03-01T10:00:00Z", "fair 2018"),
+        ("new@example.net", "en", "", "website"),
+    ]
+
+
+def test_show_prints_one_persons_data_and_erase_removes_it(runner, session, smtp):
+    make_issue(session)
+    [email, other] = make_subscribers(session, 2)
+    assert runner.invoke(args=["newsletter", "send", "issue-1"]).exit_code == 0
+    shown = runner.invoke(args=["subscribers", "show", email.upper()])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert data["email"] == email and data["status"] == "confirmed"
+    assert data["deliveries"][0]["issue"] == "issue-1"
+    assert data["deliveries"][0]["status"] == "sent"
+    erased = runner.invoke(args=["subscribers", "erase", email, "--yes"])
+    assert erased.exit_code == 0, erased.output
+    assert [s.email for s in session.scalars(select(Subscriber))] == [other]
+    assert _count(session, Delivery) == 1
+    assert _count(session, Consent) == 0
+    missing = runner.invoke(args=["subscribers", "show", email])
+    assert missing.exit_code != 0
+    assert "no subscriber with that address" in missing.output
