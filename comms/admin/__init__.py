@@ -1,0 +1,20 @@
+"""The officers' admin at /admin/: accounts, the item editor, uploads, audit log."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from comms import csrf
+
+
+def init_app(app: Flask) -> None:
+    """Register the admin blueprint, the public image URLs and csrf_token()."""
+    from comms.admin.auth import use_test_profile
+    from comms.admin.views import accounts, files, items, login  # noqa: F401
+    from comms.admin.views.blueprint import bp
+
+    use_test_profile(app.extensions["comms"].settings.testing)
+
+    app.register_blueprint(bp)
+    app.register_blueprint(files.media_bp)
+    csrf.init_app(app)

@@ -1,0 +1,109 @@
+"""The admin dashboard's figures: drafts, scheduled items, video sync, newsletters."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from comms.catalogue.models import Item, Newsletter
+
+
+@dataclass(frozen=True)
+class IssueStatus:
+    """A newsletter issue and how its sending went (deliveries by status)."""
+
+    issue: Newsletter
+    deliveries: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard shows."""
+
+    drafts: list[Item]
+    scheduled: list[Item]
+    counts: dict[str, int]
+    last_sync: dict[str, Any] | None
+    issues: list[IssueStatus] = field(default_factory=list)
+
+
+def build_dashboard(session: Session, now: datetime, limit: int = 10) -> Dashboard:
+    """The dashboard's figures at ``now``."""
+    drafts = list(
+        session.scalars(
+            select(Item)
+            .where(Item.status == "draft")
+            .order_by(Item.updated_at.desc())
+            .limit(limit)
+        )
+    )
+    scheduled = list(
+        session.scalars(
+            select(Item)
+            .where(Item.status == "published", Item.published_at > now)
+            .order_by(Item.published_at)
+            .limit(limit)
+        )
+    )
+    counts = {
+        str(status): int(n)
+        for status, n in session.execute(
+            select(Item.status, func.count()).group_by(Item.status)
+        )
+    }
+    return Dashboard(drafts, scheduled, counts, last_sync(session), issues(session))
+
+
+def last_sync(session: Session) -> dict[str, Any] | None:
+    """The newest video sync run, if the videos module records them."""
+    try:
+        module = importlib.import_module("comms.videos.models")
+    except ImportError:
+        return None
+    model = getattr(module, "SyncRun", None)
+    if model is None:
+        return None
+    table = model.__table__
+    if not inspect(session.get_bind()).has_table(table.name):
+        return None
+    order = [c for c in ("started_at", "finished_at", "id") if c in table.c]
+    if not order:
+        return None
+    row = session.execute(
+        select(table).order_by(table.c[order[0]].desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    shown = ("started_at", "finished_at", "outcome", "total", "new", "updated",
+             "unavailable", "error")  # fmt: skip
+    values = dict(row._mapping)
+    return {key: values[key] for key in shown if key in values}
+
+
+def issues(session: Session, limit: int = 5) -> list[IssueStatus]:
+    """The newest newsletter issues with their deliveries counted by status."""
+    letters = list(
+        session.scalars(select(Newsletter).order_by(Newsletter.id.desc()).limit(limit))
+    )
+    if not letters:
+        return []
+    has_deliveries = inspect(session.get_bind()).has_table("newsletter_delivery")
+    result = []
+    for letter in letters:
+        counts: dict[str, int] = {}
+        if has_deliveries:
+            rows = session.execute(
+                text(
+                    "SELECT status, COUNT(*) FROM newsletter_delivery "
+                    "WHERE issue = :issue GROUP BY status"
+                ),
+                {"issue": letter.translation},
+            )
+            counts = {str(status): int(n) for status, n in rows}
+        result.append(IssueStatus(letter, counts))
+    return result

@@ -1,0 +1,271 @@
+"""Item editing for the admin: create, update, publish, translate and upload.
+
+Every function takes a Session, checks its inputs, records an audit entry and
+commits once; failures are comms.errors exceptions (or EditConflict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from comms.admin import audit
+from comms.admin.forms import ItemDraft
+from comms.admin.models import User
+from comms.catalogue.models import KINDS, Item, ItemRegion, ItemTag
+from comms.errors import CommsError, NotFound, ValidationFailed
+from comms.rendering import render_markdown
+
+STATUS_ACTIONS = ("publish", "schedule", "unpublish", "archive")
+
+
+class EditConflict(CommsError):
+    """Someone else saved the item since this form was loaded."""
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Search and filters of the admin item list."""
+
+    q: str = ""
+    kind: str | None = None
+    status: str | None = None
+    language: str | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ItemList:
+    """One page of the admin item list."""
+
+    items: list[Item]
+    number: int
+    has_next: bool
+
+
+def search_items(
+    session: Session, wanted: ItemFilter, *, now: datetime, page_size: int = 30
+) -> ItemList:
+    """Items of every state matching the filters, most recently changed first."""
+    stmt = select(Item)
+    if wanted.kind:
+        stmt = stmt.where(Item.kind == wanted.kind)
+    if wanted.status == "scheduled":
+        stmt = stmt.where(Item.status == "published", Item.published_at > now)
+    elif wanted.status:
+        stmt = stmt.where(Item.status == wanted.status)
+    if wanted.language:
+        stmt = stmt.where(Item.language == wanted.language)
+    if wanted.q:
+        pattern = f"%{wanted.q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Item.title).like(pattern),
+                func.lower(Item.slug).like(pattern),
+                func.lower(func.coalesce(Item.override_title, "")).like(pattern),
+            )
+        )
+    rows = list(
+        session.scalars(
+            stmt.order_by(Item.updated_at.desc(), Item.id.desc())
+            .offset((wanted.page - 1) * page_size)
+            .limit(page_size + 1)
+        )
+    )
+    return ItemList(rows[:page_size], wanted.page, len(rows) > page_size)
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    """The item with this id, in any state."""
+    item = session.get(Item, item_id)
+    if item is None:
+        raise NotFound(f"no item {item_id}")
+    return item
+
+
+def language_versions(session: Session, item: Item) -> list[Item]:
+    """Every language version of an item (itself included), by language."""
+    return list(
+        session.scalars(
+            select(Item)
+            .where(Item.kind == item.kind, Item.translation == item.translation)
+            .order_by(Item.language)
+        )
+    )
+
+
+def _check_unique(session: Session, item: Item) -> None:
+    with session.no_autoflush:
+        clash = _clash(session, item)
+    if clash is not None:
+        raise ValidationFailed(
+            [f"slug: another {item.kind.replace('_', ' ')} in this language "
+             f"already uses {item.slug!r}"]
+        )  # fmt: skip
+
+
+def _clash(session: Session, item: Item) -> int | None:
+    return session.scalars(
+        select(Item.id).where(
+            Item.kind == item.kind,
+            Item.id != (item.id or 0),
+            or_(
+                (Item.slug == item.slug) & (Item.language == item.language),
+                (Item.translation == item.translation)
+                & (Item.language == item.language),
+            ),
+        )
+    ).first()
+
+
+def _apply(item: Item, draft: ItemDraft) -> None:
+    for name, value in draft.columns.items():
+        if getattr(item, name) != value:
+            setattr(item, name, value)
+    if "body" in draft.columns:
+        item.body_html = render_markdown(item.body)
+    if draft.details:
+        merged = {**(item.details or {}), **draft.details}
+        item.details = {k: v for k, v in merged.items() if v not in (None, [], "")}
+    if draft.tags is not None and [t.name for t in item.tags] != list(draft.tags):
+        item.tags = [ItemTag(name=n, position=i) for i, n in enumerate(draft.tags)]
+    if [r.name for r in item.regions] != list(draft.regions):
+        item.regions = [
+            ItemRegion(name=n, position=i) for i, n in enumerate(draft.regions)
+        ]
+
+
+def create_item(session: Session, actor: User, draft: ItemDraft, now: datetime) -> Item:
+    """A new draft item from the editor's values."""
+    if draft.kind not in KINDS or draft.kind == "video":
+        raise NotFound(f"items of kind {draft.kind!r} cannot be created here")
+    item = Item(kind=draft.kind, status="draft", details={}, created_at=now)
+    item.tags, item.regions = [], []
+    _apply(item, draft)
+    item.translation = item.slug
+    item.updated_at = now
+    _check_unique(session, item)
+    session.add(item)
+    session.flush()
+    audit.record(session, actor, "create", item, before=None,
+                 after=audit.item_snapshot(item), now=now)  # fmt: skip
+    session.commit()
+    return item
+
+
+def update_item(
+    session: Session,
+    actor: User,
+    item_id: int,
+    draft: ItemDraft,
+    *,
+    expected_version: int | None,
+    now: datetime,
+) -> Item:
+    """Save the editor's values unless someone else saved the item in between."""
+    item = get_item(session, item_id)
+    if expected_version is None or item.version != expected_version:
+        raise EditConflict(_conflict_message(item))
+    before = audit.item_snapshot(item)
+    _apply(item, draft)
+    _check_unique(session, item)
+    item.updated_at = now  # always an UPDATE, so the version always moves on
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise EditConflict(_conflict_message(get_item(session, item_id))) from None
+    record_change(session, actor, "update", item, before, now)
+    session.commit()
+    return item
+
+
+def _conflict_message(item: Item) -> str:
+    return (
+        f"Someone else saved this item at {item.updated_at:%Y-%m-%d %H:%M} UTC "
+        "since you opened it. Your text is kept below: copy what you need, "
+        "reload the item and apply your changes again."
+    )
+
+
+def record_change(
+    session: Session, actor: User, action: str, item: Item, before: Any, now: datetime
+) -> None:
+    """Audit ``action`` on ``item`` with its before and after snapshots."""
+    after = audit.item_snapshot(item)
+    changed = audit.changed_keys(before, after)
+    audit.record(session, actor, action, item, before=before, after=after,
+                 summary=f"{item.kind} {item.slug}.{item.language}: "
+                 f"{', '.join(changed) or 'no change'}", now=now)  # fmt: skip
+
+
+def change_status(
+    session: Session,
+    actor: User,
+    item_id: int,
+    action: str,
+    *,
+    when: datetime | None,
+    now: datetime,
+) -> Item:
+    """Publish now, schedule at ``when``, unpublish (back to draft) or archive."""
+    item = get_item(session, item_id)
+    before = audit.item_snapshot(item)
+    if action == "publish":
+        item.status = "published"
+        if item.published_at is None or item.published_at > now:
+            item.published_at = now
+    elif action == "schedule":
+        if when is None:
+            raise ValidationFailed(["published_at: give a date and time (UTC)"])
+        item.status, item.published_at = "published", when
+    elif action == "unpublish":
+        item.status = "draft"
+    elif action == "archive":
+        item.status = "archived"
+        item.published_at = item.published_at or now
+    else:
+        raise NotFound(f"no action {action!r}")
+    item.updated_at = now
+    record_change(session, actor, action, item, before, now)
+    session.commit()
+    return item
+
+
+def add_translation(
+    session: Session, actor: User, item_id: int, language: str, languages: Sequence[str]
+) -> Item:
+    """A draft copy of an item in another language, in the same translation group."""
+    source = get_item(session, item_id)
+    if language not in languages:
+        raise ValidationFailed([f"language: use one of {', '.join(languages)}"])
+    copy = Item(
+        kind=source.kind, slug=source.slug, language=language,
+        translation=source.translation, title=source.title, summary=source.summary,
+        body=source.body, body_html=source.body_html, status="draft",
+        author=source.author, image=source.image, details=dict(source.details or {}),
+        report_type=source.report_type, deliverable=source.deliverable,
+        work_package=source.work_package, licence=source.licence, doi=source.doi,
+        starts_at=source.starts_at, ends_at=source.ends_at, location=source.location,
+    )  # fmt: skip
+    copy.tags = [ItemTag(name=t.name, position=t.position) for t in source.tags]
+    copy.regions = [
+        ItemRegion(name=r.name, position=r.position) for r in source.regions
+    ]
+    if source.kind == "video":
+        raise ValidationFailed(["videos get their language versions from the sync"])
+    _check_unique(session, copy)
+    session.add(copy)
+    session.flush()
+    audit.record(session, actor, "translate", copy, before=None,
+                 after=audit.item_snapshot(copy),
+                 summary=f"{copy.slug}.{language} from {source.language}",
+                 now=copy.created_at)  # fmt: skip
+    session.commit()
+    return copy

@@ -1,0 +1,74 @@
+"""The admin blueprint: CSRF on every state-changing request, login and roles.
+
+Every admin endpoint needs a logged-in officer unless it is listed in PUBLIC, and
+an admin when listed in ADMIN_ONLY: a new view is protected by default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from comms.admin.auth import current_user, require_user, start_session
+from comms.csrf import check_csrf
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PUBLIC = {"admin.login"}
+ADMIN_ONLY = {
+    "admin.users",
+    "admin.create_user",
+    "admin.update_user",
+    "admin.audit_log",
+}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@bp.before_request
+def guard() -> Response | None:
+    """Check the CSRF token of unsafe methods, then the login and the role."""
+    if request.method not in SAFE_METHODS:
+        check_csrf()
+    user = current_user()
+    if request.endpoint in PUBLIC:
+        return None
+    if user is None:
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("admin.login", next=target), code=303)
+    if request.endpoint in ADMIN_ONLY and not user.is_admin:
+        abort(403, "This page is for administrators only.")
+    return None
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    """Admin pages are private: never cached by browsers or proxies."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_context_processor
+def admin_context() -> dict[str, Any]:
+    """Give admin templates the officer (None on public pages)."""
+    return {"admin_user": g.get("admin_user")}
+
+
+def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render an admin template with a status code."""
+    return render_template(template, **context), status
+
+
+def form_values() -> dict[str, str]:
+    """The submitted form as a plain dict (the last value of each field)."""
+    return request.form.to_dict()
+
+
+__all__ = [
+    "bp",
+    "current_user",
+    "form_values",
+    "render",
+    "require_user",
+    "start_session",
+]

@@ -1,0 +1,188 @@
+"""The dashboard, the item list and the item editor with its preview."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from comms.admin import dashboard as dashboard_service
+from comms.admin import service
+from comms.admin.forms import (
+    ItemDraft,
+    item_form_values,
+    parse_datetime,
+    parse_item_form,
+)
+from comms.admin.views.blueprint import bp, form_values, render, require_user
+from comms.catalogue.models import KINDS, PLURAL_KINDS, STATUSES, Item
+from comms.catalogue.service import parse_page
+from comms.errors import NotFound, ValidationFailed
+from comms.rendering import render_markdown
+from comms.web.context import comms_state, get_session
+
+NEW_KINDS = ("press-releases", "reports", "events")
+KIND_LABELS = {
+    "press_release": "Press release",
+    "report": "Report",
+    "video": "Video",
+    "event": "Event",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@bp.get("/")
+def dashboard() -> tuple[str, int]:
+    """Drafts, scheduled items, the last video sync and newsletter status."""
+    board = dashboard_service.build_dashboard(get_session(), _now())
+    return render("admin/dashboard.html", board=board, labels=KIND_LABELS, now=_now())
+
+
+@bp.get("/items/")
+def items() -> tuple[str, int]:
+    """Every item, with search and filters by kind, status and language."""
+    kind = request.args.get("kind") or None
+    status = request.args.get("status") or None
+    if kind not in (None, *KINDS) or status not in (None, *STATUSES, "scheduled"):
+        raise ValidationFailed(["kind or status: not a known value"])
+    wanted = service.ItemFilter(
+        q=request.args.get("q", "").strip()[:200],
+        kind=kind,
+        status=status,
+        language=request.args.get("lang") or None,
+        page=parse_page(request.args.get("page")),
+    )
+    found = service.search_items(get_session(), wanted, now=_now())
+    return render(
+        "admin/items.html", found=found, wanted=wanted, labels=KIND_LABELS,
+        statuses=STATUSES, now=_now(),
+    )  # fmt: skip
+
+
+def _editor(
+    kind: str,
+    values: dict[str, Any],
+    item: Item | None,
+    *,
+    status: int = 200,
+    problems: list[str] | None = None,
+    preview: str | None = None,
+    conflict: str | None = None,
+) -> tuple[str, int]:
+    site = comms_state().site
+    versions = service.language_versions(get_session(), item) if item else []
+    return render(
+        "admin/item_form.html", status, versions=versions, kind=kind,
+        values=values, item=item,
+        problems=problems or [], preview=preview, conflict=conflict,
+        labels=KIND_LABELS, languages=site.languages, regions=site.regions,
+        now=_now(),
+    )  # fmt: skip
+
+
+def _parse(kind: str, raw: dict[str, str]) -> tuple[ItemDraft, list[str]]:
+    site = comms_state().site
+    regions = set(site.regions) if site.regions else None
+    return parse_item_form(kind, raw, languages=site.languages, regions=regions)
+
+
+@bp.route("/items/new/<plural>", methods=["GET", "POST"])
+def new_item(plural: str) -> Response | tuple[str, int]:
+    """The editor for a new press release, report or event (saved as a draft)."""
+    if plural not in NEW_KINDS:
+        raise NotFound(f"no editor for {plural!r}")
+    kind = PLURAL_KINDS[plural]
+    if request.method == "GET":
+        default = {"language": comms_state().site.default_language}
+        return _editor(kind, default, None)
+    user = require_user()
+    values = form_values()
+    draft, problems = _parse(kind, values)
+    if problems:
+        return _editor(kind, values, None, status=422, problems=problems)
+    if values.get("action") == "preview":
+        return _editor(
+            kind, values, None, preview=render_markdown(values.get("body", ""))
+        )
+    try:
+        item = service.create_item(get_session(), user, draft, _now())
+    except ValidationFailed as exc:
+        return _editor(kind, values, None, status=422, problems=exc.problems)
+    flash("Draft saved.")
+    return redirect(url_for("admin.edit_item", item_id=item.id), code=303)
+
+
+@bp.route("/items/<int:item_id>/", methods=["GET", "POST"])
+def edit_item(item_id: int) -> Response | tuple[str, int]:
+    """Edit an item; a save over someone else's newer save is refused (409)."""
+    session = get_session()
+    item = service.get_item(session, item_id)
+    if request.method == "GET":
+        return _editor(item.kind, item_form_values(item), item)
+    user = require_user()
+    values = form_values()
+    draft, problems = _parse(item.kind, values)
+    if problems:
+        return _editor(item.kind, values, item, status=422, problems=problems)
+    if values.get("action") == "preview":
+        body = values.get("body", item.body)
+        return _editor(item.kind, values, item, preview=render_markdown(body))
+    version = values.get("version", "")
+    try:
+        service.update_item(
+            session, user, item_id, draft,
+            expected_version=int(version) if version.isdigit() else None, now=_now(),
+        )  # fmt: skip
+    except service.EditConflict as exc:
+        current = service.get_item(session, item_id)
+        return _editor(item.kind, values, current, status=409, conflict=str(exc))
+    except ValidationFailed as exc:
+        session.rollback()
+        return _editor(item.kind, values, item, status=422, problems=exc.problems)
+    flash("Saved.")
+    return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
+
+
+@bp.post("/items/<int:item_id>/status")
+def item_status(item_id: int) -> Response:
+    """Publish now, schedule at a time, unpublish or archive."""
+    user = require_user()
+    action = request.form.get("action", "")
+    if action not in service.STATUS_ACTIONS:
+        raise ValidationFailed(
+            [f"action: use one of {', '.join(service.STATUS_ACTIONS)}"]
+        )
+    raw_when = request.form.get("published_at", "")
+    when = parse_datetime(raw_when) if raw_when else None
+    if action == "schedule" and when is None:
+        raise ValidationFailed(
+            ["published_at: give a date and time like 2026-05-15T09:00 (UTC)"]
+        )
+    item = service.change_status(
+        get_session(), user, item_id, action, when=when, now=_now()
+    )
+    messages = {
+        "publish": "Published.",
+        "schedule": f"Scheduled for {item.published_at:%Y-%m-%d %H:%M} UTC.",
+        "unpublish": "Unpublished: the item is a draft again.",
+        "archive": "Archived.",
+    }
+    flash(messages[action])
+    return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
+
+
+@bp.post("/items/<int:item_id>/translations")
+def add_translation(item_id: int) -> Response:
+    """Start a language version of an item (a draft copy to translate)."""
+    user = require_user()
+    copy = service.add_translation(
+        get_session(), user, item_id, request.form.get("language", ""),
+        comms_state().site.languages,
+    )  # fmt: skip
+    flash(f"Draft {copy.language} version created: translate it below.")
+    return redirect(url_for("admin.edit_item", item_id=copy.id), code=303)

@@ -1,0 +1,186 @@
+"""Who may do what: every admin route for anonymous visitors, editors and admins."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.admin.helpers import log_in_as, make_user, png_bytes, post
+from tests.factories import make_item, make_pdf, make_report
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    method: str
+    path: str
+    editor: int  # status an editor gets
+    admin: int  # status an admin gets
+    data: Callable[[], dict[str, Any]] | None = None
+
+
+def _pdf() -> dict[str, Any]:
+    return {"file": (io.BytesIO(make_pdf()), "results.pdf"), "language": "en"}
+
+
+def _image() -> dict[str, Any]:
+    return {"image": (io.BytesIO(png_bytes()), "photo.png"), "image_alt": "A map"}
+
+
+_titles = iter(range(1, 10**6))
+ROUTES = [
+    Route("admin.login", "GET", "/admin/login", 302, 302),
+    Route("admin.login", "POST", "/admin/login", 401, 401,
+          lambda: {"email": "nobody@example.org", "password": "wrong password"}),
+    Route("admin.logout", "POST", "/admin/logout", 303, 303),
+    Route("admin.password", "GET", "/admin/password", 200, 200),
+    Route("admin.password", "POST", "/admin/password", 422, 422,
+          lambda: {"current_password": "x", "new_password": "y" * 12,
+                   "confirm_password": "y" * 12}),
+    Route("admin.dashboard", "GET", "/admin/", 200, 200),
+    Route("admin.items", "GET", "/admin/items/?q=item&kind=press_release", 200, 200),
+    Route("admin.new_item", "GET", "/admin/items/new/press-releases", 200, 200),
+    Route("admin.new_item", "POST", "/admin/items/new/events", 303, 303,
+          lambda: {"title": f"Workshop {next(_titles)}", "language": "en",
+                   "starts_at": "2030-01-01T10:00", "action": "save"}),
+    Route("admin.edit_item", "GET", "/admin/items/{item}/", 200, 200),
+    Route("admin.edit_item", "POST", "/admin/items/{item}/", 200, 200,
+          lambda: {"title": "T", "language": "en", "body": "*x*", "action": "preview"}),
+    Route("admin.item_status", "POST", "/admin/items/{item}/status", 303, 303,
+          lambda: {"action": "publish"}),
+    Route("admin.add_translation", "POST", "/admin/items/{item}/translations", 303,
+          303, lambda: {"language": "de"}),
+    Route("admin.upload_file", "POST", "/admin/items/{report}/files", 303, 303, _pdf),
+    Route("admin.remove_file", "POST", "/admin/items/{report}/files/{file}/delete",
+          303, 303),
+    Route("admin.download_file", "GET", "/admin/items/{report}/files/report.pdf",
+          200, 200),
+    Route("admin.upload_image", "POST", "/admin/items/{item}/image", 303, 303, _image),
+    Route("admin.newsletters", "GET", "/admin/newsletters/", 200, 200),
+    Route("admin.users", "GET", "/admin/users/", 403, 200),
+    Route("admin.create_user", "POST", "/admin/users/", 403, 303,
+          lambda: {"email": "new@example.org", "role": "editor",
+                   "password": "a long enough password"}),
+    Route("admin.update_user", "POST", "/admin/users/{other}", 403, 303,
+          lambda: {"role": "admin", "active": "1"}),
+    Route("admin.audit_log", "GET", "/admin/audit/", 403, 200),
+]  # fmt: skip
+
+
+_serial = iter(range(1, 10**6))
+
+
+def make_targets(session, store) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Fresh items, file and account for the route table to act on."""
+    session.expunge_all()  # the app may have deleted rows whose ids SQLite reuses
+    item = make_item(session, status="draft", published_at=None)
+    report = make_report(session, store)
+    other = make_user(session, f"other{next(_serial)}@example.org")
+    return {
+        "item": item.id,
+        "report": report.id,
+        "file": report.files[0].id,
+        "other": other.id,
+    }
+
+
+def _call(client: Any, route: Route, targets: dict[str, int]):  # type: ignore[no-untyped-def]
+    path = route.path.format(**targets)
+    if route.method == "GET":
+        response = client.get(path)
+    else:
+        response = post(client, path, route.data() if route.data else {})
+    response.get_data()
+    response.close()
+    return response
+
+
+def _is_login_redirect(response: Any) -> bool:
+    return response.status_code in (302, 303) and response.location.startswith(
+        "/admin/login"
+    )
+
+
+def _route_id(route: Route) -> str:
+    return f"{route.method} {route.path}"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=_route_id)
+def test_each_role_gets_what_it_is_allowed_on_every_route(
+    app, session, store, editor, admin_user, route: Route
+) -> None:
+    anonymous = _call(app.test_client(), route, make_targets(session, store))
+    if route.endpoint == "admin.login":
+        assert anonymous.status_code == (200 if route.method == "GET" else 401)
+    else:
+        assert _is_login_redirect(anonymous), anonymous.status_code
+    for user, expected in ((editor, route.editor), (admin_user, route.admin)):
+        client = app.test_client()
+        log_in_as(client, user)
+        response = _call(client, route, make_targets(session, store))
+        body = response.get_data().decode("utf-8", "replace")
+        assert response.status_code == expected, (user.role, body[:500])
+        if expected == 403:
+            assert "administrators only" in body
+        elif route.endpoint == "admin.logout":
+            assert _is_login_redirect(response)
+            assert _is_login_redirect(client.get("/admin/"))
+        elif response.status_code in (302, 303):
+            assert not _is_login_redirect(response)
+
+
+def test_route_table_covers_every_admin_route(app) -> None:
+    endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.")
+    }
+    assert endpoints == {route.endpoint for route in ROUTES}
+
+
+def test_post_without_csrf_token_is_refused_on_every_route(
+    app, session, store, editor
+) -> None:
+    targets = make_targets(session, store)
+    client = app.test_client()
+    log_in_as(client, editor)
+    for route in (r for r in ROUTES if r.method == "POST"):
+        path = route.path.format(**targets)
+        missing = client.post(path, data=route.data() if route.data else {})
+        forged = {**(route.data() if route.data else {}), "csrf_token": "forged"}
+        wrong = client.post(path, data=forged)
+        assert missing.status_code == 400, path
+        assert wrong.status_code == 400, path
+        assert "reload the page" in missing.get_data(as_text=True)
+
+
+def test_refused_post_changes_nothing(app, session, store, editor) -> None:
+    targets = make_targets(session, store)
+    client = app.test_client()
+    log_in_as(client, editor)
+    client.post(f"/admin/items/{targets['item']}/status", data={"action": "publish"})
+    from comms.catalogue.models import Item
+
+    session.expire_all()
+    assert session.get(Item, targets["item"]).status == "draft"
+
+
+def test_editor_reaches_the_kpi_pages_only_when_logged_in(app, editor) -> None:
+    anonymous = app.test_client().get("/admin/kpi/")
+    client = app.test_client()
+    log_in_as(client, editor)
+    assert anonymous.status_code in (302, 303)
+    assert "/admin/login" in anonymous.location
+    assert client.get("/admin/kpi/").status_code == 200
+
+
+def test_deactivated_account_is_logged_out(app, session, editor) -> None:
+    client = app.test_client()
+    log_in_as(client, editor)
+    editor.active = False
+    session.commit()
+    assert _is_login_redirect(client.get("/admin/"))
