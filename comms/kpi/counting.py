@@ -1,0 +1,260 @@
+"""Privacy-friendly counting: one upsert per event into a daily counter, no cookie.
+
+Nothing about the visitor is stored: a counter row is (day, metric, key, count),
+where the key names the thing counted (an item's URL, a file, a feed), never who
+asked. Feed-reader services state how many subscribers they serve in their
+User-Agent; that number (not the reader) is kept as the day's maximum.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import re
+import threading
+import time
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Flask, current_app, request
+from sqlalchemy import ColumnElement, Engine, case, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from comms.catalogue.models import Item
+from comms.kpi.models import DailyCount, VideoSnapshot
+
+log = logging.getLogger(__name__)
+
+ITEM_VIEW = "item_view"
+DOWNLOAD = "download"
+FEED_FETCH = "feed_fetch"
+FEED_SUBSCRIBERS = "feed_subscribers"
+NEWSLETTER_SEND = "newsletter_send"
+NEWSLETTER_BOUNCE = "newsletter_bounce"
+NEWSLETTER_CONFIRM = "newsletter_confirm"
+NEWSLETTER_UNSUBSCRIBE = "newsletter_unsubscribe"
+MAX_METRICS = frozenset({FEED_SUBSCRIBERS})
+FEED_SUFFIXES = ("feed.xml", ".atom", ".json")
+BUFFER_KEY = "comms.kpi_counts"
+FLUSH_SECONDS = 2.0
+NO_COUNT = "comms.no_count"  # WSGI environ flag: in-process renders are not visits
+
+_SUBSCRIBERS = re.compile(r"(\d+)\s+(?:subscribers|readers)", re.IGNORECASE)
+_PRODUCT = re.compile(r"[A-Za-z][\w.\-]*")
+_BOTS = re.compile(r"bot|crawl|spider|slurp|preview|monitor|curl|wget", re.IGNORECASE)
+
+
+def today() -> date:
+    """The current UTC day."""
+    return datetime.now(UTC).date()
+
+
+def _upsert(dialect: str, metric: str, key: str, day: date, amount: int) -> Any:
+    """The INSERT ... ON CONFLICT DO UPDATE statement for one counter."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(DailyCount).values(
+        day=day, metric=metric, key=key[:300], count=amount
+    )
+    current = DailyCount.__table__.c.count
+    new: ColumnElement[Any]
+    if metric in MAX_METRICS:
+        new = case((stmt.excluded.count > current, stmt.excluded.count), else_=current)
+    else:
+        new = current + stmt.excluded.count
+    return stmt.on_conflict_do_update(
+        index_elements=["day", "metric", "key"], set_={"count": new}
+    )
+
+
+def record(
+    session: Session,
+    metric: str,
+    key: str,
+    day: date | None = None,
+    amount: int = 1,
+) -> None:
+    """Add ``amount`` to a daily counter (commits with the caller's transaction).
+
+    Metrics in ``MAX_METRICS`` keep the day's largest value instead of a sum.
+    """
+    dialect = session.get_bind().dialect.name
+    session.execute(_upsert(dialect, metric, key, day or today(), amount))
+
+
+def parse_subscribers(user_agent: str) -> tuple[str, int] | None:
+    """The service name and subscriber count a feed reader states, if it does."""
+    found = _SUBSCRIBERS.search(user_agent)
+    if found is None:
+        return None
+    head = user_agent
+    if head.startswith("Mozilla/") and "compatible;" in head:
+        head = head.split("compatible;", 1)[1]
+    product = _PRODUCT.search(head)
+    service = product.group(0) if product else "unknown"
+    return service[:60], int(found.group(1))
+
+
+def is_feed_request(blueprint: str | None, path: str) -> bool:
+    """True for the feed URLs (the feeds blueprint, or a feed-like path)."""
+    return blueprint == "feeds" or path.endswith(FEED_SUFFIXES)
+
+
+def events_for(
+    endpoint: str | None,
+    blueprint: str | None,
+    path: str,
+    view_args: dict[str, Any],
+    status: int,
+    user_agent: str,
+) -> list[tuple[str, str, int]]:
+    """What one answered GET request counts as: (metric, key, amount) triples."""
+    if endpoint == "catalogue.item":
+        if status != 200 or _BOTS.search(user_agent):
+            return []
+        return [(ITEM_VIEW, f"{view_args.get('plural')}/{view_args.get('slug')}", 1)]
+    if endpoint == "catalogue.download":
+        if status not in (200, 206) or _BOTS.search(user_agent):
+            return []
+        return [(DOWNLOAD, f"{view_args.get('slug')}/{view_args.get('filename')}", 1)]
+    if path.startswith("/api/") or not is_feed_request(blueprint, path):
+        return []
+    if status not in (200, 304):
+        return []
+    events = [(FEED_FETCH, path, 1)]
+    stated = parse_subscribers(user_agent)
+    if stated is not None:
+        events.append((FEED_SUBSCRIBERS, f"{stated[0]} {path}", stated[1]))
+    return events
+
+
+class CountBuffer:
+    """Counts gathered in this process and written every ``interval`` seconds.
+
+    One upsert per (day, metric, key) per interval instead of one per request keeps
+    counting cheap under load; at most ``interval`` seconds of counts are lost if the
+    process is killed. With ``interval`` 0 every event is written at once.
+    """
+
+    def __init__(self, engine: Engine, interval: float) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._pending: dict[tuple[date, str, str], int] = {}
+        self._lock = threading.Lock()
+        self._last = time.monotonic()
+
+    def add(self, metric: str, key: str, amount: int) -> None:
+        """Count one event; write the gathered counts when the interval is over."""
+        slot = (today(), metric, key)
+        with self._lock:
+            held = self._pending.get(slot, 0)
+            if metric in MAX_METRICS:
+                self._pending[slot] = max(held, amount)
+            else:
+                self._pending[slot] = held + amount
+            due = time.monotonic() - self._last >= self.interval
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every gathered count now (each in one upsert)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._last = time.monotonic()
+        if not pending:
+            return
+        try:
+            with self.engine.begin() as conn:
+                for (day, metric, key), amount in sorted(pending.items()):
+                    conn.execute(
+                        _upsert(self.engine.dialect.name, metric, key, day, amount)
+                    )
+        except Exception:  # a counter must never break the page it counts
+            log.exception("could not write %d counters", len(pending))
+
+
+def _count_response(response: Response) -> Response:
+    if request.method != "GET" or request.environ.get(NO_COUNT):
+        return response
+    buffer: CountBuffer | None = current_app.extensions.get(BUFFER_KEY)
+    if buffer is None:
+        return response
+    events = events_for(
+        request.endpoint,
+        request.blueprint,
+        request.path,
+        request.view_args or {},
+        response.status_code,
+        request.headers.get("User-Agent", ""),
+    )
+    for metric, key, amount in events:
+        buffer.add(metric, key, amount)
+    return response
+
+
+def snapshot_videos(session: Session, day: date | None = None) -> int:
+    """Store each video's YouTube counts for ``day`` (replacing that day's); commits.
+
+    The video sync calls this after it stores fresh counts; ``comms kpi`` calls it
+    when the day's snapshot is missing. Returns how many videos were recorded.
+    """
+    day = day or today()
+    rows = session.execute(
+        select(Item.id, Item.view_count, Item.like_count, Item.comment_count).where(
+            Item.kind == "video", Item.youtube_id.is_not(None)
+        )
+    ).all()
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(VideoSnapshot).values(
+        [
+            {
+                "day": day,
+                "item_id": item_id,
+                "views": views or 0,
+                "likes": likes or 0,
+                "comments": comments or 0,
+            }
+            for item_id, views, likes, comments in rows
+        ]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day", "item_id"],
+        set_={
+            "views": stmt.excluded.views,
+            "likes": stmt.excluded.likes,
+            "comments": stmt.excluded.comments,
+        },
+    )
+    session.execute(stmt)
+    session.commit()
+    return len(rows)
+
+
+def has_snapshot(session: Session, day: date) -> bool:
+    """True when the video counts of ``day`` were recorded."""
+    found = session.scalar(
+        select(VideoSnapshot.item_id).where(VideoSnapshot.day == day).limit(1)
+    )
+    return found is not None
+
+
+def init_app(app: Flask) -> None:
+    """Count item views, downloads and feed fetches after each response.
+
+    COMMS_COUNTING=0 switches counting off. Under test every event is written at
+    once; otherwise counts are gathered for FLUSH_SECONDS and written together (and
+    when the process exits).
+    """
+    state = app.extensions["comms"]
+    if not state.settings.counting:
+        return
+    interval = 0.0 if state.settings.testing else FLUSH_SECONDS
+    buffer = CountBuffer(state.engine, interval)
+    app.extensions[BUFFER_KEY] = buffer
+    if interval:
+        atexit.register(buffer.flush)
+    app.after_request(_count_response)

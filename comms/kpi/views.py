@@ -1,0 +1,123 @@
+"""`/admin/kpi`: the figures of a period with SVG charts, and their CSV/JSON export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, redirect, render_template, request, session
+from markupsafe import Markup
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from comms.kpi import charts, counting, export, indicators
+from comms.web.context import comms_state, get_session
+
+bp = Blueprint("kpi", __name__, url_prefix="/admin/kpi")
+LOGIN_URL = "/admin/login"
+
+
+def _admin_decorator() -> Callable[..., Any] | None:
+    """The admin's own login decorator, when comms/admin/auth.py provides one."""
+    try:
+        from comms.admin import auth
+    except ImportError:
+        return None
+    found = getattr(auth, "login_required", None)
+    return found if callable(found) else None
+
+
+@bp.before_request
+def require_login() -> WerkzeugResponse | None:
+    """Officers only: the admin's login check, else a logged-in session."""
+    decorator = _admin_decorator()
+    if decorator is not None:
+        answer = decorator(lambda *_a, **_k: None)()
+        return answer if answer is not None else None
+    if session.get("user_id"):
+        return None
+    target = request.full_path.rstrip("?")
+    return redirect(f"{LOGIN_URL}?next={quote(target, safe='/')}")
+
+
+def _period() -> indicators.Period:
+    raw = request.args.get("period") or None
+    number = None
+    if raw is not None:
+        if not raw.isdigit() or len(raw) > 4:
+            from comms.errors import BadRequest
+
+            raise BadRequest(f"period must be a number; got {raw!r}")
+        number = int(raw)
+    return indicators.choose_period(
+        comms_state().site.reporting_periods,
+        number=number,
+        start=request.args.get("from") or None,
+        end=request.args.get("to") or None,
+        today=counting.today(),
+    )
+
+
+@bp.get("/")
+def index() -> str:
+    """The indicators of the chosen period, with charts."""
+    state = comms_state()
+    period = _period()
+    db = get_session()
+    report = indicators.compute(db, period)
+    data = indicators.series(db, period, report)
+    kind_names = indicators.KIND_LABELS
+    drawn = {
+        "outputs": charts.stacked_bars(
+            "Outputs published per month, by kind",
+            data.months,
+            {kind_names[k]: v for k, v in data.outputs_by_kind.items()},
+        ),
+        "downloads": charts.stacked_bars(
+            "Report downloads", data.buckets, {"Downloads": data.downloads}
+        ),
+        "video_views": charts.lines(
+            "Video views over time (YouTube counts)",
+            data.video_days,
+            {"Views": data.video_views},
+        ),
+        "subscribers": charts.lines(
+            "Subscribers over time",
+            data.buckets,
+            {
+                "Newsletter": data.newsletter_subscribers,
+                "Feed readers": data.feed_subscribers,
+            },
+        ),
+        "top_items": charts.horizontal_bars(
+            "Most viewed items",
+            [t.title for t in data.top_items],
+            [t.views for t in data.top_items],
+        ),
+    }
+    return render_template(
+        "kpi/index.html",
+        report=report,
+        # Built by comms.kpi.charts, which escapes every text it draws.
+        charts={name: Markup(svg) for name, svg in drawn.items()},  # noqa: S704
+        periods=indicators.configured_periods(state.site.reporting_periods),
+        query={k: v for k in ("period", "from", "to") if (v := request.args.get(k))},
+    )
+
+
+@bp.get("/export.<any(csv, json):fmt>")
+def download(fmt: str) -> Response:
+    """The indicators of the chosen period as a CSV or JSON file."""
+    state = comms_state()
+    period = _period()
+    report = indicators.compute(get_session(), period)
+    site_url = state.settings.site_url
+    name = f"kpi-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = export.as_csv(report, site_url), "text/csv"
+    else:
+        body, mimetype = export.as_json(report, site_url), "application/json"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

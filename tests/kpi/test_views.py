@@ -1,0 +1,128 @@
+"""/admin/kpi: login, the indicator table, the SVG charts and the exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from comms.kpi import charts
+from tests.kpi.activity import EXPECTED, make_activity
+from tests.kpi.helpers import log_in
+
+SVG = "{http://www.w3.org/2000/svg}"
+URL = "/admin/kpi/?period=2"
+
+
+@pytest.fixture
+def page(client, session, store):
+    make_activity(session, store)
+    log_in(client, session)
+    response = client.get(URL)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def chart(page: str, name: str) -> ET.Element:
+    found = re.search(rf'id="chart-{name}">(<svg.*?</svg>)</figure>', page, re.S)
+    assert found, name
+    return ET.fromstring(found.group(1))
+
+
+def series(svg: ET.Element) -> dict[str, list[tuple[str, int]]]:
+    return {
+        g.get("data-series"): [
+            (mark.get("data-label"), int(mark.get("data-value")))
+            for mark in g
+            if mark.get("data-value") is not None
+        ]
+        for g in svg.iter(f"{SVG}g")
+        if g.get("class") == "series"
+    }
+
+
+def test_kpi_page_needs_a_login(client):
+    response = client.get(URL)
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].startswith("/admin/login?next=")
+    assert "kpi" in response.headers["Location"]
+
+
+def test_kpi_page_shows_every_indicator(page):
+    shown = dict(
+        re.findall(
+            r'data-indicator="(\w+)"><th scope="row">[^<]*</th><td>([\d,]+)</td>', page
+        )
+    )
+    assert {k: int(v.replace(",", "")) for k, v in shown.items()} == EXPECTED
+    assert "Period 4 (2018-05-01 to 2018-10-31)" in page
+
+
+def test_outputs_chart_stacks_kinds_per_month(page):
+    svg = chart(page, "outputs")
+    assert svg.find(f"{SVG}title").text == "Outputs published per month, by kind"
+    data = series(svg)
+    assert list(data) == ["Press releases", "Reports", "Videos", "Events"]
+    assert data["Press releases"] == [
+        ("2018-05", 1),
+        ("2018-06", 0),
+        ("2018-07", 0),
+        ("2018-08", 0),
+        ("2018-09", 0),
+        ("2018-10", 2),
+    ]
+    assert [v for _m, v in data["Reports"]] == [0, 1, 1, 0, 0, 0]
+
+
+def test_line_charts_show_views_and_subscribers(page):
+    views = series(chart(page, "video_views"))
+    assert views == {"Views": [("2018-05-10", 10), ("2018-10-31", 1800)]}
+    subscribers = series(chart(page, "subscribers"))
+    assert [v for _l, v in subscribers["Newsletter"]] == [1, 2, 2, 2, 1, 2]
+    assert [v for _l, v in subscribers["Feed readers"]] == [7, 47, 47, 47, 47, 52]
+    downloads = series(chart(page, "downloads"))
+    assert [v for _l, v in downloads["Downloads"]] == [0, 0, 4, 0, 0, 0]
+
+
+def test_top_items_chart_ranks_items(page):
+    data = series(chart(page, "top_items"))
+    assert list(data) == ["Most viewed items"]
+    ranked = data["Most viewed items"]
+    assert [v for _l, v in ranked] == [7, 3]
+    assert ranked[0][0] == "StressTest report: Lombardia"
+
+
+def test_page_embeds_no_external_script(page):
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert all("src=" not in tag for tag in scripts)
+    assert all('type="application/ld+json"' in tag for tag in scripts)
+
+
+def test_kpi_export_csv_matches_the_page(client, session, store):
+    make_activity(session, store)
+    log_in(client, session)
+    response = client.get("/admin/kpi/export.csv?from=2018-05-01&to=2018-10-31")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = csv.DictReader(io.StringIO(response.get_data(as_text=True)))
+    values = {
+        r["indicator"]: int(r["value"]) for r in rows if r["section"] == "indicator"
+    }
+    assert values == EXPECTED
+
+
+def test_kpi_page_rejects_a_bad_date(client, session):
+    log_in(client, session)
+    assert client.get("/admin/kpi/?from=yesterday").status_code == 400
+
+
+def test_charts_escape_text_and_say_when_empty():
+    svg = ET.fromstring(charts.lines("A <b> & c", ["x"], {"s&p": [0]}))
+    assert svg.find(f"{SVG}title").text == "A <b> & c"
+    assert svg.find(f"{SVG}text[@class='no-data']") is not None
+    bars = ET.fromstring(charts.horizontal_bars("t", ['"q" <x>'], [3]))
+    [rect] = [r for r in bars.iter(f"{SVG}rect") if r.get("data-value")]
+    assert rect.get("data-label") == '"q" <x>'
