@@ -1,0 +1,387 @@
+"""Full-text search of the public catalogue: FTS5 on SQLite, tsvector on PostgreSQL.
+
+The index (``item_fts`` / ``item_search``) is kept up to date by database triggers
+(migration 0007). A search ranks every matching public item (title above summary
+above body above the text of report PDFs), keeps one language version per
+translation group (the visitor's language first), applies the listing filters, and
+highlights the page's hits with the database's own snippet function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Float,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
+from sqlalchemy.orm import Session
+
+from comms.catalogue.models import Item, ItemRegion, ItemTag
+from comms.catalogue.service import ListingQuery, visible
+from comms.search.query import (
+    MARK_END,
+    MARK_START,
+    ParsedQuery,
+    highlight,
+    parse_query,
+    to_fts5,
+    to_websearch,
+)
+
+# Index tables live outside Base.metadata: the migration owns them.
+_index = MetaData()
+item_fts = Table(
+    "item_fts",
+    _index,
+    Column("rowid", Integer),
+    Column("title", Text),
+    Column("summary", Text),
+    Column("body", Text),
+    Column("files", Text),
+)
+item_search = Table(
+    "item_search",
+    _index,
+    Column("item_id", Integer, primary_key=True),
+    Column("config", REGCONFIG),
+    Column("document", TSVECTOR),
+)
+# Language configurations the PostgreSQL index uses (see comms_search_config()).
+PG_CONFIGS = ("english", "german", "french", "italian", "simple")
+# FTS5 bm25 column weights: title, summary, body, PDF text.
+FTS5_WEIGHTS = (10.0, 4.0, 1.0, 0.5)
+SNIPPET_TOKENS = 30
+# A word in more items than this is ranked among its newest CANDIDATES matches only
+# (after the filters): a 100,000-item catalogue still answers in milliseconds.
+CANDIDATES = 1000
+HEADLINE_CHARS = 60_000
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a visitor searched for, with the listing filters."""
+
+    text: str
+    filters: ListingQuery
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: the item, its title and a snippet with matches in <mark>."""
+
+    item: Item
+    title: Markup
+    snippet: Markup
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results."""
+
+    hits: list[Hit]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        """True when a page comes before this one."""
+        return self.number > 1
+
+
+def search(
+    session: Session,
+    query: SearchQuery,
+    *,
+    default_language: str,
+    now: datetime,
+    page_size: int,
+) -> SearchPage:
+    """One page of public items matching ``query``, best first."""
+    parsed = parse_query(query.text)
+    number = query.filters.page
+    if parsed.empty:
+        return SearchPage(hits=[], number=number, has_next=False)
+    engine = _Postgres(session, parsed) if _is_postgres(session) else _Sqlite(parsed)
+    if not engine.can_match():
+        return SearchPage(hits=[], number=number, has_next=False)
+    ids = _ranked_ids(
+        session,
+        engine,
+        query.filters,
+        default_language=default_language,
+        now=now,
+        limit=page_size + 1,
+        offset=(number - 1) * page_size,
+    )
+    shown = ids[:page_size]
+    items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(shown)))}
+    marks = engine.snippets(session, shown) if shown else {}
+    hits = [
+        Hit(
+            item=items[i],
+            title=highlight(marks.get(i, (None, None))[0] or items[i].display_title),
+            snippet=highlight(marks.get(i, (None, None))[1] or ""),
+        )
+        for i in shown
+        if i in items
+    ]
+    return SearchPage(hits=hits, number=number, has_next=len(ids) > page_size)
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _ranked_ids(
+    session: Session,
+    engine: _Sqlite | _Postgres,
+    filters: ListingQuery,
+    *,
+    default_language: str,
+    now: datetime,
+    limit: int,
+    offset: int,
+) -> list[int]:
+    """Filter, keep the best version per translation group, order and page."""
+    preference = case(
+        (Item.language == filters.language, 0),
+        (Item.language == default_language, 1),
+        else_=2,
+    )
+    conditions: list[ColumnElement[bool]] = [visible(Item, now)]
+    if filters.kind:
+        conditions.append(Item.kind == filters.kind)
+    if filters.tag:
+        conditions.append(
+            exists().where(ItemTag.item_id == Item.id, ItemTag.name == filters.tag)
+        )
+    if filters.region:
+        conditions.append(
+            exists().where(
+                ItemRegion.item_id == Item.id, ItemRegion.name == filters.region
+            )
+        )
+    found = engine.candidates(conditions).subquery("found")
+    ranked = (
+        select(
+            Item.id.label("id"),
+            found.c.score.label("score"),
+            Item.published_at.label("published_at"),
+            func.row_number()
+            .over(
+                partition_by=(Item.kind, Item.translation),
+                order_by=(preference, found.c.score, Item.id),
+            )
+            .label("position"),
+        )
+        .join(found, found.c.id == Item.id)
+        .subquery("ranked")
+    )
+    stmt = (
+        select(ranked.c.id)
+        .where(ranked.c.position == 1)
+        .order_by(ranked.c.score, ranked.c.published_at.desc(), ranked.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [int(i) for i in session.scalars(stmt)]
+
+
+class _Sqlite:
+    """FTS5: MATCH over the quoted terms, bm25 with column weights, snippet()."""
+
+    def __init__(self, parsed: ParsedQuery) -> None:
+        self.match = to_fts5(parsed)
+
+    def _matching(self) -> ColumnElement[bool]:
+        return literal_column("item_fts").op("MATCH")(bindparam("fts", self.match))
+
+    def can_match(self) -> bool:
+        """True: every parsed query has an FTS5 form."""
+        return True
+
+    def candidates(self, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+        """The newest matching public items with a score: lower is better.
+
+        FTS5 walks the matches newest first and stops at CANDIDATES, computing
+        bm25 only for those, so a word every item holds costs no more than that.
+        """
+        score = func.bm25(literal_column("item_fts"), *FTS5_WEIGHTS)
+        return (
+            select(item_fts.c.rowid.label("id"), cast(score, Float).label("score"))
+            .join(Item, Item.id == item_fts.c.rowid)
+            .where(self._matching(), *conditions)
+            .order_by(item_fts.c.rowid.desc())
+            .limit(CANDIDATES)
+        )
+
+    def snippets(
+        self, session: Session, ids: list[int]
+    ) -> dict[int, tuple[str | None, str | None]]:
+        """Marked title and best fragment of each item in ``ids``."""
+        start, end = literal(MARK_START), literal(MARK_END)
+        table: ColumnElement[Any] = literal_column("item_fts")
+        rows = session.execute(
+            select(
+                item_fts.c.rowid,
+                func.highlight(table, 0, start, end),
+                # summary, body, PDF text: the first holding a match is shown
+                *(
+                    func.snippet(
+                        table, column, start, end, literal(" … "), SNIPPET_TOKENS
+                    )
+                    for column in (1, 2, 3)
+                ),
+            ).where(self._matching(), item_fts.c.rowid.in_(ids))
+        )
+        result: dict[int, tuple[str | None, str | None]] = {}
+        for rowid, title, *fragments in rows:
+            marked = [f for f in fragments if f and MARK_START in f]
+            shown = marked[0] if marked else next((f for f in fragments if f), None)
+            result[int(rowid)] = (title, shown)
+        return result
+
+
+class _Postgres:
+    """websearch_to_tsquery per language configuration, ts_rank, ts_headline."""
+
+    def __init__(self, session: Session, parsed: ParsedQuery) -> None:
+        websearch = to_websearch(parsed)
+        row = session.execute(
+            select(
+                *(
+                    cast(
+                        func.websearch_to_tsquery(
+                            cast(literal(config), REGCONFIG),
+                            bindparam("q", websearch, type_=String),
+                        ),
+                        Text,
+                    )
+                    for config in PG_CONFIGS
+                )
+            )
+        ).one()
+        # Configurations whose query kept a lexeme (English drops "the", ...).
+        self.queries = {c: q for c, q in zip(PG_CONFIGS, row, strict=True) if q}
+
+    def _query_for_row(self) -> ColumnElement[Any]:
+        return case(
+            *(
+                (
+                    item_search.c.config == cast(literal(config), REGCONFIG),
+                    cast(literal(q), TSQUERY),
+                )
+                for config, q in self.queries.items()
+            ),
+            else_=cast(literal(""), TSQUERY),
+        )
+
+    def can_match(self) -> bool:
+        """False when every configuration dropped every word (stop words)."""
+        return bool(self.queries)
+
+    def candidates(self, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+        """The newest matching public items with a score: lower is better.
+
+        The GIN index finds the matches; only the newest CANDIDATES are ranked.
+        """
+        matching = or_(
+            *(
+                and_(
+                    item_search.c.config == cast(literal(config), REGCONFIG),
+                    item_search.c.document.op("@@")(cast(literal(q), TSQUERY)),
+                )
+                for config, q in self.queries.items()
+            )
+        )
+        newest = (
+            select(item_search.c.item_id)
+            .join(Item, Item.id == item_search.c.item_id)
+            .where(matching, *conditions)
+            # `+ 0`: sort the index's matches, never walk the primary key checking
+            # every row's tsvector (the planner's pick for a rare word otherwise)
+            .order_by((item_search.c.item_id + 0).desc())
+            .limit(CANDIDATES)
+            .subquery("newest")
+        )
+        score = -func.ts_rank(item_search.c.document, self._query_for_row())
+        return select(
+            item_search.c.item_id.label("id"), cast(score, Float).label("score")
+        ).join(newest, newest.c.item_id == item_search.c.item_id)
+
+    def snippets(
+        self, session: Session, ids: list[int]
+    ) -> dict[int, tuple[str | None, str | None]]:
+        """Marked title and best fragments of each item in ``ids``."""
+        tsquery = self._query_for_row()
+        marks = f'StartSel="{MARK_START}", StopSel="{MARK_END}"'
+        options = (
+            f"{marks}, MaxWords=35, MinWords=15, MaxFragments=2, "
+            'FragmentDelimiter=" … "'
+        )
+        files: ColumnElement[Any] = literal_column(
+            "coalesce((SELECT string_agg(f.text, ' ') FROM report_file f "
+            "WHERE f.item_id = item.id), '')"
+        )
+        document = func.left(
+            func.concat_ws(
+                " \n ",
+                func.coalesce(Item.override_summary, Item.summary),
+                Item.body,
+                files,
+            ),
+            HEADLINE_CHARS,
+        )
+        title = func.coalesce(Item.override_title, Item.title)
+        rows = session.execute(
+            select(
+                Item.id,
+                func.ts_headline(
+                    item_search.c.config,
+                    title,
+                    tsquery,
+                    f"{marks}, HighlightAll=true",
+                ),
+                func.ts_headline(
+                    item_search.c.config, _hide_tags(document), tsquery, options
+                ),
+            )
+            .join(item_search, item_search.c.item_id == Item.id)
+            .where(Item.id.in_(ids))
+        )
+        return {int(r[0]): (r[1], _show_tags(r[2])) for r in rows}
+
+
+# ts_headline's fragments drop anything that looks like an HTML tag: hide `<` from
+# it behind a printable stand-in (a genuine one shows as `<`, escaped).
+_LT_STAND_IN = "\u2039"
+
+
+def _hide_tags(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    return func.replace(value, "<", _LT_STAND_IN)
+
+
+def _show_tags(value: str | None) -> str | None:
+    return value.replace(_LT_STAND_IN, "<") if value is not None else None

@@ -1,0 +1,35 @@
+"""The search page: `/search?q=` with the listing filters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from comms.catalogue.service import ListingQuery, parse_kind, parse_page
+from comms.search import service
+from comms.web.context import comms_state, get_session, interface_language, now
+
+bp = Blueprint("search", __name__)
+
+
+@bp.get("/search")
+def search() -> str:
+    """Search results for ?q=, or the empty form."""
+    state = comms_state()
+    text = (request.args.get("q") or "").strip()[:200]
+    filters = ListingQuery(
+        kind=parse_kind(request.args.get("kind")),
+        tag=request.args.get("tag") or None,
+        region=request.args.get("region") or None,
+        language=interface_language(),
+        page=parse_page(request.args.get("page")),
+    )
+    results = None
+    if text:
+        results = service.search(
+            get_session(),
+            service.SearchQuery(text=text, filters=filters),
+            default_language=state.site.default_language,
+            now=now(),
+            page_size=state.settings.page_size,
+        )
+    return render_template("search/results.html", q=text, query=filters, page=results)

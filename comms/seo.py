@@ -1,0 +1,307 @@
+"""Findability: schema.org JSON-LD, canonical URLs and citation meta tags.
+
+The builders take plain values and return dicts (pure); ``init_app`` exposes them to
+templates, filling in the request's URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Flask, request, url_for
+from markupsafe import Markup
+
+from comms import citations
+from comms.catalogue.models import Item
+from comms.site import Site
+
+SCHEMA = "https://schema.org"
+LICENCES = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+}
+_DURATION = re.compile(r"^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$")
+
+
+def ld_json(data: dict[str, Any]) -> Markup:
+    """A `<script type="application/ld+json">` element; `</` cannot end it early."""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    payload = payload.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+    return Markup(  # noqa: S704 - the payload is JSON with `<` neutralised
+        f'<script type="application/ld+json">{payload}</script>'
+    )
+
+
+def organization_ld(site: Site, site_url: str) -> dict[str, Any]:
+    """The project as a schema.org Organization."""
+    data: dict[str, Any] = {
+        "@context": SCHEMA,
+        "@type": "Organization",
+        "name": site.name,
+        "url": site_url + "/",
+    }
+    if site.description:
+        data["description"] = site.description
+    if site.contact:
+        data["email"] = site.contact
+    if site.funder:
+        data["funder"] = {"@type": "Organization", "name": site.funder}
+    return data
+
+
+def _publisher(site: Site, site_url: str) -> dict[str, Any]:
+    return {"@type": "Organization", "name": site.name, "url": site_url + "/"}
+
+
+def _absolute(site_url: str, path: str | None) -> str | None:
+    if not path:
+        return None
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{site_url}/{path.lstrip('/')}"
+
+
+def _thumbnail(item: Item, site_url: str) -> str | None:
+    thumbs = (item.details or {}).get("thumbnails")
+    if isinstance(thumbs, dict):
+        for size in ("high", "medium", "default"):
+            entry = thumbs.get(size)
+            if isinstance(entry, dict) and entry.get("url"):
+                return _absolute(site_url, str(entry["url"]))
+    return _absolute(site_url, item.image)
+
+
+def item_ld(
+    item: Item,
+    site: Site,
+    *,
+    url: str,
+    site_url: str,
+    file_urls: list[str] | None = None,
+) -> dict[str, Any]:
+    """An item as NewsArticle, Report, VideoObject or Event."""
+    published = item.published_at.isoformat() if item.published_at else None
+    base: dict[str, Any] = {
+        "@context": SCHEMA,
+        "url": url,
+        "name": item.display_title,
+        "inLanguage": item.language,
+        "publisher": _publisher(site, site_url),
+    }
+    if item.display_summary:
+        base["description"] = item.display_summary
+    image = _absolute(site_url, item.image)
+    if image:
+        base["image"] = image
+    if item.tag_names:
+        base["keywords"] = ", ".join(item.tag_names)
+    if item.kind == "press_release":
+        return {
+            **base,
+            "@type": "NewsArticle",
+            "headline": item.display_title[:110],
+            "datePublished": published,
+            "dateModified": item.updated_at.isoformat() if item.updated_at else None,
+            "author": {"@type": "Organization", "name": item.author or site.name},
+            "mainEntityOfPage": url,
+        }
+    if item.kind == "report":
+        return _report_ld(item, site, base, published, file_urls or [])
+    if item.kind == "video":
+        return _video_ld(item, site_url, base, published)
+    return _event_ld(item, site, site_url, base)
+
+
+def _report_ld(
+    item: Item,
+    site: Site,
+    base: dict[str, Any],
+    published: str | None,
+    file_urls: list[str],
+) -> dict[str, Any]:
+    data = {
+        **base,
+        "@type": "Report",
+        "headline": item.display_title[:110],
+        "datePublished": published,
+        "author": [
+            {"@type": "Organization", "name": name}
+            for name in citations.authors_of(item, site)
+        ],
+    }
+    if item.deliverable:
+        data["reportNumber"] = item.deliverable
+    if item.report_type:
+        data["genre"] = item.report_type
+    if item.licence:
+        data["license"] = LICENCES.get(item.licence, item.licence)
+    if item.doi:
+        data["identifier"] = {
+            "@type": "PropertyValue",
+            "propertyID": "DOI",
+            "value": item.doi,
+        }
+        data["sameAs"] = f"https://doi.org/{item.doi}"
+    if site.funder or site.grant:
+        funder = {"@type": "Organization", "name": site.funder or site.funding_text}
+        data["funder"] = funder
+        if site.grant:
+            data["funding"] = {
+                "@type": "Grant",
+                "identifier": site.grant,
+                "funder": funder,
+            }
+    if file_urls:
+        data["encoding"] = [
+            {
+                "@type": "MediaObject",
+                "contentUrl": u,
+                "encodingFormat": "application/pdf",
+            }
+            for u in file_urls
+        ]
+    return data
+
+
+def _video_ld(
+    item: Item, site_url: str, base: dict[str, Any], published: str | None
+) -> dict[str, Any]:
+    data = {
+        **base,
+        "@type": "VideoObject",
+        "uploadDate": published,
+        "description": item.display_summary or item.display_title,
+        "embedUrl": f"https://www.youtube-nocookie.com/embed/{item.youtube_id}",
+    }
+    thumbnail = _thumbnail(item, site_url)
+    if thumbnail:
+        data["thumbnailUrl"] = thumbnail
+    if item.duration and _DURATION.match(item.duration):
+        data["duration"] = item.duration
+    if item.view_count is not None:
+        data["interactionStatistic"] = {
+            "@type": "InteractionCounter",
+            "interactionType": {"@type": "WatchAction"},
+            "userInteractionCount": item.view_count,
+        }
+    return data
+
+
+def _event_ld(
+    item: Item, site: Site, site_url: str, base: dict[str, Any]
+) -> dict[str, Any]:
+    details = item.details or {}
+    online = details.get("online_url")
+    locations: list[dict[str, Any]] = []
+    if item.location:
+        locations.append(
+            {"@type": "Place", "name": item.location, "address": item.location}
+        )
+    if online:
+        locations.append({"@type": "VirtualLocation", "url": online})
+    if item.location and online:
+        mode = "MixedEventAttendanceMode"
+    elif online:
+        mode = "OnlineEventAttendanceMode"
+    else:
+        mode = "OfflineEventAttendanceMode"
+    data = {
+        **base,
+        "@type": "Event",
+        "startDate": item.starts_at.isoformat() if item.starts_at else None,
+        "eventStatus": f"{SCHEMA}/EventScheduled",
+        "eventAttendanceMode": f"{SCHEMA}/{mode}",
+        "organizer": _publisher(site, site_url),
+    }
+    if item.ends_at:
+        data["endDate"] = item.ends_at.isoformat()
+    if locations:
+        data["location"] = locations[0] if len(locations) == 1 else locations
+    if details.get("registration_url"):
+        data["offers"] = {
+            "@type": "Offer",
+            "url": details["registration_url"],
+            "price": 0,
+            "priceCurrency": "EUR",
+        }
+    return data
+
+
+# --- templates --------------------------------------------------------------------
+
+
+def _site_url() -> str:
+    from comms.web.context import comms_state
+
+    return comms_state().settings.site_url.rstrip("/")
+
+
+def _site() -> Site:
+    from comms.web.context import comms_state
+
+    return comms_state().site
+
+
+def canonical_url() -> str:
+    """The absolute URL of the current page (only `page` of the query is kept)."""
+    url = _site_url() + request.path
+    page = request.args.get("page")
+    if page and page.isdigit() and page != "1":
+        url += f"?page={page}"
+    return url
+
+
+def item_absolute_url(item: Item) -> str:
+    """An item's absolute URL."""
+    return _site_url() + url_for("catalogue.item", plural=item.plural, slug=item.slug)
+
+
+def _file_urls(item: Item) -> list[str]:
+    return [
+        _site_url() + url_for("catalogue.download", slug=item.slug, filename=f.filename)
+        for f in item.files
+    ]
+
+
+def report_citation(item: Item) -> citations.Citation:
+    """The citation data of a report, with absolute URLs."""
+    files = _file_urls(item)
+    return citations.build_citation(
+        item,
+        _site(),
+        url=item_absolute_url(item),
+        pdf_url=files[0] if files else None,
+    )
+
+
+def item_ld_for(item: Item) -> dict[str, Any]:
+    """The JSON-LD of an item on its page."""
+    return item_ld(
+        item,
+        _site(),
+        url=item_absolute_url(item),
+        site_url=_site_url(),
+        file_urls=_file_urls(item) if item.kind == "report" else None,
+    )
+
+
+def citation_meta(item: Item) -> Markup:
+    """Highwire `citation_*` meta tags of a report (nothing for other kinds)."""
+    if item.kind != "report" or item.published_at is None:
+        return Markup("")
+    return citations.meta_html(citations.highwire_tags(report_citation(item)))
+
+
+def init_app(app: Flask) -> None:
+    """Expose the JSON-LD, canonical URL and citation helpers to templates."""
+    app.add_template_global(ld_json)
+    app.add_template_global(canonical_url)
+    app.add_template_global(item_ld_for, "item_ld")
+    app.add_template_global(citation_meta)
+    app.add_template_global(item_absolute_url)
+    app.add_template_global(
+        lambda: organization_ld(_site(), _site_url()), "organization_ld"
+    )
