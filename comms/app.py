@@ -48,13 +48,27 @@ def build_app(settings: Settings | None = None) -> Flask:
     app.extensions["comms"] = Comms(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from comms import cli, web
+    from comms import cli, newsletter, security, web
+    from comms.admin import init_app as admin_init_app
+    from comms.api import init_app as api_init_app
     from comms.catalogue import views as catalogue_views
+    from comms.feeds import init_app as feeds_init_app
+    from comms.kpi import init_app as kpi_init_app
+    from comms.search import init_app as search_init_app
+    from comms.videos import init_app as videos_init_app
 
     db_session_teardown(app)
     errors_http.init_app(app)
     web.init_app(app)
     catalogue_views.init_app(app)
+    feeds_init_app(app)
+    newsletter.init_app(app)
+    kpi_init_app(app)
+    api_init_app(app)
+    security.init_app(app)
+    admin_init_app(app)
+    videos_init_app(app)
+    search_init_app(app)
     cli.init_app(app)
     return app
 

@@ -9,7 +9,10 @@ import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 
+from comms import checks as _checks
+from comms.admin import cli as _admin_cli
 from comms.errors import CommsError, ValidationFailed
+from comms.videos import cli as _videos_cli
 
 
 def get_app() -> Flask:
@@ -49,12 +52,14 @@ def run_import(app: Flask, path: Path, keep_going: bool) -> str:
     from comms import db
     from comms.catalogue.content_files import import_tree
     from comms.feeds import websub
+    from comms.kpi.evidence import snapshot_after_import, utcnow
 
     state = app.extensions["comms"]
     if not db.schema_exists(state.engine):
         db.init_db(state.engine)
     with state.sessionmaker() as session:
         before = websub.catalogue_version(session)
+        import_started = utcnow()  # items changed from here on get page snapshots
         try:
             report = import_tree(session, state.store, path, keep_going=keep_going)
         except ValidationFailed as exc:
@@ -66,6 +71,7 @@ def run_import(app: Flask, path: Path, keep_going: bool) -> str:
                 "(use --keep-going to import the good files)"
             ) from None
         session.commit()
+        click.echo(snapshot_after_import(app, session, import_started), err=True)
         pinged = websub.ping_if_changed(
             state.settings, session, before, state.site.default_language
         )
@@ -169,6 +175,20 @@ def static_export_command(out: Path) -> None:
         f"{report.total} files in {out}: {report.written} written, "
         f"{report.unchanged} unchanged, {report.removed} removed"
     )
+
+
+def _add_newsletter_groups() -> None:
+    """Attach `comms newsletter` and `comms subscribers` (imported lazily: no cycle)."""
+    from comms.newsletter.cli import newsletter_group, subscribers_group
+
+    main.add_command(newsletter_group)
+    main.add_command(subscribers_group)
+
+
+_add_newsletter_groups()
+main.add_command(_admin_cli.user_group)
+main.add_command(_videos_cli.videos_group)
+main.add_command(_checks.check_command)
 
 
 def init_app(app: Flask) -> None:

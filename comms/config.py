@@ -12,6 +12,8 @@ from comms.errors import ConfigMissing
 
 DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 DEFAULT_YOUTUBE_ENDPOINT = "https://youtube.googleapis.com"
+VIDEO_TYPES = ("video", "short", "live", "upcoming", "premiere", "stream")
+DEFAULT_VIDEO_PUBLIC_TYPES = ("video", "short", "live", "stream")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class Settings:
     youtube_channel: str | None = None
     youtube_api_endpoint: str = DEFAULT_YOUTUBE_ENDPOINT
     youtube_timeout: float = 30.0
+    youtube_retries: int = 4
+    youtube_backoff: float = 1.0  # seconds before the first retry; doubles
+    video_public_types: tuple[str, ...] = DEFAULT_VIDEO_PUBLIC_TYPES
     feed_size: int = 50
     page_size: int = 20
     websub_hub: str | None = None
@@ -38,6 +43,7 @@ class Settings:
     mail_from: str | None = None
     production: bool = False
     testing: bool = False
+    counting: bool = True
 
     @property
     def resolved_database_url(self) -> str:
@@ -102,6 +108,7 @@ class Settings:
                 "COMMS_YOUTUBE_API_ENDPOINT", DEFAULT_YOUTUBE_ENDPOINT
             ),
             youtube_timeout=number("COMMS_YOUTUBE_TIMEOUT", 30.0, float),
+            video_public_types=_video_types(env, errors),
             feed_size=int(number("COMMS_FEED_SIZE", 50)),
             websub_hub=env.get("COMMS_WEBSUB_HUB") or None,
             max_upload_mb=int(number("COMMS_MAX_UPLOAD_MB", 50)),
@@ -109,7 +116,24 @@ class Settings:
             smtp_url=env.get("COMMS_SMTP_URL") or None,
             mail_from=env.get("COMMS_MAIL_FROM") or None,
             production=env.get("COMMS_ENV", "development") == "production",
+            counting=env.get("COMMS_COUNTING", "1").lower() not in ("0", "false", "no"),
         )
         if errors:
             raise ConfigMissing("; ".join(errors))
         return settings
+
+
+def _video_types(env: Mapping[str, str], errors: list[str]) -> tuple[str, ...]:
+    """COMMS_VIDEO_PUBLIC_TYPES: the video types shown on the news page and feeds."""
+    raw = env.get("COMMS_VIDEO_PUBLIC_TYPES")
+    if raw is None or raw.strip() == "":
+        return DEFAULT_VIDEO_PUBLIC_TYPES
+    wanted = tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip()))
+    unknown = [t for t in wanted if t not in VIDEO_TYPES]
+    if unknown:
+        errors.append(
+            f"COMMS_VIDEO_PUBLIC_TYPES: unknown type {unknown[0]!r}; "
+            f"use some of {', '.join(VIDEO_TYPES)}"
+        )
+        return DEFAULT_VIDEO_PUBLIC_TYPES
+    return wanted

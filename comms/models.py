@@ -1,5 +1,6 @@
 """Every model of comms, imported in one place for Alembic and create_app."""
 
+from comms.admin.models import AuditEntry, LoginAttempt, User
 from comms.catalogue.models import (
     Item,
     ItemRegion,
@@ -9,13 +10,23 @@ from comms.catalogue.models import (
     ReportFile,
 )
 from comms.catalogue.stamp import SiteState
+from comms.newsletter.models import Consent, Delivery, Subscriber
+from comms.videos.models import SyncRun, VideoThumbnail
 
 __all__ = [
+    "AuditEntry",
+    "Consent",
+    "Delivery",
     "Item",
     "ItemRegion",
     "ItemTag",
+    "LoginAttempt",
     "Newsletter",
     "NewsletterEntry",
     "ReportFile",
     "SiteState",
+    "Subscriber",
+    "User",
+    "SyncRun",
+    "VideoThumbnail",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +232,9 @@ class ParsedFile:
     language: str | None
     page_count: int
     text: str
+    pdf_title: str | None = None
+    pdf_language: str | None = None
+    pdf_tagged: bool | None = None
 
 
 @dataclass
@@ -294,7 +297,10 @@ class FileReader:
             try:
                 data = target.read_bytes()
                 info = inspect_pdf(data)
-                cached = ParsedFile(target.name, data, None, info.page_count, info.text)
+                cached = ParsedFile(
+                    target.name, data, None, info.page_count, info.text,
+                    info.title, info.language, info.tagged,
+                )  # fmt: skip
             except OSError:
                 cached = f"files: {entry['path']} does not exist"
             except InvalidFile as exc:
@@ -303,9 +309,7 @@ class FileReader:
         if isinstance(cached, str):
             raise BadFile(cached)
         language = entry.get("language")
-        return ParsedFile(
-            cached.filename, cached.data, language, cached.page_count, cached.text
-        )
+        return replace(cached, language=language)
 
 
 def parse_file(
@@ -517,9 +521,17 @@ def _apply_item(item: Item, parsed: ParsedItem, store: MediaStore) -> None:
                 language=f.language,
                 text=f.text,
                 download_count=_previous_downloads(item, f.filename),
+                pdf_title=f.pdf_title,
+                pdf_language=f.pdf_language,
+                pdf_tagged=f.pdf_tagged,
             )
             for i, (f, digest) in enumerate(zip(parsed.files, hashes, strict=True))
         ]
+    else:  # same files: record the accessibility findings if not known yet
+        for f, row in zip(parsed.files, item.files, strict=True):
+            if row.pdf_tagged is None and f.pdf_tagged is not None:
+                row.pdf_title, row.pdf_language = f.pdf_title, f.pdf_language
+                row.pdf_tagged = f.pdf_tagged
 
 
 def _previous_downloads(item: Item, filename: str) -> int:

@@ -126,6 +126,8 @@ class Item(Base):
     privacy_status: Mapped[str | None] = mapped_column(String(30))
     availability: Mapped[str | None] = mapped_column(String(20))
     live_broadcast: Mapped[str | None] = mapped_column(String(20))
+    # video, short, live, upcoming, premiere or stream (set by the video sync)
+    video_type: Mapped[str | None] = mapped_column(String(20))
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     override_title: Mapped[str | None] = mapped_column(String(500))
     override_summary: Mapped[str | None] = mapped_column(Text)
@@ -248,6 +250,10 @@ class ReportFile(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text, default="")
     download_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What the PDF says about itself (accessibility); None: not checked yet.
+    pdf_title: Mapped[str | None] = mapped_column(String(500))
+    pdf_language: Mapped[str | None] = mapped_column(String(35))
+    pdf_tagged: Mapped[bool | None] = mapped_column(Boolean)
     item: Mapped[Item] = relationship(back_populates="files")
 
 
