@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint typecheck bench clean
+.PHONY: help run test lint check bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,11 @@ lint: $(STAMP) ## Lint and type-check only
 	$(BIN)/ruff check comms tests bench tools
 	$(BIN)/ruff format --check comms tests bench tools
 	$(BIN)/mypy
+
+check: $(STAMP) ## EU visibility and report PDF checks on a fresh import of content/
+	dir=$$(mktemp -d) && export COMMS_INSTANCE_PATH=$$dir && \
+	$(BIN)/comms init-db >/dev/null && $(BIN)/comms import content >/dev/null && \
+	$(BIN)/comms check; status=$$?; rm -rf $$dir; exit $$status
 
 bench: $(STAMP) ## Run the benchmarks (minutes; prints figures)
 	$(BIN)/python bench/catalogue.py
