@@ -12,6 +12,7 @@ from flask.cli import ScriptInfo
 from comms import checks as _checks
 from comms.admin import cli as _admin_cli
 from comms.errors import CommsError, ValidationFailed
+from comms.kpi import cli as _kpi_cli
 from comms.videos import cli as _videos_cli
 
 
@@ -189,6 +190,7 @@ _add_newsletter_groups()
 main.add_command(_admin_cli.user_group)
 main.add_command(_videos_cli.videos_group)
 main.add_command(_checks.check_command)
+main.add_command(_kpi_cli.kpi_command)
 
 
 def init_app(app: Flask) -> None:

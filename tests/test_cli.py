@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -123,3 +124,42 @@ def test_serve_on_empty_database_creates_schema_imports_content_and_serves(
         proc.terminate()
         output, _ = proc.communicate(timeout=10)
     assert "importing" in output
+
+
+def test_every_documented_command_is_on_the_console_script(tmp_path: Path):
+    """`comms --help` (no app built yet) lists every command product.md names."""
+    env = {**os.environ, "COMMS_INSTANCE_PATH": str(tmp_path / "instance")}
+    listed = subprocess.run(
+        [sys.executable, "-m", "comms", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    for name in (
+        "serve",
+        "init-db",
+        "import",
+        "export",
+        "user",
+        "videos",
+        "newsletter",
+        "subscribers",
+        "static",
+        "kpi",
+        "check",
+    ):
+        assert f"  {name} " in listed.stdout, name
+    subprocess.run(
+        [sys.executable, "-m", "comms", "init-db"], env=env, check=True, timeout=60
+    )
+    figures = subprocess.run(
+        [sys.executable, "-m", "comms", "kpi", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert figures.returncode == 0, figures.stderr
+    assert isinstance(json.loads(figures.stdout), dict | list)
