@@ -129,14 +129,12 @@ def item(plural: str, slug: str) -> Response | WerkzeugResponse:
 
 @bp.route("/reports/<slug>/files/<filename>", methods=["GET", "HEAD"])
 def download(slug: str, filename: str) -> Response:
-    """A report's file, counted on every GET."""
+    """A report's file, counted once per download started."""
     session = get_session()
     report_file = service.find_download(session, slug, filename, now=now())
     path = comms_state().store.path_for(report_file.sha256)
     if not path.exists():
         raise NotFound(f"the file {filename!r} is missing from the media store")
-    if request.method == "GET" and not request.environ.get("comms.static_export"):
-        service.count_download(session, report_file)
     response = send_file(
         path,
         mimetype=report_file.media_type,
@@ -146,7 +144,18 @@ def download(slug: str, filename: str) -> Response:
         etag=report_file.sha256,
         max_age=3600,
     )
+    if _is_new_download(response) and not request.environ.get("comms.static_export"):
+        service.count_download(session, report_file)
     return response
+
+
+def _is_new_download(response: Response) -> bool:
+    """A GET that starts sending the file: not a HEAD, a 304 or a resumed range."""
+    if request.method != "GET":
+        return False
+    if response.status_code == 206:
+        return (response.headers.get("Content-Range") or "").startswith("bytes 0-")
+    return response.status_code == 200
 
 
 def init_app(app: Flask) -> None:

@@ -180,12 +180,17 @@ def _count_response(response: Response) -> Response:
     buffer: CountBuffer | None = current_app.extensions.get(BUFFER_KEY)
     if buffer is None:
         return response
+    status = response.status_code
+    if status == 206 and not (response.headers.get("Content-Range") or "").startswith(
+        "bytes 0-"
+    ):
+        return response  # a resumed download: counted when its first bytes went out
     events = events_for(
         request.endpoint,
         request.blueprint,
         request.path,
         request.view_args or {},
-        response.status_code,
+        status,
         request.headers.get("User-Agent", ""),
     )
     for metric, key, amount in events:

@@ -61,6 +61,20 @@ def test_head_does_not_count_a_download(client, session, report):
     assert downloads(session, report) == 0
 
 
+def test_revalidation_and_resumed_ranges_do_not_count_again(client, session, report):
+    with client.get(URL) as response:
+        etag = response.headers["ETag"]
+    with client.get(URL, headers={"If-None-Match": etag}) as response:
+        assert response.status_code == 304
+    with client.get(URL, headers={"Range": "bytes=100-"}) as response:
+        assert response.status_code == 206
+        assert response.data == PDF[100:]
+    assert downloads(session, report) == 1
+    with client.get(URL, headers={"Range": "bytes=0-99"}) as response:
+        assert response.status_code == 206
+    assert downloads(session, report) == 2
+
+
 def test_counts_are_per_file(client, session, store, report):
     other = make_report(session, store, slug="other", filename="other.pdf")
     with client.get("/reports/other/files/other.pdf"):
