@@ -10,7 +10,14 @@ from comms import csrf
 def init_app(app: Flask) -> None:
     """Register the admin blueprint, the public image URLs and csrf_token()."""
     from comms.admin.auth import use_test_profile
-    from comms.admin.views import accounts, files, items, login  # noqa: F401
+    from comms.admin.views import (  # noqa: F401
+        accounts,
+        files,
+        items,
+        login,
+        newsletters,
+        videos,
+    )
     from comms.admin.views.blueprint import bp
 
     use_test_profile(app.extensions["comms"].settings.testing)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from comms.admin.models import AuditEntry, User
-from comms.catalogue.models import Item
+from comms.catalogue.models import Item, Newsletter
 
 ITEM_FIELDS = (
     "kind", "slug", "language", "translation", "title", "summary", "body", "status",
@@ -51,11 +51,35 @@ def user_snapshot(user: User) -> dict[str, Any]:
     }
 
 
+def newsletter_snapshot(letter: Newsletter) -> dict[str, Any]:
+    """What an officer can change on a newsletter issue, as JSON-ready values."""
+    return {
+        "slug": letter.slug,
+        "language": letter.language,
+        "translation": letter.translation,
+        "number": letter.number,
+        "title": letter.title,
+        "intro": letter.intro,
+        "status": letter.status,
+        "published_at": _jsonable(letter.published_at),
+        "items": [f"{e.kind}:{e.slug}" for e in letter.entries],
+    }
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target that is not a row of its own (e.g. ``videos``/``sync``)."""
+
+    type: str
+    id: str
+    summary: str
+
+
 def record(
     session: Session,
     actor: User | None,
     action: str,
-    target: Item | User,
+    target: Item | User | Newsletter | Target,
     *,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
@@ -66,6 +90,12 @@ def record(
     if isinstance(target, Item):
         target_type, target_id = "item", str(target.id)
         summary = summary or f"{target.kind} {target.slug}.{target.language}"
+    elif isinstance(target, Newsletter):
+        target_type, target_id = "newsletter", str(target.id)
+        summary = summary or f"newsletter {target.slug}.{target.language}"
+    elif isinstance(target, Target):
+        target_type, target_id = target.type, target.id
+        summary = summary or target.summary
     else:
         target_type, target_id = "user", str(target.id)
         summary = summary or target.email

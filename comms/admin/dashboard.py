@@ -79,8 +79,9 @@ def last_sync(session: Session) -> dict[str, Any] | None:
     ).first()
     if row is None:
         return None
-    shown = ("started_at", "finished_at", "outcome", "total", "new", "updated",
-             "unavailable", "error")  # fmt: skip
+    shown = ("started_at", "finished_at", "full", "outcome", "total", "new",
+             "updated", "unavailable", "quota_units", "thumbnails_failed",
+             "error")  # fmt: skip
     values = dict(row._mapping)
     return {key: values[key] for key in shown if key in values}
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.admin.helpers import log_in_as, make_user, png_bytes, post
 from tests.factories import make_item, make_pdf, make_report
+from tests.newsletter.helpers import make_issue
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,23 @@ ROUTES = [
           200, 200),
     Route("admin.upload_image", "POST", "/admin/items/{item}/image", 303, 303, _image),
     Route("admin.newsletters", "GET", "/admin/newsletters/", 200, 200),
+    Route("admin.new_issue", "GET", "/admin/newsletters/new", 200, 200),
+    Route("admin.new_issue", "POST", "/admin/newsletters/new", 303, 303,
+          lambda: {"slug": f"issue-new-{next(_titles)}", "title": "New issue",
+                   "language": "en", "action": "save"}),
+    Route("admin.edit_issue", "GET", "/admin/newsletters/{issue}/", 200, 200),
+    Route("admin.edit_issue", "POST", "/admin/newsletters/{issue}/", 200, 200,
+          lambda: {"slug": "s", "title": "T", "language": "en", "intro": "*x*",
+                   "action": "preview"}),
+    Route("admin.add_issue_version", "POST",
+          "/admin/newsletters/{issue}/translations", 303, 303,
+          lambda: {"language": "de"}),
+    # No mail server in these settings: refused with a message, nothing changed.
+    Route("admin.send_test", "POST", "/admin/newsletters/{issue}/test", 422, 422),
+    Route("admin.send_issue", "POST", "/admin/newsletters/{issue}/send", 422, 422,
+          lambda: {"confirm": "1"}),
+    # No YouTube settings either.
+    Route("admin.sync_videos", "POST", "/admin/videos/sync", 422, 422),
     Route("admin.users", "GET", "/admin/users/", 403, 200),
     Route("admin.create_user", "POST", "/admin/users/", 403, 303,
           lambda: {"email": "new@example.org", "role": "editor",
@@ -79,8 +97,13 @@ def make_targets(session, store) -> dict[str, int]:  # type: ignore[no-untyped-d
     session.expunge_all()  # the app may have deleted rows whose ids SQLite reuses
     item = make_item(session, status="draft", published_at=None)
     report = make_report(session, store)
-    other = make_user(session, f"other{next(_serial)}@example.org")
+    serial = next(_serial)
+    other = make_user(session, f"other{serial}@example.org")
+    issue = make_issue(
+        session, slug=f"issue-{serial}", status="draft", published_at=None
+    )
     return {
+        "issue": issue.id,
         "item": item.id,
         "report": report.id,
         "file": report.files[0].id,

@@ -2,52 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from comms import create_app
 from comms.config import Settings
 from comms.db import init_db
 from tests.admin.helpers import PASSWORD, make_user, png_bytes
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-IN_CI = os.environ.get("CI") == "true"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-
-
-def _sync_playwright() -> Any:
-    """Playwright's sync API; skip (fail under CI) when it or Chromium is missing."""
-    reason = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "playwright is not installed (pip install -e .[dev])"
-    if reason is None and not shutil.which(CHROMIUM):
-        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-    return sync_playwright
+from tests.browser import ARTIFACTS, launch, serve, sync_playwright
 
 
 @pytest.fixture
 def live_site(tmp_path: Path, content_dir: Path) -> Iterator[tuple[str, Any]]:
-    """The app served by a real HTTP server on 127.0.0.1, and its sessionmaker."""
+    """The app served by a real HTTP server on 127.0.0.1, and its state."""
     settings = Settings(
         instance_path=tmp_path / "instance",
         database_url=f"sqlite:///{tmp_path / 'browser.sqlite3'}",
@@ -58,22 +29,17 @@ def live_site(tmp_path: Path, content_dir: Path) -> Iterator[tuple[str, Any]]:
     )
     app = create_app(settings)
     init_db(app.extensions["comms"].engine)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", app.extensions["comms"]
+        with serve(app) as base:
+            yield base, app.extensions["comms"]
     finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
         app.extensions["comms"].engine.dispose()
 
 
 def test_officer_posts_a_press_release_and_a_visitor_finds_it(
     live_site: tuple[str, Any], tmp_path: Path
 ) -> None:
-    sync_playwright = _sync_playwright()
+    start = sync_playwright()
     base, state = live_site
     with state.sessionmaker() as session:
         make_user(session, "officer@example.org", "editor")
@@ -83,8 +49,8 @@ def test_officer_posts_a_press_release_and_a_visitor_finds_it(
     title = "First results of the StressTest"
     when = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    with start() as p:
+        browser = launch(p)
         try:
             page = browser.new_page()
             page.goto(f"{base}/admin/")

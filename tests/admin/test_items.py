@@ -252,5 +252,5 @@ def test_dashboard_shows_drafts_last_video_sync_and_newsletters(
     session.commit()
     page = editor_client.get("/admin/").get_data(as_text=True)
     assert "Unfinished draft" in page
-    assert "outcome" in page and ">ok<" in page and ">7<" in page
+    assert "Outcome" in page and ">ok<" in page and ">7<" in page
     assert "Issue one" in page and "not sent" in page

@@ -1,4 +1,4 @@
-"""Accounts and the audit log (admins only), and the newsletter status list."""
+"""Accounts and the audit log (admins only)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from comms.admin import accounts, audit
-from comms.admin import dashboard as dashboard_service
 from comms.admin.models import ROLES
 from comms.admin.views.blueprint import bp, render, require_user
 from comms.catalogue.service import parse_page
@@ -69,10 +68,3 @@ def audit_log() -> tuple[str, int]:
         target=request.args.get("target") or None,
     )
     return render("admin/audit.html", page=page, changed=audit.changed_keys)
-
-
-@bp.get("/newsletters/")
-def newsletters() -> tuple[str, int]:
-    """The newest newsletter issues and how their sending went."""
-    issues = dashboard_service.issues(get_session(), limit=50)
-    return render("admin/newsletters.html", issues=issues)

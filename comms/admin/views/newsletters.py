@@ -1,0 +1,237 @@
+"""Newsletter issues: list, compose, edit, language versions, proof and send."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, flash, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from comms.admin import background, issues
+from comms.admin.issue_forms import issue_form_values, parse_issue_form
+from comms.admin.service import EditConflict
+from comms.admin.views.blueprint import bp, form_values, render, require_user
+from comms.catalogue.models import Newsletter
+from comms.errors import ConfigMissing, ValidationFailed
+from comms.newsletter import compose, dispatch, sending
+from comms.newsletter import service as newsletters_service
+from comms.newsletter.compose import Candidate
+from comms.rendering import render_markdown
+from comms.web.context import comms_state, get_session
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@bp.get("/newsletters/")
+def newsletters() -> tuple[str, int]:
+    """Every issue: number, title, language versions, status and deliveries."""
+    return render(
+        "admin/newsletters.html", rows=issues.list_issues(get_session(), _now())
+    )
+
+
+def _editor(
+    values: dict[str, Any],
+    letter: Newsletter | None,
+    candidates: list[Candidate],
+    *,
+    status: int = 200,
+    problems: list[str] | None = None,
+    send_problems: list[str] | None = None,
+    preview: str | None = None,
+    conflict: str | None = None,
+) -> tuple[str, int]:
+    state = comms_state()
+    session = get_session()
+    context: dict[str, Any] = {}
+    if letter is not None:
+        running = dispatch.is_running(
+            state.engine, letter.translation, state.settings.instance_path
+        )
+        counts = sending.count_status(session, letter.translation)
+        context = {
+            "versions": issues.versions_of(session, letter),
+            "issue_state": issues.state_of(letter, _now()),
+            "deliveries": counts,
+            "open_count": counts["pending"] + counts["deferred"] + counts["sending"],
+            "running": running,
+            "last_send": issues.last_send(session, letter),
+            "confirmed": newsletters_service.count_subscribers(session).get(
+                "confirmed", 0
+            ),
+        }
+    return render(
+        "admin/issue_form.html", status, letter=letter, values=values,
+        candidates=candidates, problems=problems or [],
+        send_problems=send_problems or [], preview=preview, conflict=conflict,
+        languages=state.site.languages, read_only=bool(
+            letter is not None and compose.is_sent(letter, _now())
+        ), **context,
+    )  # fmt: skip
+
+
+def _parse() -> tuple[Any, list[Candidate], list[str], dict[str, str]]:
+    values = form_values()
+    draft, rows, problems = parse_issue_form(
+        values, languages=comms_state().site.languages
+    )
+    return draft, compose.typed_candidates(get_session(), rows), problems, values
+
+
+@bp.route("/newsletters/new", methods=["GET", "POST"])
+def new_issue() -> Response | tuple[str, int]:
+    """Compose an issue from the items published since the last sent one."""
+    site = comms_state().site
+    session = get_session()
+    if request.method == "GET":
+        language = site.default_language
+        candidates = compose.candidates_for(
+            session, None, language=language,
+            default_language=site.default_language, now=_now(),
+        )  # fmt: skip
+        number = str(compose.next_number(session))
+        return _editor({"language": language, "number": number}, None, candidates)
+    user = require_user()
+    draft, candidates, problems, values = _parse()
+    if problems:
+        return _editor(values, None, candidates, status=422, problems=problems)
+    if values.get("action") == "preview":
+        preview = render_markdown(values.get("intro", ""))
+        return _editor(values, None, candidates, preview=preview)
+    try:
+        letter = issues.create_issue(session, user, draft, _now())
+    except ValidationFailed as exc:
+        session.rollback()
+        return _editor(values, None, candidates, status=422, problems=exc.problems)
+    flash("Draft issue saved.")
+    return redirect(url_for("admin.edit_issue", issue_id=letter.id), code=303)
+
+
+@bp.route("/newsletters/<int:issue_id>/", methods=["GET", "POST"])
+def edit_issue(issue_id: int) -> Response | tuple[str, int]:
+    """An issue: edit it while unsent; send a proof; send it; follow its progress."""
+    site = comms_state().site
+    session = get_session()
+    letter = issues.get_issue(session, issue_id)
+    if request.method == "GET":
+        candidates = compose.candidates_for(
+            session, letter, language=letter.language,
+            default_language=site.default_language, now=_now(),
+        )  # fmt: skip
+        return _editor(issue_form_values(letter), letter, candidates)
+    user = require_user()
+    if compose.is_sent(letter, _now()):
+        return _issue_page(letter, 409, [], conflict=issues.SENT_MESSAGE)
+    draft, candidates, problems, values = _parse()
+    if problems:
+        return _editor(values, letter, candidates, status=422, problems=problems)
+    if values.get("action") == "preview":
+        preview = render_markdown(values.get("intro", ""))
+        return _editor(values, letter, candidates, preview=preview)
+    try:
+        issues.update_issue(
+            session, user, issue_id, draft,
+            expected=values.get("version", ""), now=datetime.now(UTC),
+        )  # fmt: skip
+    except (EditConflict, issues.IssueSent) as exc:
+        current = issues.get_issue(session, issue_id)
+        return _editor(values, current, candidates, status=409, conflict=str(exc))
+    except ValidationFailed as exc:
+        session.rollback()
+        return _editor(values, letter, candidates, status=422, problems=exc.problems)
+    flash("Saved.")
+    return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)
+
+
+def _issue_page(
+    letter: Newsletter, status: int, problems: list[str], conflict: str | None = None
+) -> tuple[str, int]:
+    site = comms_state().site
+    candidates = compose.candidates_for(
+        get_session(), letter, language=letter.language,
+        default_language=site.default_language, now=_now(),
+    )  # fmt: skip
+    values = issue_form_values(letter)
+    return _editor(
+        values, letter, candidates, status=status, send_problems=problems,
+        conflict=conflict,
+    )  # fmt: skip
+
+
+@bp.post("/newsletters/<int:issue_id>/translations")
+def add_issue_version(issue_id: int) -> Response:
+    """Start a language version of an issue (a draft copy to translate)."""
+    user = require_user()
+    copy = issues.add_version(
+        get_session(), user, issue_id, request.form.get("language", ""),
+        comms_state().site.languages, datetime.now(UTC),
+    )  # fmt: skip
+    flash(f"Draft {copy.language} version created: translate it below.")
+    return redirect(url_for("admin.edit_issue", issue_id=copy.id), code=303)
+
+
+@bp.post("/newsletters/<int:issue_id>/test")
+def send_test(issue_id: int) -> Response | tuple[str, int]:
+    """Send one proof of this version to the logged-in officer; nothing recorded."""
+    user = require_user()
+    state = comms_state()
+    session = get_session()
+    letter = issues.get_issue(session, issue_id)
+    try:
+        dispatch.send_proof(
+            current_app.jinja_env, session, letter, user.email,
+            site=state.site, settings=state.settings, now=_now(),
+        )  # fmt: skip
+    except ConfigMissing as exc:
+        return _issue_page(letter, 422, [f"No proof sent: {exc}."])
+    except (ValidationFailed, smtplib.SMTPException, OSError) as exc:
+        return _issue_page(letter, 502, [f"The proof was not sent: {exc}"])
+    flash(f"Proof ({letter.language}) sent to {user.email}.")
+    return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)
+
+
+@bp.post("/newsletters/<int:issue_id>/send")
+def send_issue(issue_id: int) -> Response | tuple[str, int]:
+    """Publish the issue and send it to every confirmed subscriber, in the background.
+
+    The officer must tick the confirmation box. A send of the same issue already
+    under way (here or from the command line) is refused, as is a send without a
+    mail server configured; in both cases nothing changes.
+    """
+    user = require_user()
+    state = comms_state()
+    session = get_session()
+    letter = issues.get_issue(session, issue_id)
+    if request.form.get("confirm") != "1":
+        return _issue_page(
+            letter, 422, ["Tick the box to confirm that the issue goes out now."]
+        )
+    try:
+        dispatch.mail_settings(state.settings)
+    except ConfigMissing as exc:
+        return _issue_page(letter, 422, [f"Nothing was sent or changed: {exc}."])
+    try:
+        lock = dispatch.lock_issue(
+            state.engine, letter.translation, state.settings.instance_path
+        )
+    except dispatch.SendRunning as exc:
+        return _issue_page(letter, 409, [f"Not started: {exc}."])
+    try:
+        issues.publish_for_sending(session, user, letter, _now())
+    except BaseException:
+        lock.release()
+        raise
+    background.start_send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        letter.id, letter.slug, lock, user.id,
+    )  # fmt: skip
+    confirmed = newsletters_service.count_subscribers(session).get("confirmed", 0)
+    flash(
+        f"Sending started to {confirmed} confirmed subscribers. "
+        "Refresh this page to follow the progress."
+    )
+    return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)

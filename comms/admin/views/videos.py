@@ -1,0 +1,46 @@
+"""The dashboard's "Sync now" button: a video sync in the background."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app, flash, redirect, url_for
+from werkzeug.wrappers import Response
+
+from comms.admin import audit, background
+from comms.admin import dashboard as dashboard_service
+from comms.admin.views.blueprint import bp, render, require_user
+from comms.admin.views.items import KIND_LABELS
+from comms.videos.errors import SyncRunning, YouTubeConfigMissing
+from comms.web.context import get_session
+
+
+def _dashboard(status: int, message: str) -> tuple[str, int]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    board = dashboard_service.build_dashboard(get_session(), now)
+    return render(
+        "admin/dashboard.html", status, board=board, labels=KIND_LABELS, now=now,
+        sync_problem=message,
+    )  # fmt: skip
+
+
+@bp.post("/videos/sync")
+def sync_videos() -> Response | tuple[str, int]:
+    """Start an incremental video sync; refused while one runs or without settings."""
+    user = require_user()
+    session = get_session()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        background.check_sync_can_start(app, session)
+    except YouTubeConfigMissing as exc:
+        return _dashboard(422, f"The video sync cannot run: {exc}.")
+    except SyncRunning as exc:
+        return _dashboard(409, f"Not started: {exc}.")
+    audit.record(
+        session, user, "sync", audit.Target("videos", "sync", "video sync started"),
+        before=None, after=None, now=datetime.now(UTC),
+    )  # fmt: skip
+    session.commit()
+    background.start_sync(app)
+    flash("Video sync started. Refresh the dashboard to see its result.")
+    return redirect(url_for("admin.dashboard"), code=303)
