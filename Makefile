@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
-.PHONY: help run test lint check bench clean
+.PHONY: help run test lint check bench translations clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -15,10 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# axe-core for the browser accessibility tests (package.json); they skip without it.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else echo "npm not found: the browser accessibility tests will skip"; fi
+
 run: $(STAMP) ## Create the database, import content/ and serve on 127.0.0.1:5000
 	$(BIN)/comms serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP) ## Run the whole test suite, then lint and type-check
+test: $(STAMP) $(NODE_STAMP) ## Run the whole test suite, then lint and type-check
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 	$(BIN)/ruff check comms tests bench tools
 	$(BIN)/ruff format --check comms tests bench tools
@@ -36,6 +43,13 @@ check: $(STAMP) ## EU visibility and report PDF checks on a fresh import of cont
 
 bench: $(STAMP) ## Run the benchmarks (minutes; prints figures)
 	$(BIN)/python bench/catalogue.py
+
+translations: $(STAMP) ## Extract interface strings, update and compile the .po files
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output \
+		--project comms --version 0.1 -o comms/translations/messages.pot .
+	$(BIN)/pybabel -q update -i comms/translations/messages.pot -d comms/translations \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel -q compile --statistics -d comms/translations
 
 clean: ## Remove the venv and the development database
 	rm -rf $(VENV) instance

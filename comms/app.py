@@ -48,7 +48,7 @@ def build_app(settings: Settings | None = None) -> Flask:
     app.extensions["comms"] = Comms(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from comms import cli, newsletter, security, web
+    from comms import cli, i18n, newsletter, security, web
     from comms.admin import init_app as admin_init_app
     from comms.api import init_app as api_init_app
     from comms.catalogue import views as catalogue_views
@@ -59,6 +59,7 @@ def build_app(settings: Settings | None = None) -> Flask:
 
     db_session_teardown(app)
     errors_http.init_app(app)
+    i18n.init_app(app)
     web.init_app(app)
     catalogue_views.init_app(app)
     feeds_init_app(app)

@@ -8,13 +8,15 @@ missing. Report PDFs without a title, a language or tags are listed as warnings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
 import click
 from flask import Flask, template_rendered
+from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from markupsafe import escape
 from sqlalchemy import select
@@ -23,6 +25,8 @@ from sqlalchemy.orm import Session
 from comms.catalogue.models import KIND_PLURALS, KINDS, Item, Newsletter, ReportFile
 from comms.catalogue.service import visible
 from comms.catalogue.storage import InvalidFile, MediaStore, inspect_pdf
+from comms.i18n import babel_locale, translated
+from comms.messages import N_
 from comms.site import Site
 
 NO_COUNT = {"comms.no_count": True, "comms.static_export": True}
@@ -40,9 +44,9 @@ STATIC_PAGES = (
     "/accessibility/",
 )
 FINDINGS = {
-    "title": "no document title",
-    "language": "no document language",
-    "tagged": "not a tagged PDF",
+    "title": N_("no document title"),
+    "language": N_("no document language"),
+    "tagged": N_("not a tagged PDF"),
 }
 
 
@@ -146,6 +150,19 @@ def visibility_problems(html: str, site: Site) -> list[str]:
     return problems
 
 
+_HTML_LANG = re.compile(r'<html[^>]*\slang="([^"]+)"')
+
+
+def site_in_language(app: Flask, site: Site, language: str) -> Site:
+    """``site`` with its funding texts as pages in ``language`` show them."""
+    with app.app_context(), force_locale(babel_locale(language)):
+        return replace(
+            site,
+            funding_text=translated(site.funding_text),
+            emblem_alt=translated(site.emblem_alt),
+        )
+
+
 def site_problems(site: Site) -> list[str]:
     """What site.yml lacks for the EU visibility rules."""
     problems = []
@@ -217,7 +234,9 @@ def check_pages(app: Flask, urls: list[str], site: Site) -> list[str]:
             problems.append(f"{where}: answered {response.status_code}")
             continue
         html = response.get_data(as_text=True)
-        problems += [f"{where}: {p}" for p in visibility_problems(html, site)]
+        match = _HTML_LANG.search(html)
+        shown = site_in_language(app, site, match[1]) if match else site
+        problems += [f"{where}: {p}" for p in visibility_problems(html, shown)]
     return problems
 
 
@@ -242,6 +261,7 @@ def check_newsletter(app: Flask, site: Site) -> tuple[list[str], list[str]]:
     site_url = app.extensions["comms"].settings.site_url.rstrip("/")
     with app.test_request_context("/"):
         rendered = render_issue(app.jinja_env, letter, [], site=site, site_url=site_url)
+    site = site_in_language(app, site, letter.language)
     problems = [
         f"newsletter mail (email/newsletter.html): {p}"
         for p in visibility_problems(rendered.html, site)

@@ -17,6 +17,8 @@ from typing import ParamSpec, TypeVar
 from flask import Flask, request, session
 from werkzeug.exceptions import BadRequest
 
+from comms.messages import N_
+
 FIELD = "csrf_token"
 _SESSION_KEY = "_csrf"
 P = ParamSpec("P")
@@ -46,8 +48,10 @@ def check_csrf() -> None:
         or not hmac.compare_digest(expected.encode(), given.encode())
     ):
         raise BadRequest(
-            "The form has expired or was not sent from this site. "
-            "Please reload the page and try again."
+            N_(
+                "The form has expired or was not sent from this site. "
+                "Please reload the page and try again."
+            )
         )
 
 

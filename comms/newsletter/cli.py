@@ -51,13 +51,13 @@ def send_command(
     slug: str, dry_run: bool, test_to: str | None, skip_uncertain: bool
 ) -> None:
     """Send issue SLUG to every confirmed subscriber; safe to run again."""
-    from comms.newsletter import mail, sending, service
+    from comms.newsletter import dispatch, mail, sending, service
 
     app = _app()
     state = app.extensions["comms"]
     settings = state.settings
     now = datetime.now(UTC)
-    with app.app_context(), state.sessionmaker() as session:
+    with app.app_context(), state.sessionmaker() as session, ExitStack() as held:
         try:
             versions = service.issue_versions(session, slug, now=now)
         except CommsError as exc:
@@ -86,6 +86,12 @@ def send_command(
             proof_to = service.normalise_email(test_to) if test_to else None
         except CommsError as exc:
             raise _fail(exc) from None
+        if not proof_to:  # one send of an issue at a time (the admin's too)
+            try:
+                lock = dispatch.lock_issue(state.engine, issue, settings.instance_path)
+            except CommsError as exc:
+                raise _fail(exc) from None
+            held.callback(lock.release)
         with mail.SmtpTransport(config) as transport:
             try:
                 transport.connect()
@@ -111,18 +117,10 @@ def _send_proof(
     default: str,
     to: str,
 ) -> None:
-    from comms.newsletter import mail
+    from comms.newsletter import dispatch
 
     for issue in [rendered.get(default) or next(iter(rendered.values()))]:
-        message = mail.build_message(
-            subject=f"[Proof] {issue.subject}",
-            text=issue.text.replace(mail.UNSUBSCRIBE_PLACEHOLDER, "(proof)"),
-            html=issue.html.replace(mail.UNSUBSCRIBE_PLACEHOLDER, "#proof"),
-            envelope=envelope,
-            to=to,
-            date=datetime.now(UTC),
-            language=issue.language,
-        )
+        message = dispatch.proof_message(issue, envelope, to)
         try:
             transport.send(envelope.address, to, message)
         except (smtplib.SMTPException, OSError) as exc:

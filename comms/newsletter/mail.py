@@ -16,10 +16,13 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import css_inline
+from flask_babel import force_locale, gettext
 from jinja2 import Environment
 
+from comms.catalogue.images import absolute, item_picture
 from comms.catalogue.models import KIND_PLURALS, Item, Newsletter
 from comms.errors import ConfigMissing
+from comms.i18n import babel_locale
 from comms.newsletter.models import Subscriber
 from comms.newsletter.service import KindGroup
 from comms.newsletter.tokens import confirm_token
@@ -279,8 +282,10 @@ def render_issue(
         "web_url": web_url,
         "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
     }
-    html = _INLINER.inline(env.get_template("email/newsletter.html").render(context))
-    text = env.get_template("email/newsletter.txt").render(context)
+    with force_locale(babel_locale(letter.language)):
+        html = env.get_template("email/newsletter.html").render(context)
+        text = env.get_template("email/newsletter.txt").render(context)
+    html = _INLINER.inline(html)
     return RenderedIssue(
         language=letter.language,
         subject=letter.title,
@@ -291,13 +296,12 @@ def render_issue(
 
 
 def _item_image(item: Item, site_url: str) -> str | None:
-    thumbs = item.details.get("thumbnails") if item.details else None
-    if isinstance(thumbs, dict):
-        for size in ("medium", "high", "default"):
-            entry = thumbs.get(size)
-            if isinstance(entry, dict) and entry.get("url"):
-                return str(entry["url"])
-    return _absolute(site_url, item.image)
+    """The item's image, else a video's thumbnail as the site serves it.
+
+    Never YouTube's own thumbnail URL: opening the mail must not reach Google.
+    """
+    picture = item_picture(item)
+    return absolute(site_url, picture.src) if picture else None
 
 
 @dataclass(frozen=True)
@@ -312,17 +316,20 @@ class RenderedMail:
 def render_confirm(
     env: Environment, site: Site, *, site_url: str, confirm_url: str, language: str
 ) -> RenderedMail:
-    """Render the double opt-in mail with its confirmation link."""
+    """Render the double opt-in mail, in the subscriber's language."""
     context = {
         **site_context(site, site_url),
         "confirm_url": confirm_url,
         "language": language,
     }
-    return RenderedMail(
-        subject=f"Please confirm your subscription to the {site.name} newsletter",
-        text=env.get_template("email/confirm.txt").render(context),
-        html=_INLINER.inline(env.get_template("email/confirm.html").render(context)),
-    )
+    with force_locale(babel_locale(language)):
+        subject = gettext(
+            "Please confirm your subscription to the %(site)s newsletter",
+            site=site.name,
+        )
+        text = env.get_template("email/confirm.txt").render(context)
+        html = env.get_template("email/confirm.html").render(context)
+    return RenderedMail(subject=subject, text=text, html=_INLINER.inline(html))
 
 
 # -- MIME --------------------------------------------------------------------------

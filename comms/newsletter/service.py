@@ -19,14 +19,15 @@ from sqlalchemy.orm import Session
 from comms.catalogue.models import Item, ItemTag, Newsletter
 from comms.catalogue.service import visible
 from comms.errors import NotFound, ValidationFailed
+from comms.messages import N_
 from comms.newsletter.models import Consent, Delivery, Subscriber, new_key
 from comms.newsletter.tokens import ConfirmClaim, TokenInvalid
 
 KIND_LABELS = {
-    "press_release": "Press releases",
-    "report": "Reports",
-    "event": "Events",
-    "video": "Videos",
+    "press_release": N_("Press releases"),
+    "report": N_("Reports"),
+    "event": N_("Events"),
+    "video": N_("Videos"),
 }
 # A second request for the same pending address within this time sends no new mail,
 # so the form cannot be used to flood someone's mailbox.
@@ -55,7 +56,7 @@ def normalise_email(raw: str) -> str:
     """The address trimmed and lower-cased; ValidationFailed when it is not one."""
     email = raw.strip().lower()
     if not email:
-        raise ValidationFailed(["email: please enter your e-mail address"])
+        raise ValidationFailed(["email: " + N_("please enter your e-mail address")])
     if len(email) > 254 or not _EMAIL.match(email) or ".." in email:
         raise ValidationFailed(
             [f"email: {raw.strip()[:100]!r} is not a valid e-mail address"]

@@ -18,6 +18,7 @@ from itsdangerous import (
 )
 
 from comms.errors import BadRequest
+from comms.messages import N_
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 _CONFIRM_SALT = "comms.newsletter.confirm"
@@ -54,16 +55,20 @@ def read_confirm_token(
         value = serializer.loads(token, max_age=max_age)
     except SignatureExpired:
         raise TokenExpired(
-            "This confirmation link has expired. Please subscribe again to get "
-            "a new one."
+            N_(
+                "This confirmation link has expired. Please subscribe again to "
+                "get a new one."
+            )
         ) from None
     except BadSignature:
         raise TokenInvalid(
-            "This confirmation link is not valid. Please copy the whole link from "
-            "the e-mail, or subscribe again."
+            N_(
+                "This confirmation link is not valid. Please copy the whole link "
+                "from the e-mail, or subscribe again."
+            )
         ) from None
     if not (isinstance(value, list) and len(value) == 2):
-        raise TokenInvalid("This confirmation link is not valid.")
+        raise TokenInvalid(N_("This confirmation link is not valid."))
     return ConfirmClaim(key=str(value[0]), nonce=str(value[1]))
 
 
@@ -78,9 +83,11 @@ def read_unsubscribe_token(secret: str, token: str) -> str:
         value = URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT).loads(token)
     except BadSignature:
         raise TokenInvalid(
-            "This unsubscribe link is not valid. Please copy the whole link from "
-            "the e-mail."
+            N_(
+                "This unsubscribe link is not valid. Please copy the whole link "
+                "from the e-mail."
+            )
         ) from None
     if not isinstance(value, str):
-        raise TokenInvalid("This unsubscribe link is not valid.")
+        raise TokenInvalid(N_("This unsubscribe link is not valid."))
     return value

@@ -7,9 +7,11 @@ import smtplib
 
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import gettext
 
 from comms import csrf
 from comms.errors import ConfigMissing, ValidationFailed
+from comms.i18n import translated
 from comms.newsletter import service
 from comms.newsletter.mail import (
     ConfirmationMailer,
@@ -32,8 +34,25 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 
 def _message(title: str, message: str, status: int) -> tuple[str, int]:
     return render_template(
-        "newsletter/message.html", title=title, message=message
+        "newsletter/message.html", title=title, message=translated(message)
     ), status
+
+
+_INVALID_ADDRESS = " is not a valid e-mail address"
+
+
+def _form_error(problem: str) -> str:
+    """A service's ``field: reason`` problem as a sentence in the visitor's language."""
+    field, _sep, reason = problem.partition(": ")
+    if field == "email" and reason.endswith(_INVALID_ADDRESS):
+        address = reason.removesuffix(_INVALID_ADDRESS)
+        return str(
+            gettext("%(address)s is not a valid e-mail address", address=address)
+        )
+    if field == "language" and reason.startswith("choose one of "):
+        choices = reason.removeprefix("choose one of ")
+        return str(gettext("choose one of %(languages)s", languages=choices))
+    return translated(reason)
 
 
 @bp.get("/")
@@ -120,7 +139,7 @@ def subscribe() -> tuple[str, int]:
             regions=[r for r in request.form.getlist("region") if r in site.regions],
         )
     except ValidationFailed as exc:
-        return _form([p.partition(": ")[2] for p in exc.problems], 400)
+        return _form([_form_error(p) for p in exc.problems], 400)
     settings = state.settings
     try:
         config = SmtpConfig.parse(settings.smtp_url)
@@ -130,9 +149,11 @@ def subscribe() -> tuple[str, int]:
     except ConfigMissing as exc:
         log.error("newsletter subscription refused: %s", exc)
         return _message(
-            "Subscriptions are closed for now",
-            "The site cannot send e-mail at the moment, so it cannot take "
-            "subscriptions. Nothing was stored. Please try again later.",
+            gettext("Subscriptions are closed for now"),
+            gettext(
+                "The site cannot send e-mail at the moment, so it cannot take "
+                "subscriptions. Nothing was stored. Please try again later."
+            ),
             503,
         )
     mailer_env = current_app.jinja_env
@@ -149,10 +170,12 @@ def subscribe() -> tuple[str, int]:
     except (smtplib.SMTPException, OSError) as exc:
         log.warning("confirmation mail not sent: %s", type(exc).__name__)
         return _message(
-            "The confirmation e-mail could not be sent",
-            "The mail server did not accept the confirmation e-mail for this "
-            "address. Nothing was stored. Please check the address, or try again "
-            "later.",
+            gettext("The confirmation e-mail could not be sent"),
+            gettext(
+                "The mail server did not accept the confirmation e-mail for this "
+                "address. Nothing was stored. Please check the address, or try "
+                "again later."
+            ),
             503,
         )
     return render_template("newsletter/check_inbox.html"), 200
@@ -168,9 +191,9 @@ def confirm(token: str) -> tuple[str, int]:
             service.confirm(get_session(), claim, now=now())
             return render_template("newsletter/confirm.html", done=True), 200
     except TokenInvalid as exc:
-        return _message("This link does not work", str(exc), 400)
+        return _message(gettext("This link does not work"), str(exc), 400)
     except TokenExpired as exc:
-        return _message("This link has expired", str(exc), 400)
+        return _message(gettext("This link has expired"), str(exc), 400)
     return render_template("newsletter/confirm.html", done=False), 200
 
 
@@ -184,7 +207,7 @@ def unsubscribe(token: str) -> tuple[str, int]:
     try:
         key = read_unsubscribe_token(comms_state().settings.secret_key, token)
     except TokenInvalid as exc:
-        return _message("This link does not work", str(exc), 400)
+        return _message(gettext("This link does not work"), str(exc), 400)
     if request.method == "POST":
         one_click = request.form.get("List-Unsubscribe") == "One-Click"
         service.unsubscribe(

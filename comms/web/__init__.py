@@ -8,6 +8,7 @@ from flask import Flask, request
 from werkzeug.wrappers import Response
 
 from comms.errors import BadRequest
+from comms.messages import N_
 from comms.web import filters, views
 from comms.web.context import comms_state
 
@@ -30,13 +31,18 @@ def remember_language(response: Response) -> Response:
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def refuse_control_characters() -> None:
     """Answer 400 to URLs carrying control characters (no database accepts NUL)."""
-    values = [request.path, *request.args.keys(), *request.args.values()]
+    values = [request.path]
+    query = request.query_string
+    # Only a %-escape or a raw control byte can put one into the parsed arguments.
+    if b"%" in query or _CONTROL_BYTES.search(query):
+        values += [*request.args.keys(), *request.args.values()]
     if any(_CONTROL.search(v) for v in values):
-        raise BadRequest("the address contains characters that are not allowed")
+        raise BadRequest(N_("the address contains characters that are not allowed"))
 
 
 def init_app(app: Flask) -> None:

@@ -1,14 +1,14 @@
-"""Template filters and globals: dates, durations, URLs, site identity."""
+"""Template filters and globals: dates, numbers, durations, URLs, site identity."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, request, url_for
 
 from comms.errors import BadRequest
+from comms.i18n import format_date, format_datetime, format_number
 from comms.web.context import comms_state, interface_language
 
 LANGUAGE_NAMES = {
@@ -21,20 +21,6 @@ LANGUAGE_NAMES = {
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
 )
-
-
-def format_date(value: datetime | None) -> str:
-    """A date as `15 May 2018`."""
-    if value is None:
-        return ""
-    return f"{value.day} {value.strftime('%B %Y')}"
-
-
-def format_datetime(value: datetime | None) -> str:
-    """A time as `15 May 2018, 09:00 UTC`."""
-    if value is None:
-        return ""
-    return f"{format_date(value)}, {value.strftime('%H:%M')} UTC"
 
 
 def format_duration(value: str | None) -> str:
@@ -74,6 +60,7 @@ def init_app(app: Flask) -> None:
     """Register filters and globals for every template."""
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_number, "number")
     app.add_template_filter(format_duration, "duration")
     app.add_template_global(item_url)
     app.add_template_global(page_url)

@@ -52,8 +52,10 @@ def test_check_passes_on_the_demo_content(demo, runner):
 
 def test_check_fails_when_a_template_drops_the_acknowledgement(demo, runner):
     base = (REPO / "templates" / "base.html").read_text()
-    assert "{{ site.funding_text }}" in base
-    override_template(demo, "base.html", base.replace("{{ site.funding_text }}", ""))
+    assert "{{ site.funding_text|translated }}" in base
+    override_template(
+        demo, "base.html", base.replace("{{ site.funding_text|translated }}", "")
+    )
     result = runner.invoke(args=["check"])
     assert result.exit_code != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -70,7 +72,9 @@ def test_check_fails_when_a_template_drops_the_acknowledgement(demo, runner):
 def test_check_fails_when_the_emblem_loses_its_alt_text(demo, runner):
     base = (REPO / "templates" / "base.html").read_text()
     override_template(
-        demo, "base.html", base.replace('alt="{{ site.emblem_alt }}"', 'alt=""')
+        demo,
+        "base.html",
+        base.replace('alt="{{ site.emblem_alt|translated }}"', 'alt=""'),
     )
     result = runner.invoke(args=["check"])
     assert result.exit_code != 0
@@ -104,9 +108,11 @@ def test_check_names_the_one_page_type_that_lacks_the_footer(demo, runner):
 
 def test_check_fails_when_the_newsletter_lacks_the_acknowledgement(demo, runner):
     mail = (REPO / "templates" / "email" / "newsletter.html").read_text()
-    assert "{{ site.funding_text }}" in mail
+    assert "{{ site.funding_text|translated }}" in mail
     override_template(
-        demo, "email/newsletter.html", mail.replace("{{ site.funding_text }}", "")
+        demo,
+        "email/newsletter.html",
+        mail.replace("{{ site.funding_text|translated }}", ""),
     )
     result = runner.invoke(args=["check"])
     assert result.exit_code != 0

@@ -1,0 +1,89 @@
+"""The interface in the site's languages: Flask-Babel wiring and locale formatting.
+
+The interface language is negotiated once, by ``comms.web.context.interface_language``
+(``?lang=``, the cookie, Accept-Language); Babel only follows it. Messages live in
+``comms/translations/<lang>/LC_MESSAGES/messages.po`` (compiled to ``.mo`` beside
+them; ``make translations`` extracts, updates and compiles).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from pathlib import Path
+
+import flask_babel
+from flask import Flask, has_request_context
+
+from comms.errors import BadRequest
+from comms.messages import N_
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+# Babel's plain `en` writes "May 15, 2018"; the EU's English style (and the site
+# before translation) writes "15 May 2018", as British English does.
+FORMAT_LOCALES = {"en": "en_GB"}
+# The defaults of site.yml's funding texts: shown translated (``|translated``) when
+# site.yml keeps them, as they are when it words its own.
+CONFIGURED_TEXTS = (
+    N_("Co-funded by the European Union"),
+    N_("Flag of the European Union"),
+)
+
+
+def babel_locale(language: str) -> str:
+    """The Babel locale that formats and translates for ``language``."""
+    return FORMAT_LOCALES.get(language, language)
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the interface language, else the default."""
+    from comms.web.context import comms_state, interface_language
+
+    language = comms_state().site.default_language
+    if has_request_context():
+        with contextlib.suppress(BadRequest):  # an unoffered ?lang= page says so
+            language = interface_language()
+    return babel_locale(language)
+
+
+def format_date(value: datetime | None) -> str:
+    """A date in the interface locale: `15 May 2018`, `15. Mai 2018`."""
+    if value is None:
+        return ""
+    return str(flask_babel.format_date(value, "long"))
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A date and time (UTC) in the interface locale: `15 May 2018, 09:00 UTC`."""
+    if value is None:
+        return ""
+    time = flask_babel.format_time(value, "HH:mm")
+    return f"{format_date(value)}, {time} UTC"
+
+
+def format_number(value: float | int | None) -> str:
+    """A count in the interface locale: `12,345`, `12.345`, `12 345`."""
+    if value is None:
+        return ""
+    return str(flask_babel.format_decimal(value))
+
+
+def translated(text: str) -> str:
+    """``text`` (from configuration or a service) in the interface language.
+
+    Unlike ``_()`` in templates it returns plain text, escaped where it is shown,
+    and leaves a text the catalogue does not know (a custom site.yml) unchanged.
+    """
+    return str(flask_babel.gettext(text)) if text else text
+
+
+def init_app(app: Flask) -> None:
+    """Install Flask-Babel (gettext in templates) with the translations folder."""
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    flask_babel.Babel(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+        default_locale=babel_locale(app.extensions["comms"].site.default_language),
+    )
+    app.add_template_filter(translated, "translated")
