@@ -17,7 +17,7 @@ LISTINGS = ["/press-releases/", "/reports/", "/videos/", "/events/"]
 SITE_NAME = "Test Project"
 FUNDING = "Co-funded by the European Union"
 
-_CARD_LINK = re.compile(r'<h3 class="card-title"><a href="([^"]+)"')
+_CARD_LINK = re.compile(r'<h2 class="card-title"><a href="([^"]+)"')
 _REL_LINK = r'<a rel="{rel}" href="([^"]+)"'
 
 

@@ -1,0 +1,80 @@
+"""Shared helpers of the browser tests: Debian's Chromium, a live server, axe-core.
+
+Without Chromium, Playwright or axe-core the browser tests skip with the reason;
+with CI=true a missing piece fails them instead (as PostgreSQL does in conftest).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.conftest import IN_CI, REPO
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+def _missing(reason: str) -> NoReturn:
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def sync_playwright() -> Any:
+    """Playwright's sync API; skip (fail under CI) when it or Chromium is missing."""
+    try:
+        from playwright.sync_api import sync_playwright as start
+    except ImportError:
+        _missing("playwright is not installed (pip install -e .[dev])")
+    if not shutil.which(CHROMIUM):
+        _missing(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    return start
+
+
+def launch(playwright: Any) -> Any:
+    """Debian's Chromium, headless, with no background traffic of its own."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+
+
+def axe_source() -> str:
+    """axe-core's script (npm, package.json); skip (fail under CI) when missing."""
+    if not AXE.is_file():
+        _missing(f"axe-core is not installed at {AXE.relative_to(REPO)} (npm ci)")
+    return AXE.read_text(encoding="utf-8")
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on a real HTTP server on 127.0.0.1; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+
+
+def artifact(*parts: str) -> Path:
+    """A path under test-artifacts/ whose folder exists."""
+    path = ARTIFACTS.joinpath(*parts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,360 @@
+"""WCAG 2.1 AA in Debian's Chromium: axe-core, own-origin requests, phone width, keys.
+
+The demo content (content/) is served by a live server; every page is loaded at
+375 px and 1280 px wide, checked by axe-core (npm, see package.json) and saved as a
+screenshot under test-artifacts/a11y/.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from comms import create_app
+from comms.catalogue.content_files import import_tree
+from comms.catalogue.models import Item
+from comms.config import Settings
+from comms.db import init_db
+from tests.admin.helpers import PASSWORD, make_user
+from tests.browser import artifact, axe_source, launch, serve, sync_playwright
+from tests.conftest import CONTENT
+
+OFFICER = "officer@example.org"
+PUBLIC_PAGES = {
+    "news": "/",
+    "press-releases": "/press-releases/",
+    "reports": "/reports/",
+    "videos": "/videos/",
+    "events": "/events/",
+    "press-release": "/press-releases/first-results/",
+    "report": "/reports/stresstest-lombardia/",
+    "video": "/videos/what-is-a-stresstest-report/",
+    "event": "/events/edw-lombardia/",
+    "search": "/search?q=clusters",
+    "newsletter-archive": "/newsletter/",
+    "newsletter-issue": "/newsletter/newsletter-1/",
+    "subscribe": "/newsletter/subscribe",
+    "admin-login": "/admin/login",
+}
+OFFICER_PAGES = {
+    "item-editor": "/admin/items/{report_id}/",
+    "item-editor-new": "/admin/items/new/press-releases",
+}
+WIDTHS = (375, 1280)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The demo content on SQLite, served on 127.0.0.1, with an officer's account."""
+    tmp = tmp_path_factory.mktemp("a11y")
+    settings = Settings(
+        instance_path=tmp / "instance",
+        database_url=f"sqlite:///{tmp / 'a11y.sqlite3'}",
+        secret_key="a11y-test-secret",
+        content_dir=CONTENT,
+        media_dir=tmp / "media",
+        testing=True,
+    )
+    app = create_app(settings)
+    state = app.extensions["comms"]
+    init_db(state.engine)
+    with state.sessionmaker() as session:
+        report = import_tree(session, state.store, CONTENT)
+        assert not report.problems, report.problems
+        session.commit()
+        make_user(session, OFFICER, "editor")
+        report_id = session.scalar(
+            select(Item.id).where(Item.slug == "stresstest-lombardia")
+        )
+    try:
+        with serve(app) as base:
+            yield {"base": base, "report_id": report_id}
+    finally:
+        state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the module."""
+    start = sync_playwright()
+    axe_source()  # skip (or fail in CI) before launching when axe-core is missing
+    with start() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def visitor(browser: Any) -> Iterator[Any]:
+    """A browser context of an anonymous visitor."""
+    context = browser.new_context()
+    yield context
+    context.close()
+
+
+@dataclass
+class Tab:
+    """One browser tab, reused from page to page, and the URLs it requested."""
+
+    page: Any
+    requested: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, context: Any) -> Tab:
+        """A new tab in the context that records its requests."""
+        tab = cls(context.new_page())
+        tab.page.on("request", lambda request: tab.requested.append(request.url))
+        return tab
+
+    def open(self, url: str, width: int) -> Any:
+        """Show ``url`` at ``width`` x 800; forget earlier requests."""
+        self.page.set_viewport_size({"width": width, "height": 800})
+        self.requested.clear()
+        response = self.page.goto(url, wait_until="load")
+        assert response is not None and response.status == 200, url
+        return self.page
+
+
+@pytest.fixture(scope="module")
+def visitor_tab(visitor: Any) -> Tab:
+    """The visitor's tab for the page checks."""
+    return Tab.of(visitor)
+
+
+@pytest.fixture(scope="module")
+def officer_tab(browser: Any, demo_site: dict[str, Any]) -> Iterator[Tab]:
+    """A tab of an officer logged in through the login form."""
+    context = browser.new_context()
+    tab = Tab.of(context)
+    tab.open(f"{demo_site['base']}/admin/login", 1280)
+    tab.page.fill("#email", OFFICER)
+    tab.page.fill("#password", PASSWORD)
+    tab.page.click("button[type=submit]")
+    assert tab.page.url == f"{demo_site['base']}/admin/"
+    yield tab
+    context.close()
+
+
+def _axe(page: Any, iframes: bool = True) -> list[dict[str, Any]]:
+    """axe-core's violations on the page (WCAG 2.1 A and AA rules)."""
+    # Evaluated over the DevTools protocol: the site's CSP (no inline scripts) stays on.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
+    result = page.evaluate(
+        "([tags, iframes]) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations'], iframes})",
+        [AXE_TAGS, iframes],
+    )
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+def _describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {', '.join(map(str, node['target']))}")
+            lines.append(f"      {node['failureSummary'].replace(chr(10), ' ')}")
+        if len(v["nodes"]) > 5:
+            lines.append(f"    ... and {len(v['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def _check_page(tab: Tab, base: str, name: str, width: int) -> None:
+    """axe finds nothing serious, nothing came from elsewhere, no sideways scroll."""
+    page = tab.page
+    scroll, inner = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    # Full page: lazy images below the fold load now, and their requests count too.
+    page.screenshot(path=str(artifact("a11y", f"{name}-{width}.png")), full_page=True)
+    violations = _axe(page)
+    artifact("a11y", f"{name}-{width}.json").write_text(
+        json.dumps(violations, indent=2)
+    )
+
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"axe on {page.url}:\n{_describe(blocking)}"
+    origin = urlsplit(base)[:2]
+    foreign = [
+        u
+        for u in tab.requested
+        if urlsplit(u)[:2] != origin and not u.startswith("data:")
+    ]
+    assert not foreign, f"{page.url} requested other sites: {foreign}"
+    if width <= 375:
+        assert scroll <= inner, f"{page.url} scrolls sideways at {width}px: {scroll}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", list(PUBLIC_PAGES))
+def test_public_page_passes_axe_stays_on_site_and_fits_a_phone(
+    visitor_tab, demo_site, name, width
+):
+    base = demo_site["base"]
+    visitor_tab.open(base + PUBLIC_PAGES[name], width)
+    _check_page(visitor_tab, base, name, width)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", list(OFFICER_PAGES))
+def test_admin_page_passes_axe_stays_on_site_and_fits_a_phone(
+    officer_tab, demo_site, name, width
+):
+    base = demo_site["base"]
+    path = OFFICER_PAGES[name].format(report_id=demo_site["report_id"])
+    officer_tab.open(base + path, width)
+    _check_page(officer_tab, base, name, width)
+
+
+def _focused(page: Any) -> dict[str, Any]:
+    """The focused element, its outline and the background the outline sits on."""
+    return page.evaluate(
+        """() => {
+          const el = document.activeElement;
+          const style = getComputedStyle(el);
+          let under = el.parentElement, background = 'rgb(255, 255, 255)';
+          for (; under; under = under.parentElement) {
+            const color = getComputedStyle(under).backgroundColor;
+            if (color !== 'rgba(0, 0, 0, 0)') { background = color; break; }
+          }
+          return {
+            tag: el.tagName.toLowerCase(), id: el.id, cls: String(el.className),
+            href: el.getAttribute('href'), text: el.textContent.trim().slice(0, 60),
+            inHeader: !!el.closest('header'),
+            outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth),
+            outlineColor: style.outlineColor, background,
+          };
+        }"""
+    )
+
+
+def _luminance(css_rgb: str) -> float:
+    channels = [
+        int(c) / 255 for c in css_rgb[css_rgb.index("(") + 1 : -1].split(",")[:3]
+    ]
+    linear = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _assert_focus_visible(el: dict[str, Any]) -> None:
+    """A solid ring of 2 px or more, 3:1 against what it is drawn on (WCAG 1.4.11)."""
+    assert el["outline"] != "none" and el["outlineWidth"] >= 2, el
+    if "skip-link" in el["cls"]:
+        return  # drawn over the header, not over its DOM parent
+    lighter, darker = sorted(
+        (_luminance(el["outlineColor"]), _luminance(el["background"])), reverse=True
+    )
+    assert (lighter + 0.05) / (darker + 0.05) >= 3, el
+
+
+@pytest.mark.slow
+def test_keyboard_skip_link_first_focus_visible_and_menus_reachable(visitor, demo_site):
+    base = demo_site["base"]
+    page = Tab.of(visitor).open(base + "/", 1280)
+    try:
+        page.keyboard.press("Tab")
+        first = _focused(page)
+        assert "skip-link" in first["cls"], first
+        _assert_focus_visible(first)
+        assert page.locator(".skip-link").bounding_box()["x"] >= 0  # shown on focus
+        page.keyboard.press("Enter")
+        assert _focused(page)["id"] == "main"
+
+        page.goto(base + "/")
+        menu_links = set(
+            page.eval_on_selector_all(
+                "header nav a", "links => links.map(a => a.getAttribute('href'))"
+            )
+        )
+        reached: set[str] = set()
+        for _ in range(40):  # Tab through the header's menus into the content
+            page.keyboard.press("Tab")
+            el = _focused(page)
+            _assert_focus_visible(el)
+            if el["inHeader"]:
+                reached.add(el["href"])
+            elif "skip-link" not in el["cls"]:
+                break
+        assert menu_links <= reached, menu_links - reached
+        page.screenshot(path=str(artifact("a11y", "focus-1280.png")))
+    finally:
+        page.close()
+
+
+@pytest.mark.slow
+def test_video_player_loads_only_after_keyboard_activation(visitor, demo_site):
+    base = demo_site["base"]
+    blocked: list[str] = []
+
+    def block(route: Any) -> None:
+        blocked.append(route.request.url)
+        route.abort()
+
+    page = visitor.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.route("**/*", lambda route: _only_site(route, base, block))
+    try:
+        page.goto(base + PUBLIC_PAGES["video"], wait_until="load")
+        assert page.locator("iframe").count() == 0
+        assert blocked == []
+        note = page.locator(".video figcaption").inner_text()
+        assert "youtube-nocookie.com" in note
+
+        button = page.locator(".video button")
+        assert button.count() == 1
+        for _ in range(60):  # reach the button with Tab, as a keyboard user does
+            page.keyboard.press("Tab")
+            if button.evaluate("el => el === document.activeElement"):
+                break
+        else:
+            pytest.fail("Tab never reached the video's play button")
+        with page.expect_event(
+            "requestfailed", lambda request: "youtube-nocookie.com" in request.url
+        ):  # blocked by the route: nothing leaves the machine
+            page.keyboard.press("Enter")
+
+        frame = page.locator(".video iframe")
+        frame.wait_for(state="attached")
+        src = frame.get_attribute("src") or ""
+        assert src.startswith("https://www.youtube-nocookie.com/embed/Z4nW8pKc1sY")
+        assert frame.get_attribute("title")
+        assert page.evaluate("document.activeElement.tagName") == "IFRAME"
+        assert blocked and all("youtube-nocookie.com" in u for u in blocked), blocked
+        blocking = [v for v in _axe(page, iframes=False) if v["impact"] in BLOCKING]
+        assert not blocking, _describe(blocking)
+        page.screenshot(path=str(artifact("a11y", "video-playing-1280.png")))
+    finally:
+        page.close()
+
+
+def _only_site(route: Any, base: str, block: Any) -> None:
+    if route.request.url.startswith(base):
+        route.continue_()
+    else:
+        block(route)
+
+
+def test_axe_core_is_pinned_in_package_lock_without_registry_hosts():
+    root = Path(__file__).resolve().parents[2]
+    package = json.loads((root / "package.json").read_text())
+    lock_text = (root / "package-lock.json").read_text()
+    lock = json.loads(lock_text)
+    pinned = package["devDependencies"]["axe-core"]
+    assert pinned[0].isdigit(), "pin an exact axe-core version"
+    assert lock["packages"]["node_modules/axe-core"]["version"] == pinned
+    assert "registry" not in lock_text and "http" not in lock_text
