@@ -46,6 +46,10 @@ PUBLIC_PAGES = {
 OFFICER_PAGES = {
     "item-editor": "/admin/items/{report_id}/",
     "item-editor-new": "/admin/items/new/press-releases",
+    "admin-dashboard": "/admin/",
+    "admin-items": "/admin/items/",
+    "admin-newsletters": "/admin/newsletters/",
+    "admin-accounts": "/admin/users/",
 }
 WIDTHS = (375, 1280)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -71,7 +75,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         report = import_tree(session, state.store, CONTENT)
         assert not report.problems, report.problems
         session.commit()
-        make_user(session, OFFICER, "editor")
+        make_user(session, OFFICER, "admin")
         report_id = session.scalar(
             select(Item.id).where(Item.slug == "stresstest-lombardia")
         )
