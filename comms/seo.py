@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
 from comms import citations
+from comms.catalogue import images
 from comms.catalogue.models import Item
 from comms.site import Site
 
@@ -56,22 +58,19 @@ def _publisher(site: Site, site_url: str) -> dict[str, Any]:
     return {"@type": "Organization", "name": site.name, "url": site_url + "/"}
 
 
-def _absolute(site_url: str, path: str | None) -> str | None:
-    if not path:
-        return None
-    if path.startswith(("http://", "https://")):
-        return path
-    return f"{site_url}/{path.lstrip('/')}"
-
-
 def _thumbnail(item: Item, site_url: str) -> str | None:
-    thumbs = (item.details or {}).get("thumbnails")
-    if isinstance(thumbs, dict):
-        for size in ("high", "medium", "default"):
-            entry = thumbs.get(size)
-            if isinstance(entry, dict) and entry.get("url"):
-                return _absolute(site_url, str(entry["url"]))
-    return _absolute(site_url, item.image)
+    """A video's thumbnail as the site serves it, else the item's image."""
+    picture = images.video_thumbnail(item) or images.item_image(item)
+    return images.absolute(site_url, picture.src) if picture else None
+
+
+def share_image(item: Item, site_url: str) -> images.Picture | None:
+    """The image of an item's Open Graph / Twitter card, with an absolute URL."""
+    picture = images.item_picture(item)
+    if picture is None:
+        return None
+    alt = picture.alt or item.display_title
+    return replace(picture, src=images.absolute(site_url, picture.src), alt=alt)
 
 
 def item_ld(
@@ -93,9 +92,9 @@ def item_ld(
     }
     if item.display_summary:
         base["description"] = item.display_summary
-    image = _absolute(site_url, item.image)
-    if image:
-        base["image"] = image
+    own = images.item_image(item)
+    if own:
+        base["image"] = images.absolute(site_url, own.src)
     if item.tag_names:
         base["keywords"] = ", ".join(item.tag_names)
     if item.kind == "press_release":
@@ -288,6 +287,11 @@ def item_ld_for(item: Item) -> dict[str, Any]:
     )
 
 
+def item_share_image(item: Item) -> images.Picture | None:
+    """The og:image / twitter:image of an item's page (absolute URL and alt)."""
+    return share_image(item, _site_url())
+
+
 def citation_meta(item: Item) -> Markup:
     """Highwire `citation_*` meta tags of a report (nothing for other kinds)."""
     if item.kind != "report" or item.published_at is None:
@@ -302,6 +306,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(item_ld_for, "item_ld")
     app.add_template_global(citation_meta)
     app.add_template_global(item_absolute_url)
+    app.add_template_global(item_share_image, "share_image")
     app.add_template_global(
         lambda: organization_ld(_site(), _site_url()), "organization_ld"
     )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from comms import create_app
 from comms.config import Settings
 from comms.db import init_db
+from tests.videos.fake_youtube import FakeYouTube
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -121,3 +122,11 @@ def session(app) -> Iterator[Session]:  # type: ignore[no-untyped-def]
 def store(app):  # type: ignore[no-untyped-def]
     """The app's media store."""
     return app.extensions["comms"].store
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeYouTube]:
+    """A fake YouTube Data API on 127.0.0.1 (an empty channel until filled)."""
+    server = FakeYouTube().start()
+    yield server
+    server.stop()

@@ -1,4 +1,4 @@
-"""Soak: two gunicorn workers under load while an import and a publish run."""
+"""Soak: two gunicorn workers under load during a video sync, import and publish."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from comms.catalogue.models import Item
 from tests.conftest import CONTENT
 from tests.test_cli import _free_port
+from tests.videos.fake_youtube import API_KEY, HANDLE, THUMBNAIL, make_videos
 
 SOAK_SECONDS = float(os.environ.get("COMMS_SOAK_SECONDS", "12"))
 URLS = [
@@ -53,9 +54,10 @@ def _load(base: str, stop: threading.Event, failures: list[str], counter: list[i
 
 
 @pytest.mark.slow
-def test_two_workers_serve_without_errors_during_import_and_publish(
-    app, session, runner, tmp_path: Path, settings
+def test_two_workers_serve_without_errors_during_sync_import_and_publish(
+    app, session, runner, tmp_path: Path, settings, fake
 ):
+    fake.videos = make_videos(60)  # two pages of the uploads playlist
     content = tmp_path / "soak-content"
     shutil.copytree(CONTENT, content)
     assert runner.invoke(args=["import", str(content)]).exit_code == 0
@@ -67,6 +69,10 @@ def test_two_workers_serve_without_errors_during_import_and_publish(
         "COMMS_CONTENT_DIR": str(content),
         "COMMS_INSTANCE_PATH": str(settings.instance_path),
         "COMMS_MEDIA_DIR": str(settings.resolved_media_dir),
+        "COMMS_YOUTUBE_API_KEY": API_KEY,
+        "COMMS_YOUTUBE_CHANNEL": HANDLE,
+        "COMMS_YOUTUBE_API_ENDPOINT": fake.url,
+        "COMMS_YOUTUBE_TIMEOUT": "5",
     }
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as log_file:
@@ -90,6 +96,7 @@ def test_two_workers_serve_without_errors_during_import_and_publish(
     failures: list[str] = []
     counter: list[int] = []
     threads: list[threading.Thread] = []
+    sync: subprocess.Popen[str] | None = None
     try:
         for _ in range(100):
             try:
@@ -104,7 +111,15 @@ def test_two_workers_serve_without_errors_during_import_and_publish(
         for thread in threads:
             thread.start()
         time.sleep(SOAK_SECONDS / 3)
-        # An officer's import, as a separate process, while the workers serve.
+        # A video sync and an officer's import, each its own process, at the same
+        # time, while the workers serve.
+        sync = subprocess.Popen(
+            [sys.executable, "-m", "comms", "videos", "sync"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         page = content / "press-releases" / "first-results.en.md"
         page.write_text(page.read_text().replace("first results", "first findings", 1))
         imported = subprocess.run(
@@ -115,6 +130,18 @@ def test_two_workers_serve_without_errors_during_import_and_publish(
             timeout=60,
         )
         assert imported.returncode == 0, imported.stderr
+        synced_out, synced_err = sync.communicate(timeout=60)
+        assert sync.returncode == 0, synced_err
+        # The demo videos are not on the fake channel: they count as unavailable.
+        assert "60 new" in synced_out, synced_out
+        # Every worker shows a synced video, and its thumbnail from the site.
+        newest = fake.videos[0].title
+        for _ in range(10):
+            status, body = _get(base + "/videos/")
+            assert status == 200
+            assert newest.encode() in body
+            status, body = _get(base + "/videos/cluster-film-59/thumbnail.jpg")
+            assert (status, body) == (200, THUMBNAIL)
         # A publish: a draft goes live.
         draft = session.scalars(select(Item).where(Item.status == "draft")).first()
         assert draft is not None
@@ -132,6 +159,9 @@ def test_two_workers_serve_without_errors_during_import_and_publish(
         stop.set()
         for thread in threads:
             thread.join(timeout=15)
+        if sync is not None and sync.poll() is None:
+            sync.kill()
+            sync.wait()
         server.terminate()
         server.wait(timeout=30)
     served = len(counter)

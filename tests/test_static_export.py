@@ -111,3 +111,24 @@ def test_cli_static_export_prints_summary(runner, session, store, tmp_path):
     assert re.search(
         r"\d+ files in .*: \d+ written, 0 unchanged, 0 removed", result.output
     )
+
+
+def test_static_export_of_the_demo_site_loads_no_image_from_google(
+    app, client, session, store, tmp_path
+):
+    import_tree(session, store, CONTENT)
+    session.commit()
+    out = tmp_path / "site"
+    export_site(app, out)
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for host in (b"ytimg.com", b"googleusercontent", b"ggpht.com"):
+                assert host not in data, (path, host)
+    demo_videos = session.scalars(select(Item).where(Item.kind == "video")).all()
+    assert demo_videos
+    for video in demo_videos:
+        url = f"/videos/{video.slug}/thumbnail.jpg"
+        with client.get(url) as live:
+            assert live.status_code == 200
+            assert (out / url.lstrip("/")).read_bytes() == live.data, url

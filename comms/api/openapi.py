@@ -115,6 +115,7 @@ def _schemas(site: Site) -> dict[str, Any]:
             "updated_at",
             "author",
             "image",
+            "image_alt",
             "url",
             "api_url",
         ],  # fmt: skip
@@ -132,7 +133,11 @@ def _schemas(site: Site) -> dict[str, Any]:
             "published_at": TIMESTAMP,
             "updated_at": TIMESTAMP,
             "author": NULLABLE_STRING,
-            "image": NULLABLE_STRING,
+            "image": {
+                **NULLABLE_STRING,
+                "description": "Absolute URL of the item's image.",
+            },
+            "image_alt": NULLABLE_STRING,
             "url": {"type": "string", "format": "uri"},
             "api_url": {"type": "string", "format": "uri"},
             "report_type": NULLABLE_STRING,
@@ -147,7 +152,11 @@ def _schemas(site: Site) -> dict[str, Any]:
             "view_count": NULLABLE_INT,
             "like_count": NULLABLE_INT,
             "comment_count": NULLABLE_INT,
-            "thumbnails": {"type": "object"},
+            "thumbnail_url": {
+                "type": "string",
+                "format": "uri",
+                "description": "The video's thumbnail, served by this site.",
+            },
             "starts_at": NULLABLE_TIMESTAMP,
             "ends_at": NULLABLE_TIMESTAMP,
             "location": NULLABLE_STRING,

@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from comms.catalogue import images
 from comms.catalogue.models import KIND_PLURALS, Item, ItemRegion, ItemTag, Newsletter
 from comms.catalogue.service import get_item_page, one_version, visible
 from comms.errors import BadRequest
 from comms.site import Site
+from comms.videos.thumbnails import thumbnail_path
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -130,6 +132,7 @@ def _iso(value: datetime | None) -> str | None:
 def item_data(item: Item, site_url: str) -> dict[str, Any]:
     """An item as the API lists it (kind-specific fields only for its kind)."""
     path = f"/{item.plural}/{item.slug}/"
+    picture = images.item_image(item)
     data: dict[str, Any] = {
         "id": item.uid,
         "kind": item.kind,
@@ -144,7 +147,8 @@ def item_data(item: Item, site_url: str) -> dict[str, Any]:
         "published_at": _iso(item.published_at),
         "updated_at": _iso(item.updated_at),
         "author": item.author,
-        "image": item.image,
+        "image": images.absolute(site_url, picture.src) if picture else None,
+        "image_alt": picture.alt if picture else None,
         "url": site_url + path,
         "api_url": f"{site_url}/api/v1/items/{item.kind}/{item.slug}",
     }
@@ -177,7 +181,8 @@ def item_data(item: Item, site_url: str) -> dict[str, Any]:
             view_count=item.view_count,
             like_count=item.like_count,
             comment_count=item.comment_count,
-            thumbnails=details.get("thumbnails") or {},
+            # The site's copy of the thumbnail: partner pages never load from Google.
+            thumbnail_url=images.absolute(site_url, thumbnail_path(item.slug)),
         )
     elif item.kind == "event":
         data.update(

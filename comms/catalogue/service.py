@@ -19,6 +19,7 @@ from comms.catalogue.models import (
     ReportFile,
 )
 from comms.errors import BadRequest, NotFound
+from comms.videos.visibility import listed
 
 PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 
@@ -33,6 +34,8 @@ class ListingQuery:
     language: str = "en"
     page: int = 1
     fallbacks: tuple[str, ...] = ()
+    # The video types listed (COMMS_VIDEO_PUBLIC_TYPES); None lists every type.
+    video_types: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,18 +80,28 @@ def parse_page(value: str | None) -> int:
     return int(value)
 
 
+def shown_video(entity: Any) -> ColumnElement[bool]:
+    """SQL condition: not a video, or a video that is available and not hidden.
+
+    A synced video that went private or was deleted keeps its row with
+    ``availability`` ``private`` or ``deleted``; this condition is what takes it off
+    every public page, feed, search result, API answer and export.
+    """
+    return or_(
+        entity.kind != "video",
+        and_(
+            entity.hidden == false(),
+            or_(entity.availability.is_(None), entity.availability == "available"),
+        ),
+    )
+
+
 def visible(entity: Any, now: datetime) -> ColumnElement[bool]:
     """SQL condition: published, due, and (for videos) available and not hidden."""
     return and_(
         entity.status == "published",
         entity.published_at <= now,
-        or_(
-            entity.kind != "video",
-            and_(
-                entity.hidden == false(),
-                or_(entity.availability.is_(None), entity.availability == "available"),
-            ),
-        ),
+        shown_video(entity),
     )
 
 
@@ -140,6 +153,8 @@ def list_items(
     )
     if query.kind:
         stmt = stmt.where(Item.kind == query.kind)
+    if query.video_types is not None:
+        stmt = stmt.where(listed(Item, query.video_types))
     if query.tag:
         stmt = stmt.where(
             exists().where(ItemTag.item_id == Item.id, ItemTag.name == query.tag)
@@ -161,18 +176,12 @@ def list_items(
     )
 
 
-def _reachable(now: datetime) -> ColumnElement[bool]:
-    """Published or archived items whose time has come: their pages answer."""
+def reachable(now: datetime) -> ColumnElement[bool]:
+    """SQL condition: published or archived items due: their pages answer."""
     return and_(
         Item.status.in_(("published", "archived")),
         Item.published_at <= now,
-        or_(
-            Item.kind != "video",
-            and_(
-                Item.hidden == false(),
-                or_(Item.availability.is_(None), Item.availability == "available"),
-            ),
-        ),
+        shown_video(Item),
     )
 
 
@@ -186,13 +195,21 @@ def get_item_page(
     now: datetime,
 ) -> ItemPage:
     """The version of kind/slug in the first wanted language it exists in."""
-    candidates = list(
+    # One query for the slug's items and every version of their translation groups
+    # (with their tags, regions and files): the page needs both.
+    groups = select(Item.translation).where(Item.kind == kind, Item.slug == slug)
+    related = list(
         session.scalars(
             select(Item)
-            .where(Item.kind == kind, Item.slug == slug, _reachable(now))
-            .order_by(Item.language)
+            .where(
+                Item.kind == kind,
+                or_(Item.slug == slug, Item.translation.in_(groups)),
+                reachable(now),
+            )
+            .order_by(Item.language, Item.id)
         )
     )
+    candidates = [c for c in related if c.slug == slug]
     if not candidates:
         raise NotFound(f"no {kind.replace('_', ' ')} {slug!r}")
     by_language = {c.language: c for c in candidates}
@@ -204,17 +221,7 @@ def get_item_page(
         ),
         candidates[0],
     )
-    versions = list(
-        session.scalars(
-            select(Item)
-            .where(
-                Item.kind == kind,
-                Item.translation == chosen.translation,
-                _reachable(now),
-            )
-            .order_by(Item.language)
-        )
-    )
+    versions = [v for v in related if v.translation == chosen.translation]
     return ItemPage(item=chosen, versions=versions)
 
 
@@ -228,7 +235,7 @@ def find_download(
         .where(
             Item.kind == "report",
             Item.slug == slug,
-            _reachable(now),
+            reachable(now),
             ReportFile.filename == filename,
         )
         .limit(1)

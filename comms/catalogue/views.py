@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from comms import cache
 from comms.cache import Rendered, cached_response, request_key
 from comms.catalogue import service
+from comms.catalogue.images import item_picture
 from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS
 from comms.errors import NotFound
 from comms.web.context import (
@@ -58,6 +59,9 @@ def _listing(kind: str | None) -> Response:
         language=interface_language(),
         page=service.parse_page(request.args.get("page")),
         fallbacks=tuple(preferred_languages()[1:]),
+        # COMMS_VIDEO_PUBLIC_TYPES governs the news page (and the feeds); the
+        # /videos/ listing is the whole video catalogue and shows every type.
+        video_types=comms_state().settings.video_public_types if kind is None else None,
     )
 
     def build() -> Rendered:
@@ -163,3 +167,4 @@ def init_app(app: Flask) -> None:
     cache.init_app(app)
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS
+    app.jinja_env.globals["item_picture"] = item_picture

@@ -18,6 +18,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from comms.catalogue.images import item_image, video_thumbnail
 from comms.catalogue.models import KIND_PLURALS, Item
 from comms.rendering import absolutise_links, clean_text, sanitise_html
 
@@ -27,6 +28,14 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
 )
+_IMAGE_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "svg": "image/svg+xml",
+}
 _KIND_LABELS = {
     "press_release": "Press releases",
     "report": "Reports",
@@ -166,16 +175,6 @@ def safe_url(base: str, value: str | None) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
 
-def _best_thumbnail(details: dict[str, Any]) -> dict[str, Any] | None:
-    thumbs = details.get("thumbnails")
-    if not isinstance(thumbs, dict):
-        return None
-    candidates = [t for t in thumbs.values() if isinstance(t, dict) and t.get("url")]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda t: int(t.get("width") or 0))
-
-
 def entry_from_item(item: Item, *, site_url: str, default_language: str) -> FeedEntry:
     """Turn one public item into a feed entry: clean text, absolute sanitised HTML."""
     link = item_link(item, site_url, default_language)
@@ -193,10 +192,11 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
         Category(term=clean_text(r), label=clean_text(r), scheme=f"{site_url}/regions/")
         for r in item.region_names
     )
-    image = safe_url(site_url, item.image)
+    own = item_image(item)
+    image = safe_url(site_url, own.src) if own else None
     media: Media | None = None
     if image:
-        media = Media(url=image, medium="image")
+        media = Media(url=image, medium="image", media_type=_image_type(image))
     enclosures: tuple[Enclosure, ...] = ()
     if item.kind == "report":
         base = f"{site_url}/reports/{quote(item.slug)}/files/"
@@ -209,21 +209,18 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
             )
             for f in item.files
         )
-    if item.kind == "video" and item.youtube_id:
-        thumb = _best_thumbnail(item.details or {})
-        thumb_url = safe_url(site_url, str(thumb["url"])) if thumb else None
+    thumb = video_thumbnail(item)
+    if thumb is not None and item.youtube_id:
+        # The site's own copy of the thumbnail: a reader never fetches from Google.
+        thumb_url = safe_url(site_url, thumb.src)
         media = Media(
             url=f"https://www.youtube-nocookie.com/embed/{quote(item.youtube_id)}",
             medium="video",
             media_type="text/html",
             duration=duration_seconds(item.duration),
             thumbnail=thumb_url,
-            thumbnail_width=int(thumb["width"])
-            if thumb and thumb.get("width")
-            else None,
-            thumbnail_height=(
-                int(thumb["height"]) if thumb and thumb.get("height") else None
-            ),
+            thumbnail_width=thumb.width,
+            thumbnail_height=thumb.height,
         )
         image = image or thumb_url
     return FeedEntry(
@@ -241,6 +238,12 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
         enclosures=enclosures,
         media=media,
     )
+
+
+def _image_type(url: str) -> str | None:
+    """The media type of an image URL by its extension (uploads are named so)."""
+    suffix = urlsplit(url).path.rsplit(".", 1)[-1].lower()
+    return _IMAGE_TYPES.get(suffix)
 
 
 def feed_updated(entries: Sequence[FeedEntry]) -> datetime:

@@ -112,6 +112,7 @@ def render_feed(
             region=scope.region,
             language=wanted.language,
             page=wanted.page,
+            video_types=settings.video_public_types,
         ),
         default_language=site.default_language,
         now=now,

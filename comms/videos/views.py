@@ -6,7 +6,7 @@ from flask import Blueprint, Response, send_file, url_for
 from sqlalchemy import select
 
 from comms.catalogue.models import Item
-from comms.catalogue.service import visible
+from comms.catalogue.service import reachable
 from comms.errors import NotFound
 from comms.videos.models import VideoThumbnail
 from comms.videos.thumbnails import PLACEHOLDER
@@ -17,12 +17,13 @@ bp = Blueprint("videos", __name__)
 
 @bp.route("/videos/<slug>/thumbnail.jpg", methods=["GET", "HEAD"])
 def thumbnail(slug: str) -> Response:
-    """A public video's thumbnail from the media store, or the placeholder."""
+    """A reachable video's thumbnail from the media store, or the placeholder."""
     session = get_session()
     row = session.execute(
         select(Item.id, VideoThumbnail.sha256, VideoThumbnail.media_type)
         .outerjoin(VideoThumbnail, VideoThumbnail.youtube_id == Item.youtube_id)
-        .where(Item.kind == "video", Item.slug == slug, visible(Item, now()))
+        # Wherever the video's page answers (an archived one too), its poster does.
+        .where(Item.kind == "video", Item.slug == slug, reachable(now()))
         .limit(1)
     ).first()
     if row is None:

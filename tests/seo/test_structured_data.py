@@ -157,14 +157,17 @@ def test_video_is_a_video_object_with_required_properties(client, session):
         youtube_id="abcDEF-_123",
         duration="PT3M12S",
         view_count=42,
-        details={"thumbnails": {"high": {"url": "/media/thumbs/film.jpg"}}},
+        details={
+            "thumbnails": {"high": {"url": "https://i.ytimg.com/vi/x/hqdefault.jpg"}}
+        },
     )
     head = head_of(client, "/videos/film/")
     data = ld_of_type(head, "VideoObject")
     assert data["name"] == "The project in 3 minutes"
     assert data["description"] == "A short film."
     assert data["uploadDate"]
-    assert data["thumbnailUrl"] == SITE_URL + "/media/thumbs/film.jpg"
+    # The site's own copy of the thumbnail, never YouTube's image server.
+    assert data["thumbnailUrl"] == SITE_URL + "/videos/film/thumbnail.jpg"
     assert data["duration"] == "PT3M12S"
     assert data["embedUrl"] == "https://www.youtube-nocookie.com/embed/abcDEF-_123"
     assert data["interactionStatistic"]["userInteractionCount"] == 42

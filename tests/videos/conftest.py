@@ -1,4 +1,7 @@
-"""Fixtures of the video tests: a fake YouTube Data API and an app pointed at it."""
+"""Fixtures of the video tests: an app pointed at the fake YouTube Data API.
+
+The fake itself (`fake`) is a fixture of tests/conftest.py: the soak test uses it too.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +19,6 @@ from comms.config import Settings
 from comms.db import init_db
 from comms.videos.models import SyncRun
 from tests.videos.fake_youtube import API_KEY, HANDLE, FakeYouTube
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeYouTube]:
-    """A fake YouTube Data API on 127.0.0.1 (an empty channel until filled)."""
-    server = FakeYouTube().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
