@@ -41,8 +41,15 @@ check: $(STAMP) ## EU visibility and report PDF checks on a fresh import of cont
 	$(BIN)/comms init-db >/dev/null && $(BIN)/comms import content >/dev/null && \
 	$(BIN)/comms check; status=$$?; rm -rf $$dir; exit $$status
 
-bench: $(STAMP) ## Run the benchmarks (minutes; prints figures)
+bench: $(STAMP) ## Run every benchmark (about an hour; prints figures; see bench/README.md)
 	$(BIN)/python bench/catalogue.py
+	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/videos.py
+	$(BIN)/python bench/newsletter.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/counting.py
+	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/static_export.py
 
 translations: $(STAMP) ## Extract interface strings, update and compile the .po files
 	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output \

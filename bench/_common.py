@@ -89,6 +89,27 @@ def fill_catalogue(engine: Engine, count: int, batch: int = 5000) -> None:
             conn.execute(insert(ItemRegion.__table__), regions)
 
 
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def pg_schema(base_url: str, name: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema ``name`` (dropped afterwards); yield a URL using it."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    sep = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{sep}options=-csearch_path%3D{name}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        admin.dispose()
+
+
 def free_port() -> int:
     """An unused TCP port on 127.0.0.1."""
     with socket.socket() as s:
@@ -127,12 +148,15 @@ def wrk(
     seconds: int = 10,
     connections: int = 32,
     headers: dict[str, str] | None = None,
+    script: Path | None = None,
 ) -> dict[str, float]:
-    """Load ``url`` with wrk (optionally sending ``headers``); requests/s, p50, p99."""
+    """Load ``url`` with wrk (optional ``headers``, Lua ``script``): rps, p50, p99."""
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     header_args = [f"-H{name}: {value}" for name, value in (headers or {}).items()]
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
     out = subprocess.run(
         [*command, *header_args, url],
         check=True,

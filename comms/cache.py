@@ -4,9 +4,9 @@ Entries are files under ``<instance>/cache/<stamp>/``, where the stamp is
 ``comms.catalogue.stamp.cache_key``: it changes on every catalogue change and when a
 scheduled item comes due, so a publish, an edit, a sync or a scheduled time makes
 every worker and every host sharing the folder rebuild at once. Entries of older
-stamps are pruned when a newer one is first written. A hit costs the two small
-stamp queries (sent as one statement) and one file read, or none when the same
-process served that entry under the same stamp lately.
+stamps are pruned when a newer one is first written. A hit costs one primary-key
+read of the catalogue version (``StampReader``) and one file read, or none when the
+same process served that entry under the same stamp lately.
 """
 
 from __future__ import annotations
@@ -16,22 +16,42 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, select
 from werkzeug.http import http_date
 
 from comms.catalogue.models import Item
 from comms.catalogue.stamp import SiteState
-from comms.web.context import comms_state, now
+from comms.kpi.counting import COUNTED
+from comms.static_export import EXPORT_FLAG
+from comms.web.context import now
 
 EXTENSION_KEY = "comms.page_cache"
+STAMP_KEY = "comms.stamp_reader"
+# Set in the WSGI environ (to the stamp) when cached_response answers 304.
+REPLAYABLE = "comms.replayable_304"
+# Everything of a request a 304 from cached_response can depend on.
+_REPLAY_KEY = (
+    "REQUEST_METHOD",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "HTTP_HOST",
+    "HTTP_ACCEPT_LANGUAGE",
+    "HTTP_COOKIE",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+)
 MAX_ENTRIES = 5000
 MEMORY_ENTRIES = 64
 
@@ -52,6 +72,13 @@ class CachedPage:
     content_type: str
     etag: str
     last_modified: datetime
+    # Header values, formatted once rather than on every request.
+    quoted_etag: str = field(init=False, repr=False, compare=False)
+    last_modified_http: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quoted_etag", f'"{self.etag}"')
+        object.__setattr__(self, "last_modified_http", http_date(self.last_modified))
 
 
 def etag_of(body: bytes) -> str:
@@ -72,6 +99,7 @@ class PageCache:
         # because every lookup names the current stamp, so a change misses at once.
         self._memory: OrderedDict[tuple[str, str], CachedPage] = OrderedDict()
         self._memory_size = memory
+        self._puts = 0
 
     def _remember(self, stamp: str, key: str, page: CachedPage) -> CachedPage:
         self._memory[(stamp, key)] = page
@@ -136,7 +164,10 @@ class PageCache:
         except OSError:
             # Another process pruned the folder meanwhile: serve without caching.
             return page
-        if fresh:
+        self._puts += 1
+        # A new stamp drops the old folders; a stream of new keys (searches) is
+        # trimmed every so often, so the folder stays near ``max_entries``.
+        if fresh or self._puts % max(1, self.max_entries // 10) == 0:
             self.prune(keep=stamp)
         return self._remember(stamp, key, page)
 
@@ -153,13 +184,17 @@ class PageCache:
             entries = [e for e in os.scandir(folder) if not e.name.startswith(".")]
             if len(entries) > self.max_entries:
                 entries.sort(key=lambda e: e.stat().st_mtime)
-                for entry in entries[: len(entries) // 2]:
+                # Down to 90%, oldest first: small, frequent trims keep any one
+                # request from deleting thousands of files.
+                excess = len(entries) - self.max_entries * 9 // 10
+                for entry in entries[:excess]:
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
 
 
-# The two queries of comms.catalogue.stamp.cache_key as one statement, built once:
-# a cache hit costs one compiled, cached statement on a pooled connection.
+# The stamp's two parts as one statement, with the next scheduled time after ``now``:
+# for one catalogue version the items are fixed, so the "due" part can only change
+# when the clock reaches that next time.
 _STAMP = select(
     select(SiteState.value)
     .where(SiteState.name == "catalogue")
@@ -174,13 +209,136 @@ _STAMP = select(
     .limit(1)
     .scalar_subquery()
     .label("due"),
+    select(Item.published_at)
+    .where(
+        Item.status.in_(("published", "archived")),
+        Item.published_at > bindparam("now"),
+    )
+    .order_by(Item.published_at.asc())
+    .limit(1)
+    .scalar_subquery()
+    .label("next"),
 )
+# A primary-key read, the same text on every database.
+_VERSION_SQL = "SELECT value FROM site_state WHERE name = 'catalogue'"
+
+
+def _stamp_text(version: int | None, due: datetime | None) -> str:
+    return f"{version or 0}-{due.timestamp() if due else 0:.0f}"
 
 
 def catalogue_stamp(connection: Connection, now: datetime) -> str:
     """The same key as ``stamp.cache_key``, in one round trip (tested equal)."""
-    version, due = connection.execute(_STAMP, {"now": now}).one()
-    return f"{version or 0}-{due.timestamp() if due else 0:.0f}"
+    version, due, _next = connection.execute(_STAMP, {"now": now}).one()
+    return _stamp_text(version, due)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The stamp of one catalogue version while ``due <= now < until``."""
+
+    version: int
+    due: datetime | None
+    until: datetime | None
+    stamp: str
+
+    def covers(self, version: int, now: datetime) -> bool:
+        return (
+            version == self.version
+            and (self.due is None or self.due <= now)
+            and (self.until is None or now < self.until)
+        )
+
+
+class StampReader:
+    """The catalogue stamp of each request for one primary-key read.
+
+    Equal to ``stamp.cache_key`` at every moment: the version row changes in the
+    same transaction as every catalogue change, and for one version the newest due
+    publication changes only when the clock reaches the next scheduled one, so that
+    window is remembered per version (no time-to-live: a change committed by any
+    process is seen by the next request). The version is read on a connection that
+    each thread keeps open in autocommit mode, outside the pool: no checkout, ping
+    or rollback per request.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._local = threading.local()
+        self._window: _Window | None = None
+        self._opened: list[tuple[int, Any]] = []  # (pid, connection)
+        # Close the held connections when the app goes away, not at garbage time.
+        weakref.finalize(self, _close_all, self._opened)
+
+    def _open(self) -> Any:
+        dialect = self.engine.dialect
+        cargs, cparams = dialect.create_connect_args(self.engine.url)
+        if dialect.name == "sqlite":
+            cparams.setdefault("timeout", 10)
+        connection = dialect.connect(*cargs, **cparams)
+        if dialect.name == "sqlite":
+            connection.isolation_level = None  # autocommit: no lingering snapshot
+        else:
+            connection.autocommit = True
+        self._opened.append((os.getpid(), connection))
+        return connection
+
+    def _connection(self) -> Any:
+        held = getattr(self._local, "held", None)
+        if held is None or held[0] != os.getpid():  # a forked child opens its own
+            held = (os.getpid(), self._open())
+            self._local.held = held
+        return held[1]
+
+    def _forget(self) -> None:
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is not None and held[0] == os.getpid():
+            with contextlib.suppress(Exception):
+                self._opened.remove(held)
+                held[1].close()
+
+    def version(self) -> int:
+        """The catalogue version row (0 when missing); retried once on a new link."""
+        for attempt in (1, 2):
+            try:
+                cursor = self._connection().cursor()
+                try:
+                    cursor.execute(_VERSION_SQL)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                return int(row[0]) if row and row[0] is not None else 0
+            except Exception:
+                self._forget()  # a dropped connection: reconnect once
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def stamp(self, now: datetime) -> str:
+        """The stamp for ``now``: one version read, the full query when it moved."""
+        window = self._window
+        if window is not None and window.covers(self.version(), now):
+            return window.stamp
+        with self.engine.connect() as connection:
+            version, due, until = connection.execute(_STAMP, {"now": now}).one()
+        self._window = _Window(version or 0, due, until, _stamp_text(version, due))
+        return self._window.stamp
+
+    def close(self) -> None:
+        """Close every connection this reader opened."""
+        self._local = threading.local()
+        _close_all(self._opened)
+
+
+def _close_all(connections: list[tuple[int, Any]]) -> None:
+    # Only this process's own: closing a connection inherited through a fork would
+    # end the parent's session on a server database.
+    while connections:
+        pid, connection = connections.pop()
+        if pid == os.getpid():
+            with contextlib.suppress(Exception):
+                connection.close()
 
 
 def page_cache() -> PageCache:
@@ -197,9 +355,15 @@ def request_key(params: Iterable[tuple[str, str]]) -> str:
 
 def _not_modified(page: CachedPage) -> bool:
     """True when the client's copy is current (If-None-Match wins over the date)."""
-    if "If-None-Match" in request.headers:
+    environ = request.environ
+    sent = environ.get("HTTP_IF_NONE_MATCH")
+    if sent is not None:
+        if sent == page.quoted_etag:  # what a client echoes back: no parsing
+            return True
         tags = request.if_none_match
         return tags.star_tag or tags.contains_weak(page.etag)
+    if "HTTP_IF_MODIFIED_SINCE" not in environ:
+        return False
     since = request.if_modified_since
     return since is not None and page.last_modified <= since
 
@@ -216,22 +380,84 @@ def cached_response(
     ``vary`` names the request headers the key was derived from, so that shared
     caches in front of the site (a proxy, a CDN) keep one copy per variant.
     """
-    with comms_state().engine.connect() as connection:
-        stamp = catalogue_stamp(connection, now())
+    stamp = current_app.extensions[STAMP_KEY].stamp(now())
     cache = page_cache()
     page = cache.get(stamp, key)
     if page is None:
-        page = cache.put(stamp, key, build(), datetime.now(UTC))
-    headers = {
-        "ETag": f'"{page.etag}"',
-        "Last-Modified": http_date(page.last_modified),
-        "Cache-Control": f"public, max-age={max_age}",
-    }
+        rendered, built = build(), datetime.now(UTC)
+        if request.environ.get(EXPORT_FLAG):
+            # A static export reads each page once: storing them all would only
+            # push the pages visitors ask for out of the cache.
+            page = CachedPage(
+                body=rendered.body,
+                content_type=rendered.content_type,
+                etag=etag_of(rendered.body),
+                last_modified=built.replace(microsecond=0),
+            )
+        else:
+            page = cache.put(stamp, key, rendered, built)
+    headers = [
+        ("ETag", page.quoted_etag),
+        ("Last-Modified", page.last_modified_http),
+        ("Cache-Control", f"public, max-age={max_age}"),
+    ]
     if vary:
-        headers["Vary"] = vary
+        headers.append(("Vary", vary))
     if _not_modified(page):
+        request.environ[REPLAYABLE] = stamp
         return Response(status=304, headers=headers)
     return Response(page.body, content_type=page.content_type, headers=headers)
+
+
+class NotModifiedReplay:
+    """WSGI middleware: a repeated conditional GET gets its 304 without the app.
+
+    A 304 from ``cached_response`` depends only on the request (method, path, query,
+    the headers the page varies on, the validators) and the catalogue stamp, so an
+    identical request under the same stamp gets the same answer: it is replayed after
+    one stamp read. Answers that set a cookie or were counted are never replayed.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Any, size: int = 512) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.size = size
+        self._answers: dict[tuple[str | None, ...], tuple[str, str, list[Any]]] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """Replay a known 304 when the stamp is unchanged, else run the app."""
+        sent = environ.get("HTTP_IF_NONE_MATCH") or environ.get(
+            "HTTP_IF_MODIFIED_SINCE"
+        )
+        if sent is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, start_response)
+        key = tuple(environ.get(name) for name in _REPLAY_KEY)
+        known = self._answers.get(key)
+        if known is not None:
+            stamp, status, headers = known
+            reader: StampReader = self.app.extensions[STAMP_KEY]
+            if reader.stamp(datetime.now(UTC).replace(microsecond=0)) == stamp:
+                start_response(status, list(headers))
+                return []
+        answer: list[Any] = []
+
+        def capture(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+            answer[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, capture)
+        replayable = environ.get(REPLAYABLE)
+        if (
+            replayable
+            and answer
+            and answer[0].startswith("304")
+            and not environ.get(COUNTED)
+            and not any(name.lower() == "set-cookie" for name, _ in answer[1])
+        ):
+            if len(self._answers) >= self.size:
+                self._answers.clear()
+            self._answers[key] = (replayable, answer[0], list(answer[1]))
+        return result
 
 
 def init_app(app: Flask) -> None:
@@ -239,6 +465,8 @@ def init_app(app: Flask) -> None:
     if EXTENSION_KEY not in app.extensions:
         root = app.extensions["comms"].settings.instance_path / "cache"
         app.extensions[EXTENSION_KEY] = PageCache(root)
+        app.extensions[STAMP_KEY] = StampReader(app.extensions["comms"].engine)
+        app.wsgi_app = NotModifiedReplay(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
 __all__ = [

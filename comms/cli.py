@@ -153,7 +153,14 @@ def static_group() -> None:
 
 @static_group.command("export")
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
-def static_export_command(out: Path) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Render the pages in this many processes (at most one per CPU helps).",
+)
+def static_export_command(out: Path, workers: int) -> None:
     """Write the public site to OUT; a second run rewrites only what changed."""
     from comms import db
     from comms.static_export import export_site
@@ -169,7 +176,7 @@ def static_export_command(out: Path) -> None:
         if sys.stderr.isatty() and count % 100 == 0:
             click.echo(f"\r{count} pages fetched", nl=False, err=True)
 
-    report = export_site(app, out, progress)
+    report = export_site(app, out, progress, workers=workers)
     if sys.stderr.isatty() and count >= 100:
         click.echo("", err=True)
     click.echo(

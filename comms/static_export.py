@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import tempfile
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
 from flask import Flask
+from flask.testing import FlaskClient
+
+from comms.kpi.counting import NO_COUNT
 
 MANIFEST = ".comms-export.json"
 # Set in the WSGI environ of the exporter's requests: they are not visits to count.
@@ -84,31 +89,89 @@ def _links(body: bytes, content_type: str, base: str, site_url: str) -> set[str]
     return result
 
 
+def _fetch(client: FlaskClient, path: str) -> tuple[str, int, str, bytes]:
+    environ = {EXPORT_FLAG: True, NO_COUNT: True}
+    with client.get(path, environ_base=environ) as response:
+        return path, response.status_code, response.content_type or "", response.data
+
+
+# The app a forked export worker serves from (set before the fork; see _fetcher).
+_WORKER_APP: Flask | None = None
+_WORKER_CLIENT: FlaskClient | None = None
+
+
+def _init_worker() -> None:
+    global _WORKER_CLIENT
+    assert _WORKER_APP is not None
+    # Connections inherited from the parent belong to it: open new ones here.
+    _WORKER_APP.extensions["comms"].engine.dispose(close=False)
+    _WORKER_CLIENT = _WORKER_APP.test_client()
+
+
+def _fetch_in_worker(path: str) -> tuple[str, int, str, bytes]:
+    assert _WORKER_CLIENT is not None
+    return _fetch(_WORKER_CLIENT, path)
+
+
+@contextmanager
+def _fetcher(
+    app: Flask, workers: int
+) -> Iterator[Callable[[list[str]], Iterable[tuple[str, int, str, bytes]]]]:
+    """A function fetching a list of paths, in order: here, or in forked workers."""
+    if workers <= 1:
+        client = app.test_client()
+        yield lambda paths: (_fetch(client, path) for path in paths)
+        return
+    global _WORKER_APP
+    _WORKER_APP = app
+    app.extensions["comms"].engine.dispose()  # nothing open to share with children
+    context = multiprocessing.get_context("fork")
+    try:
+        # An executor, not a Pool: a worker that dies fails the export instead of
+        # leaving it waiting for an answer forever.
+        pool = ProcessPoolExecutor(workers, context, _init_worker)
+        try:
+            yield lambda paths: pool.map(_fetch_in_worker, paths, chunksize=16)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # not the queued pages
+            raise
+        pool.shutdown(wait=True)
+    finally:
+        _WORKER_APP = None
+
+
+def iter_site(
+    app: Flask, progress: Callable[[str], None] | None = None, workers: int = 1
+) -> Iterator[tuple[str, bytes]]:
+    """Fetch every public URL reachable from the seeds; yield (path, bytes) in turn.
+
+    Breadth first, one level of links at a time, one page at a time in memory;
+    ``workers`` > 1 renders in that many forked processes (same order of pages).
+    """
+    site_url = app.extensions["comms"].settings.site_url.rstrip("/")
+    seen: set[str] = set(SEEDS)
+    level = list(SEEDS)
+    with _fetcher(app, workers) as fetch:
+        while level:
+            following: list[str] = []
+            for path, status, content_type, body in fetch(level):
+                if status != 200:
+                    continue
+                if progress is not None:
+                    progress(path)
+                for link in sorted(_links(body, content_type, path, site_url)):
+                    if link not in seen:
+                        seen.add(link)
+                        following.append(link)
+                yield path, body
+            level = following
+
+
 def crawl(
-    app: Flask, progress: Callable[[str], None] | None = None
+    app: Flask, progress: Callable[[str], None] | None = None, workers: int = 1
 ) -> dict[str, bytes]:
     """Fetch every public URL reachable from the seeds; return path -> bytes."""
-    site_url = app.extensions["comms"].settings.site_url.rstrip("/")
-    client = app.test_client()
-    queue: deque[str] = deque(SEEDS)
-    seen: set[str] = set(SEEDS)
-    pages: dict[str, bytes] = {}
-    while queue:
-        path = queue.popleft()
-        with client.get(path, environ_base={EXPORT_FLAG: True}) as response:
-            status = response.status_code
-            body = response.get_data()
-            content_type = response.content_type or ""
-        if status != 200:
-            continue
-        pages[path] = body
-        if progress is not None:
-            progress(path)
-        for link in _links(body, content_type, path, site_url):
-            if link not in seen:
-                seen.add(link)
-                queue.append(link)
-    return pages
+    return dict(iter_site(app, progress, workers))
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
@@ -120,19 +183,24 @@ def _write_atomic(target: Path, data: bytes) -> None:
 
 
 def export_site(
-    app: Flask, out: Path, progress: Callable[[str], None] | None = None
+    app: Flask,
+    out: Path,
+    progress: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> ExportReport:
-    """Write the public site under ``out``; rewrite only what changed."""
+    """Write the public site under ``out``; rewrite only what changed.
+
+    ``workers`` > 1 renders the pages in that many forked processes.
+    """
     out.mkdir(parents=True, exist_ok=True)
     manifest_file = out / MANIFEST
     try:
         previous: dict[str, str] = json.loads(manifest_file.read_text())
     except (OSError, ValueError):
         previous = {}
-    pages = crawl(app, progress)
     current: dict[str, str] = {}
     written = unchanged = skipped = 0
-    for url_path, body in sorted(pages.items()):
+    for url_path, body in iter_site(app, progress, workers):
         try:
             relative = output_path(url_path)
         except ValueError:

@@ -40,6 +40,7 @@ FEED_SUFFIXES = ("feed.xml", ".atom", ".json")
 BUFFER_KEY = "comms.kpi_counts"
 FLUSH_SECONDS = 2.0
 NO_COUNT = "comms.no_count"  # WSGI environ flag: in-process renders are not visits
+COUNTED = "comms.counted"  # WSGI environ flag: this answer was counted
 
 _SUBSCRIBERS = re.compile(r"(\d+)\s+(?:subscribers|readers)", re.IGNORECASE)
 _PRODUCT = re.compile(r"[A-Za-z][\w.\-]*")
@@ -174,19 +175,27 @@ class CountBuffer:
             log.exception("could not write %d counters", len(pending))
 
 
+_COUNTED_ENDPOINTS = frozenset({"catalogue.item", "catalogue.download"})
+
+
 def _count_response(response: Response) -> Response:
     if request.method != "GET" or request.environ.get(NO_COUNT):
         return response
     buffer: CountBuffer | None = current_app.extensions.get(BUFFER_KEY)
     if buffer is None:
         return response
+    endpoint = request.endpoint
+    if endpoint not in _COUNTED_ENDPOINTS and not is_feed_request(
+        request.blueprint, request.path
+    ):
+        return response  # the news page, listings, search: nothing to count
     status = response.status_code
     if status == 206 and not (response.headers.get("Content-Range") or "").startswith(
         "bytes 0-"
     ):
         return response  # a resumed download: counted when its first bytes went out
     events = events_for(
-        request.endpoint,
+        endpoint,
         request.blueprint,
         request.path,
         request.view_args or {},
@@ -195,6 +204,8 @@ def _count_response(response: Response) -> Response:
     )
     for metric, key, amount in events:
         buffer.add(metric, key, amount)
+    if events:
+        request.environ[COUNTED] = True
     return response
 
 

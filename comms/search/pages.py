@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections import OrderedDict
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 
 from comms import citations, seo
+from comms.cache import STAMP_KEY
 from comms.catalogue import service as catalogue
 from comms.checks import pdf_problems
 from comms.errors import NotFound
 from comms.web.context import comms_state, get_session, now, preferred_languages
 
 bp = Blueprint("findability", __name__)
+_MEMO_KEY = "comms.citation_memo"
+_MEMO_SIZE = 32
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @bp.get("/reports/<slug>/cite.<any(bib, ris, json):fmt>")
 def cite(slug: str, fmt: str) -> Response:
     """A report's citation as BibTeX, RIS or CSL-JSON (a download)."""
-    found = catalogue.get_item_page(
-        get_session(),
-        "report",
-        slug,
-        wanted=preferred_languages(),
-        default_language=comms_state().site.default_language,
-        now=now(),
-    )
-    if found.item.published_at is None:
-        raise NotFound(f"no report {slug!r}")
-    body = citations.render(seo.report_citation(found.item), fmt)
+    body = citations.render(_citation(slug, preferred_languages()), fmt)
     content_type, extension = citations.FORMATS[fmt]
     response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = (
@@ -38,6 +33,37 @@ def cite(slug: str, fmt: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
+
+
+def _citation(slug: str, wanted: list[str]) -> citations.Citation:
+    """The report's citation data, remembered for the next format of the same report.
+
+    Keyed on the catalogue stamp, so a change is seen at once; a static export asks
+    for the three formats in a row and builds the data once.
+    """
+    stamp = current_app.extensions[STAMP_KEY].stamp(now())
+    memo: OrderedDict[tuple[str, ...], citations.Citation] = (
+        current_app.extensions.setdefault(_MEMO_KEY, OrderedDict())
+    )
+    key = (stamp, slug, *wanted)
+    citation = memo.get(key)
+    if citation is None:
+        found = catalogue.get_item_page(
+            get_session(),
+            "report",
+            slug,
+            wanted=wanted,
+            default_language=comms_state().site.default_language,
+            now=now(),
+        )
+        if found.item.published_at is None:
+            raise NotFound(f"no report {slug!r}")
+        citation = seo.report_citation(found.item)
+        memo[key] = citation
+        while len(memo) > _MEMO_SIZE:
+            with contextlib.suppress(KeyError):  # another thread trimmed it first
+                memo.popitem(last=False)
+    return citation
 
 
 @bp.get("/accessibility/")

@@ -36,7 +36,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag
 from comms.catalogue.service import ListingQuery, visible
@@ -136,7 +136,10 @@ def search(
         offset=(number - 1) * page_size,
     )
     shown = ids[:page_size]
-    items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(shown)))}
+    # A hit shows no tags, regions or files: load them only if something asks.
+    lazy = (lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files))
+    found = session.scalars(select(Item).where(Item.id.in_(shown)).options(*lazy))
+    items = {i.id: i for i in found}
     marks = engine.snippets(session, shown) if shown else {}
     hits = [
         Hit(

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 
+from comms.cache import Rendered, cached_response, request_key
 from comms.catalogue.service import ListingQuery, parse_kind, parse_page
 from comms.search import service
 from comms.web.context import comms_state, get_session, interface_language, now
 
 bp = Blueprint("search", __name__)
+HTML = "text/html; charset=utf-8"
+SEARCH_VARY = "Accept-Language, Cookie"
+SEARCH_MAX_AGE = 60
 
 
 @bp.get("/search")
-def search() -> str:
-    """Search results for ?q=, or the empty form."""
+def search() -> Response:
+    """Search results for ?q=, or the empty form (cached like every public page)."""
     state = comms_state()
     text = (request.args.get("q") or "").strip()[:200]
     filters = ListingQuery(
@@ -23,13 +27,24 @@ def search() -> str:
         language=interface_language(),
         page=parse_page(request.args.get("page")),
     )
-    results = None
-    if text:
-        results = service.search(
-            get_session(),
-            service.SearchQuery(text=text, filters=filters),
-            default_language=state.site.default_language,
-            now=now(),
-            page_size=state.settings.page_size,
+
+    def build() -> Rendered:
+        results = None
+        if text:
+            results = service.search(
+                get_session(),
+                service.SearchQuery(text=text, filters=filters),
+                default_language=state.site.default_language,
+                now=now(),
+                page_size=state.settings.page_size,
+            )
+        html = render_template(
+            "search/results.html", q=text, query=filters, page=results
         )
-    return render_template("search/results.html", q=text, query=filters, page=results)
+        return Rendered(html.encode(), HTML)
+
+    # Every parameter but `lang` is in the key, since the page's own links carry
+    # them on; `lang` is replaced by the language the page is shown in.
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    key = request_key([*params, ("lang", filters.language)])
+    return cached_response(key, build, max_age=SEARCH_MAX_AGE, vary=SEARCH_VARY)

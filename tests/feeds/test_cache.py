@@ -88,3 +88,52 @@ def test_catalogue_stamp_equals_the_catalogue_cache_key(app, session):
     moment = future(4)
     later = both()
     assert later[0] == later[1] != one[0]
+
+
+def test_the_stamp_reader_equals_the_cache_key_as_items_and_time_change(app, session):
+    from comms.cache import StampReader
+    from comms.catalogue.stamp import cache_key
+    from tests.factories import future, make_item, past
+
+    reader = StampReader(app.extensions["comms"].engine)
+    try:
+        make_item(session, published_at=past(3))
+        make_item(session, published_at=future(3))
+        # forward past the scheduled item, back again (a frozen clock in tests)
+        for moment in (past(0), future(4), past(0), future(4)):
+            assert reader.stamp(moment) == cache_key(session, moment)
+        make_item(session, published_at=past(1))
+        assert reader.stamp(past(0)) == cache_key(session, past(0))
+    finally:
+        reader.close()
+
+
+def test_a_repeated_conditional_get_sees_a_publish_at_once(client, session):
+    from tests.factories import make_item, past
+
+    make_item(session, published_at=past(2))
+    etag = client.get("/").headers["ETag"]
+    conditional = {"If-None-Match": etag}
+    assert client.get("/", headers=conditional).status_code == 304
+    assert client.get("/", headers=conditional).status_code == 304  # replayed
+    make_item(session, published_at=past(1))
+    fresh = client.get("/", headers=conditional)
+    assert fresh.status_code == 200
+    assert fresh.headers["ETag"] != etag
+
+
+def test_a_counted_feed_304_is_never_replayed(app, client, session):
+    from sqlalchemy import func, select
+
+    from comms.kpi.models import DailyCount
+    from tests.factories import make_item, past
+
+    make_item(session, published_at=past(2))
+    etag = client.get("/feed.xml").headers["ETag"]
+    for _ in range(3):
+        response = client.get("/feed.xml", headers={"If-None-Match": etag})
+        assert response.status_code == 304
+    fetches = session.scalar(
+        select(func.sum(DailyCount.count)).where(DailyCount.metric == "feed_fetch")
+    )
+    assert fetches == 4  # the first GET and every 304
