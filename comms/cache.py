@@ -32,7 +32,7 @@ from werkzeug.http import http_date
 
 from comms.catalogue.models import Item
 from comms.catalogue.stamp import SiteState
-from comms.kpi.counting import COUNTED
+from comms.kpi.counting import COUNTED, Counted, count_replay
 from comms.static_export import EXPORT_FLAG
 from comms.web.context import now
 
@@ -415,14 +415,17 @@ class NotModifiedReplay:
     A 304 from ``cached_response`` depends only on the request (method, path, query,
     the headers the page varies on, the validators) and the catalogue stamp, so an
     identical request under the same stamp gets the same answer: it is replayed after
-    one stamp read. Answers that set a cookie or were counted are never replayed.
+    one stamp read. Answers that set a cookie are never replayed; a counted answer
+    (a feed fetch) is counted again on each replay, from the replaying request.
     """
 
     def __init__(self, app: Flask, wsgi_app: Any, size: int = 512) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
         self.size = size
-        self._answers: dict[tuple[str | None, ...], tuple[str, str, list[Any]]] = {}
+        self._answers: dict[
+            tuple[str | None, ...], tuple[str, str, list[Any], Counted | None]
+        ] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         """Replay a known 304 when the stamp is unchanged, else run the app."""
@@ -434,9 +437,11 @@ class NotModifiedReplay:
         key = tuple(environ.get(name) for name in _REPLAY_KEY)
         known = self._answers.get(key)
         if known is not None:
-            stamp, status, headers = known
+            stamp, status, headers, counted = known
             reader: StampReader = self.app.extensions[STAMP_KEY]
             if reader.stamp(datetime.now(UTC).replace(microsecond=0)) == stamp:
+                if counted is not None:
+                    count_replay(self.app, counted, environ)
                 start_response(status, list(headers))
                 return []
         answer: list[Any] = []
@@ -451,12 +456,12 @@ class NotModifiedReplay:
             replayable
             and answer
             and answer[0].startswith("304")
-            and not environ.get(COUNTED)
             and not any(name.lower() == "set-cookie" for name, _ in answer[1])
         ):
             if len(self._answers) >= self.size:
                 self._answers.clear()
-            self._answers[key] = (replayable, answer[0], list(answer[1]))
+            counted = environ.get(COUNTED)
+            self._answers[key] = (replayable, answer[0], list(answer[1]), counted)
         return result
 
 

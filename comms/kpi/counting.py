@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,7 +41,7 @@ FEED_SUFFIXES = ("feed.xml", ".atom", ".json")
 BUFFER_KEY = "comms.kpi_counts"
 FLUSH_SECONDS = 2.0
 NO_COUNT = "comms.no_count"  # WSGI environ flag: in-process renders are not visits
-COUNTED = "comms.counted"  # WSGI environ flag: this answer was counted
+COUNTED = "comms.counted"  # WSGI environ: what this answer counted (a Counted)
 
 _SUBSCRIBERS = re.compile(r"(\d+)\s+(?:subscribers|readers)", re.IGNORECASE)
 _PRODUCT = re.compile(r"[A-Za-z][\w.\-]*")
@@ -205,8 +206,41 @@ def _count_response(response: Response) -> Response:
     for metric, key, amount in events:
         buffer.add(metric, key, amount)
     if events:
-        request.environ[COUNTED] = True
+        request.environ[COUNTED] = Counted(
+            endpoint,
+            request.blueprint,
+            request.path,
+            dict(request.view_args or {}),
+            status,
+        )
     return response
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What a counted answer was, so that a replay of it is counted the same way."""
+
+    endpoint: str | None
+    blueprint: str | None
+    path: str
+    view_args: dict[str, Any]
+    status: int
+
+
+def count_replay(app: Flask, counted: Counted, environ: dict[str, Any]) -> None:
+    """Count an answer replayed without running the app (see comms.cache)."""
+    buffer: CountBuffer | None = app.extensions.get(BUFFER_KEY)
+    if buffer is None or environ.get("REQUEST_METHOD") != "GET":
+        return
+    for metric, key, amount in events_for(
+        counted.endpoint,
+        counted.blueprint,
+        counted.path,
+        counted.view_args,
+        counted.status,
+        environ.get("HTTP_USER_AGENT", ""),
+    ):
+        buffer.add(metric, key, amount)
 
 
 def snapshot_videos(session: Session, day: date | None = None) -> int:

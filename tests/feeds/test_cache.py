@@ -122,7 +122,7 @@ def test_a_repeated_conditional_get_sees_a_publish_at_once(client, session):
     assert fresh.headers["ETag"] != etag
 
 
-def test_a_counted_feed_304_is_never_replayed(app, client, session):
+def test_every_feed_304_is_counted_even_when_replayed(app, client, session):
     from sqlalchemy import func, select
 
     from comms.kpi.models import DailyCount
