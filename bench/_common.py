@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from flask import Flask
 from sqlalchemy import Engine, insert
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag
@@ -90,6 +92,42 @@ def fill_catalogue(engine: Engine, count: int, batch: int = 5000) -> None:
 
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def reset_public_schema(url: str) -> None:
+    """Empty PostgreSQL's ``public`` schema at ``url`` (a database for benches)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def fresh_app(instance: Path, database_url: str, **settings: Any) -> Flask:
+    """An app whose schema is created on an empty database.
+
+    ``database_url`` "" is the SQLite file in ``instance``; a PostgreSQL URL has its
+    ``public`` schema reset first. ``settings`` override the other Settings fields.
+    """
+    from comms import create_app
+    from comms.config import Settings
+    from comms.db import init_db
+
+    if database_url.startswith("postgresql"):
+        reset_public_schema(database_url)
+    settings.setdefault("content_dir", REPO / "content")
+    app = create_app(
+        Settings(
+            instance_path=instance,
+            database_url=database_url,
+            secret_key="bench",
+            **settings,
+        )
+    )
+    init_db(app.extensions["comms"].engine)
+    return app
 
 
 @contextmanager

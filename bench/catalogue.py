@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -27,14 +27,12 @@ from bench._common import (  # noqa: E402
     REPO,
     TAGS,
     fill_catalogue,
+    fresh_app,
     gunicorn,
     machine,
     wrk,
 )
-from comms import create_app  # noqa: E402
 from comms.catalogue.content_files import import_tree  # noqa: E402
-from comms.config import Settings  # noqa: E402
-from comms.db import init_db  # noqa: E402
 
 KIND_DIRS = ["press-releases", "reports", "videos", "events"]
 
@@ -67,15 +65,8 @@ def bench_import(files: int, workdir: Path, database_url: str | None) -> float:
     """Time one import of ``files`` generated files into an empty database."""
     root = workdir / "content"
     write_files(root, files)
-    settings = Settings(
-        instance_path=workdir / "import-instance",
-        database_url=database_url or "",
-        secret_key="bench",
-        content_dir=root,
-    )
-    app = create_app(settings)
+    app = fresh_app(workdir / "import-instance", database_url or "", content_dir=root)
     state = app.extensions["comms"]
-    init_db(state.engine)
     started = time.perf_counter()
     with state.sessionmaker() as session:
         report = import_tree(session, state.store, root)
@@ -118,25 +109,14 @@ def main() -> None:
     print(f"database: {'PostgreSQL' if pg_url else 'SQLite'}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if pg_url:
-            _reset_pg(pg_url)
         seconds = bench_import(args.files, work, pg_url)
         print(
             f"import {args.files:,} files: {seconds:.2f} s "
             f"({args.files / seconds:,.0f} files/s; target < 20 s: "
             f"{'met' if seconds < 20 else 'MISSED'})"
         )
-        if pg_url:
-            _reset_pg(pg_url)
         db_url = pg_url or f"sqlite:///{work / 'serve.sqlite3'}"
-        settings = Settings(
-            instance_path=work / "serve-instance",
-            database_url=db_url,
-            secret_key="bench",
-            content_dir=REPO / "content",
-        )
-        app = create_app(settings)
-        init_db(app.extensions["comms"].engine)
+        app = fresh_app(work / "serve-instance", db_url)
         started = time.perf_counter()
         fill_catalogue(app.extensions["comms"].engine, args.items)
         built = time.perf_counter() - started
@@ -177,16 +157,6 @@ def main() -> None:
                 f"p99 {r['p99']:.1f} ms, ratio {r['rps'] / baseline['rps']:.2f} "
                 f"of baseline, non-2xx {r['errors']:.0f}"
             )
-
-
-def _reset_pg(url: str) -> None:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -19,15 +19,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import REPO, gunicorn, machine, wrk  # noqa: E402
-from comms import create_app  # noqa: E402
+from bench._common import REPO, fresh_app, gunicorn, machine, wrk  # noqa: E402
 from comms.cli import run_import  # noqa: E402
-from comms.config import Settings  # noqa: E402
-from comms.db import init_db  # noqa: E402
 from comms.kpi.models import DailyCount  # noqa: E402
 
 ITEM = "/reports/policy-report/"
@@ -45,21 +42,8 @@ def main() -> None:
     print(f"database: {'PostgreSQL' if pg_url else 'SQLite'}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if pg_url:
-            engine = create_engine(pg_url)
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            engine.dispose()
         db_url = pg_url or f"sqlite:///{work / 'bench.sqlite3'}"
-        settings = Settings(
-            instance_path=work / "instance",
-            database_url=db_url,
-            secret_key="bench",
-            content_dir=REPO / "content",
-        )
-        app = create_app(settings)
-        init_db(app.extensions["comms"].engine)
+        app = fresh_app(work / "instance", db_url)
         run_import(app, REPO / "content", keep_going=False)
         assert app.test_client().get(ITEM).status_code == 200
         env = {

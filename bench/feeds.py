@@ -21,14 +21,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import REPO, fill_catalogue, gunicorn, machine, wrk  # noqa: E402
-from comms import create_app  # noqa: E402
-from comms.config import Settings  # noqa: E402
-from comms.db import init_db  # noqa: E402
+from bench._common import (  # noqa: E402
+    REPO,
+    fill_catalogue,
+    fresh_app,
+    gunicorn,
+    machine,
+    wrk,
+)
 
 URL = "/feed.xml"
 
@@ -55,20 +59,11 @@ def main() -> None:
     print(f"database: {'PostgreSQL' if pg_url else 'SQLite'}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if pg_url:
-            _reset_pg(pg_url)
         db_url = pg_url or f"sqlite:///{work / 'feeds.sqlite3'}"
         instance = work / "instance"
-        settings = Settings(
-            instance_path=instance,
-            database_url=db_url,
-            secret_key="bench",
-            content_dir=REPO / "content",
-            counting=False,  # this in-process app only times the first build
-        )
-        app = create_app(settings)
+        # counting off: this in-process app only times the first build
+        app = fresh_app(instance, db_url, counting=False)
         engine = app.extensions["comms"].engine
-        init_db(engine)
         started = time.perf_counter()
         fill_catalogue(engine, args.items)
         built = time.perf_counter() - started
@@ -139,16 +134,6 @@ def main() -> None:
             f"p99 < 50 ms ({worst_p99:.1f} ms: "
             f"{'met' if worst_p99 < 50 else 'MISSED'})"
         )
-    engine.dispose()
-
-
-def _reset_pg(url: str) -> None:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
 

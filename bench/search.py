@@ -28,10 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench._common import REPO, fill_catalogue, gunicorn, machine, wrk  # noqa: E402
-from comms import create_app  # noqa: E402
-from comms.config import Settings  # noqa: E402
-from comms.db import init_db  # noqa: E402
+from bench._common import (  # noqa: E402
+    REPO,
+    fill_catalogue,
+    fresh_app,
+    gunicorn,
+    machine,
+    wrk,
+)
 
 QUERIES = {
     "selective (number 4242)": "/search?q=number+4242",
@@ -41,16 +45,6 @@ QUERIES = {
     ),
     "every item matches (catalogue)": "/search?q=catalogue",
 }
-
-
-def _reset_pg(url: str) -> None:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def main() -> None:
@@ -64,17 +58,8 @@ def main() -> None:
     print(f"database: {'PostgreSQL' if pg_url else 'SQLite'}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if pg_url:
-            _reset_pg(pg_url)
         db_url = pg_url or f"sqlite:///{work / 'search.sqlite3'}"
-        settings = Settings(
-            instance_path=work / "instance",
-            database_url=db_url,
-            secret_key="bench",
-            content_dir=REPO / "content",
-        )
-        app = create_app(settings)
-        init_db(app.extensions["comms"].engine)
+        app = fresh_app(work / "instance", db_url)
         started = time.perf_counter()
         fill_catalogue(app.extensions["comms"].engine, args.items)
         with app.extensions["comms"].engine.begin() as conn:

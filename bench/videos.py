@@ -24,14 +24,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import REPO, machine  # noqa: E402
-from comms import create_app  # noqa: E402
-from comms.config import Settings  # noqa: E402
-from comms.db import init_db  # noqa: E402
+from bench._common import REPO, fresh_app, machine  # noqa: E402
 from comms.videos.service import SyncReport, sync_videos  # noqa: E402
 from comms.videos.sync import minimum_quota  # noqa: E402
 from tests.videos.fake_youtube import API_KEY, HANDLE  # noqa: E402
@@ -58,27 +53,18 @@ def fake_channel(videos: int) -> Iterator[str]:
         child.wait(10)
 
 
-def fresh_app(workdir: Path, endpoint: str) -> Any:
+def app_on_fake(workdir: Path, endpoint: str) -> Any:
     """An app on an empty database pointed at the fake."""
     url = os.environ.get("COMMS_BENCH_DATABASE_URL", "")
-    if url:
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
     workdir.mkdir(parents=True)
-    settings = Settings(
-        instance_path=workdir / "instance",
-        database_url=url or f"sqlite:///{workdir / 'bench.sqlite3'}",
-        secret_key="bench",
+    return fresh_app(
+        workdir / "instance",
+        url or f"sqlite:///{workdir / 'bench.sqlite3'}",
         media_dir=workdir / "media",
         youtube_api_key=API_KEY,
         youtube_channel=HANDLE,
         youtube_api_endpoint=endpoint,
     )
-    app = create_app(settings)
-    init_db(app.extensions["comms"].engine)
-    return app
 
 
 def timed_sync(app: Any, *, full: bool, trace: bool) -> tuple[SyncReport, float, int]:
@@ -115,16 +101,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         with fake_channel(n) as endpoint:
-            app = fresh_app(root / "timed", endpoint)
+            app = app_on_fake(root / "timed", endpoint)
             full, full_s, _ = timed_sync(app, full=True, trace=False)
             quiet, quiet_s, _ = timed_sync(app, full=False, trace=False)
             _, _, quiet_peak = timed_sync(app, full=False, trace=True)
             app.extensions["comms"].engine.dispose()
-            traced = fresh_app(root / "traced", endpoint)
+            traced = app_on_fake(root / "traced", endpoint)
             _, _, full_peak = timed_sync(traced, full=True, trace=True)
             traced.extensions["comms"].engine.dispose()
         with fake_channel(args.small) as endpoint:
-            small = fresh_app(root / "small", endpoint)
+            small = app_on_fake(root / "small", endpoint)
             _, _, small_peak = timed_sync(small, full=True, trace=True)
             small.extensions["comms"].engine.dispose()
 
