@@ -13,12 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from comms.catalogue import images
 from comms.catalogue.models import KIND_PLURALS, Item, ItemRegion, ItemTag, Newsletter
-from comms.catalogue.service import get_item_page, one_version, visible
+from comms.catalogue.service import (
+    filter_conditions,
+    get_item_page,
+    one_version,
+    visible,
+)
 from comms.errors import BadRequest
 from comms.site import Site
 from comms.videos.thumbnails import thumbnail_path
@@ -92,18 +97,7 @@ def list_page(
     stmt = select(Item).where(
         visible(Item, now), one_version(query.language, default_language, now)
     )
-    if query.kind:
-        stmt = stmt.where(Item.kind == query.kind)
-    if query.tag:
-        stmt = stmt.where(
-            exists().where(ItemTag.item_id == Item.id, ItemTag.name == query.tag)
-        )
-    if query.region:
-        stmt = stmt.where(
-            exists().where(
-                ItemRegion.item_id == Item.id, ItemRegion.name == query.region
-            )
-        )
+    stmt = stmt.where(*filter_conditions(query.kind, query.tag, query.region))
     if query.after is not None:
         at = query.after.published_at
         stmt = stmt.where(

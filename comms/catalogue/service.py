@@ -138,6 +138,27 @@ def one_version(
     return condition
 
 
+def filter_conditions(
+    kind: str | None, tag: str | None, region: str | None
+) -> list[ColumnElement[bool]]:
+    """The listing filters as conditions on Item: one kind, carrying a tag, a region.
+
+    Shared by the listings, the search and the API, so a filter means the same in each.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if kind:
+        conditions.append(Item.kind == kind)
+    if tag:
+        conditions.append(
+            exists().where(ItemTag.item_id == Item.id, ItemTag.name == tag)
+        )
+    if region:
+        conditions.append(
+            exists().where(ItemRegion.item_id == Item.id, ItemRegion.name == region)
+        )
+    return conditions
+
+
 def list_items(
     session: Session,
     query: ListingQuery,
@@ -151,20 +172,9 @@ def list_items(
         visible(Item, now),
         one_version(query.language, default_language, now, query.fallbacks),
     )
-    if query.kind:
-        stmt = stmt.where(Item.kind == query.kind)
+    stmt = stmt.where(*filter_conditions(query.kind, query.tag, query.region))
     if query.video_types is not None:
         stmt = stmt.where(listed(Item, query.video_types))
-    if query.tag:
-        stmt = stmt.where(
-            exists().where(ItemTag.item_id == Item.id, ItemTag.name == query.tag)
-        )
-    if query.region:
-        stmt = stmt.where(
-            exists().where(
-                ItemRegion.item_id == Item.id, ItemRegion.name == query.region
-            )
-        )
     stmt = (
         stmt.order_by(Item.published_at.desc(), Item.id.desc())
         .offset((query.page - 1) * page_size)

@@ -28,7 +28,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     func,
     literal,
     literal_column,
@@ -38,8 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session, lazyload
 
-from comms.catalogue.models import Item, ItemRegion, ItemTag
-from comms.catalogue.service import ListingQuery, visible
+from comms.catalogue.models import Item
+from comms.catalogue.service import ListingQuery, filter_conditions, visible
 from comms.search.query import (
     MARK_END,
     MARK_START,
@@ -173,19 +172,10 @@ def _ranked_ids(
         (Item.language == default_language, 1),
         else_=2,
     )
-    conditions: list[ColumnElement[bool]] = [visible(Item, now)]
-    if filters.kind:
-        conditions.append(Item.kind == filters.kind)
-    if filters.tag:
-        conditions.append(
-            exists().where(ItemTag.item_id == Item.id, ItemTag.name == filters.tag)
-        )
-    if filters.region:
-        conditions.append(
-            exists().where(
-                ItemRegion.item_id == Item.id, ItemRegion.name == filters.region
-            )
-        )
+    conditions = [
+        visible(Item, now),
+        *filter_conditions(filters.kind, filters.tag, filters.region),
+    ]
     found = engine.candidates(conditions).subquery("found")
     ranked = (
         select(
