@@ -31,7 +31,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
@@ -300,14 +299,13 @@ class _Postgres:
 
         The GIN index finds the matches; only the newest CANDIDATES are ranked.
         """
-        matching = or_(
-            *(
-                and_(
-                    item_search.c.config == cast(literal(config), REGCONFIG),
-                    item_search.c.document.op("@@")(cast(literal(q), TSQUERY)),
-                )
-                for config, q in self.queries.items()
-            )
+        # One tsquery joining every configuration's form of the query finds the
+        # candidates with a single GIN scan (each word's posting list read once);
+        # each row is then held to the form of its own configuration.
+        anyform = " | ".join(f"({q})" for q in dict.fromkeys(self.queries.values()))
+        matching = and_(
+            item_search.c.document.op("@@")(cast(literal(anyform), TSQUERY)),
+            item_search.c.document.op("@@")(self._query_for_row()),
         )
         newest = (
             select(item_search.c.item_id)
