@@ -25,6 +25,8 @@ LICENCES = {
     "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
     "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
 }
+# Open Graph locales are language_TERRITORY; other languages pass through as they are.
+OG_LOCALES = {"en": "en_GB", "de": "de_DE", "fr": "fr_FR", "it": "it_IT", "sl": "sl_SI"}
 _DURATION = re.compile(r"^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$")
 
 
@@ -299,9 +301,15 @@ def citation_meta(item: Item) -> Markup:
     return citations.meta_html(citations.highwire_tags(report_citation(item)))
 
 
+def og_locale(language: str) -> str:
+    """The Open Graph locale (``de_DE``) of a language code (``de``)."""
+    return OG_LOCALES.get(language, language)
+
+
 def init_app(app: Flask) -> None:
     """Expose the JSON-LD, canonical URL and citation helpers to templates."""
     app.add_template_global(ld_json)
+    app.add_template_filter(og_locale)
     app.add_template_global(canonical_url)
     app.add_template_global(item_ld_for, "item_ld")
     app.add_template_global(citation_meta)

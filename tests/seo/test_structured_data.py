@@ -88,6 +88,15 @@ def test_every_page_has_title_description_canonical_and_social_tags(client, sess
         assert organization["url"] == SITE_URL + "/"
 
 
+def test_open_graph_locale_is_language_and_territory(client, session):
+    make_item(session, slug="news-1")
+    assert head_of(client, "/").meta["og:locale"] == ["en_GB"]
+    assert head_of(client, "/?lang=de").meta["og:locale"] == ["de_DE"]
+    assert head_of(client, "/press-releases/news-1/?lang=sl").meta["og:locale"] == [
+        "sl_SI"
+    ]
+
+
 def test_item_page_title_and_description_are_the_items(client, session):
     make_item(session, slug="x", title="Cluster day", summary="A day of clusters.")
     head = head_of(client, "/press-releases/x/")
