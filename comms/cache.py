@@ -4,9 +4,9 @@ Entries are files under ``<instance>/cache/<stamp>/``, where the stamp is
 ``comms.catalogue.stamp.cache_key``: it changes on every catalogue change and when a
 scheduled item comes due, so a publish, an edit, a sync or a scheduled time makes
 every worker and every host sharing the folder rebuild at once. Entries of older
-stamps are pruned when a newer one is first written. A hit costs one primary-key
-read of the catalogue version (``StampReader``) and one file read, or none when the
-same process served that entry under the same stamp lately.
+stamps are pruned when a newer one is first written. A hit costs the read of a small
+signal file (``StampReader``: the version row is read only when the signal moved)
+and one file read, or none when the same process served that entry lately.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from werkzeug.http import http_date
 
 from comms.catalogue.models import Item
-from comms.catalogue.stamp import SiteState
+from comms.catalogue.stamp import SiteState, on_change
 from comms.kpi.counting import COUNTED, Counted, count_replay
 from comms.static_export import EXPORT_FLAG
 from comms.web.context import now
@@ -52,7 +53,8 @@ _REPLAY_KEY = (
     "HTTP_IF_NONE_MATCH",
     "HTTP_IF_MODIFIED_SINCE",
 )
-MAX_ENTRIES = 5000
+# Entries each process keeps on disk under the current stamp (its oldest go first).
+MAX_ENTRIES = 2000
 MEMORY_ENTRIES = 64
 
 
@@ -99,7 +101,9 @@ class PageCache:
         # because every lookup names the current stamp, so a change misses at once.
         self._memory: OrderedDict[tuple[str, str], CachedPage] = OrderedDict()
         self._memory_size = memory
-        self._puts = 0
+        # What this process wrote under the current stamp, oldest first: trimming
+        # one entry per put never needs a scan of the folder.
+        self._written: deque[str] = deque()
 
     def _remember(self, stamp: str, key: str, page: CachedPage) -> CachedPage:
         self._memory[(stamp, key)] = page
@@ -147,6 +151,7 @@ class PageCache:
         )
         folder = self.root / stamp
         fresh = not folder.is_dir()
+        path = self._path(stamp, key)
         header = (
             f"{page.etag}\n{page.content_type}\n{int(page.last_modified.timestamp())}\n"
         ).encode("ascii")
@@ -156,7 +161,7 @@ class PageCache:
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(header + page.body)
-                os.replace(tmp, self._path(stamp, key))
+                os.replace(tmp, path)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
@@ -164,11 +169,17 @@ class PageCache:
         except OSError:
             # Another process pruned the folder meanwhile: serve without caching.
             return page
-        self._puts += 1
-        # A new stamp drops the old folders; a stream of new keys (searches) is
-        # trimmed every so often, so the folder stays near ``max_entries``.
-        if fresh or self._puts % max(1, self.max_entries // 10) == 0:
+        # A new stamp drops the old folders; a stream of new keys (searches) makes
+        # each process remove its own oldest entry once it holds ``max_entries``.
+        if fresh:
             self.prune(keep=stamp)
+        written = self._written
+        if written and os.path.dirname(written[-1]) != os.path.dirname(path):
+            written.clear()  # written under an older stamp: already pruned
+        written.append(path)
+        while len(written) > self.max_entries:
+            with contextlib.suppress(OSError):
+                os.unlink(written.popleft())
         return self._remember(stamp, key, page)
 
     def prune(self, keep: str) -> None:
@@ -233,42 +244,87 @@ def catalogue_stamp(connection: Connection, now: datetime) -> str:
     return _stamp_text(version, due)
 
 
+# How long a process trusts the change signal alone before it reads the version row
+# again: a bound on staleness for a change the signal cannot tell of (a host with
+# its own instance folder on a shared database, an edit made with SQL by hand).
+RECHECK_SECONDS = 1.0
+SIGNAL_NAME = ".catalogue"
+
+
 @dataclass(frozen=True)
 class _Window:
-    """The stamp of one catalogue version while ``due <= now < until``."""
+    """The stamp of one catalogue version while ``due <= now < until``.
+
+    ``signal`` is the change signal read before the version was: while the signal
+    file still holds it (and until ``trusted_until``), the version has not moved.
+    """
 
     version: int
     due: datetime | None
     until: datetime | None
     stamp: str
+    signal: bytes | None = None
+    trusted_until: float = 0.0
+
+    def in_time(self, now: datetime) -> bool:
+        return (self.due is None or self.due <= now) and (
+            self.until is None or now < self.until
+        )
 
     def covers(self, version: int, now: datetime) -> bool:
-        return (
-            version == self.version
-            and (self.due is None or self.due <= now)
-            and (self.until is None or now < self.until)
-        )
+        return version == self.version and self.in_time(now)
 
 
 class StampReader:
-    """The catalogue stamp of each request for one primary-key read.
+    """The catalogue stamp of each request, without a database read when unchanged.
 
     Equal to ``stamp.cache_key`` at every moment: the version row changes in the
     same transaction as every catalogue change, and for one version the newest due
     publication changes only when the clock reaches the next scheduled one, so that
-    window is remembered per version (no time-to-live: a change committed by any
-    process is seen by the next request). The version is read on a connection that
-    each thread keeps open in autocommit mode, outside the pool: no checkout, ping
-    or rollback per request.
+    window is remembered per version. After every such commit, the process that made
+    it rewrites the signal file ``<cache>/.catalogue`` (``changed``); a request
+    reads that small file, and only when its content moved (or the file is missing,
+    or ``RECHECK_SECONDS`` passed) the version row, on a connection that each thread
+    keeps open in autocommit mode, outside the pool. The file is written after the
+    commit and read before the row, so a change is seen by the first request that
+    starts after the changing request (or command) returned, in every process that
+    shares the cache folder.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, signal: Path | None = None) -> None:
         self.engine = engine
+        self.signal = signal
         self._local = threading.local()
         self._window: _Window | None = None
         self._opened: list[tuple[int, Any]] = []  # (pid, connection)
         # Close the held connections when the app goes away, not at garbage time.
         weakref.finalize(self, _close_all, self._opened)
+
+    def changed(self) -> None:
+        """Tell every process sharing the cache folder: the catalogue changed."""
+        if self.signal is None:
+            return
+        self._window = None
+        with contextlib.suppress(OSError):  # the version row still tells, later
+            os.makedirs(self.signal.parent, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.signal.parent, prefix=".tmp-")
+            try:
+                os.write(fd, os.urandom(16).hex().encode("ascii"))
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.signal)
+
+    def _signal(self) -> bytes | None:
+        if self.signal is None:
+            return None
+        try:
+            fd = os.open(self.signal, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            return os.read(fd, 64)
+        finally:
+            os.close(fd)
 
     def _open(self) -> Any:
         dialect = self.engine.dialect
@@ -316,13 +372,27 @@ class StampReader:
         raise AssertionError("unreachable")
 
     def stamp(self, now: datetime) -> str:
-        """The stamp for ``now``: one version read, the full query when it moved."""
+        """The stamp for ``now``: no read while the signal holds, else the version."""
+        signal = self._signal()
         window = self._window
+        clock = time.monotonic()
+        if (
+            window is not None
+            and signal is not None
+            and signal == window.signal
+            and clock < window.trusted_until
+            and window.in_time(now)
+        ):
+            return window.stamp
+        trusted_until = clock + RECHECK_SECONDS
         if window is not None and window.covers(self.version(), now):
+            self._window = replace(window, signal=signal, trusted_until=trusted_until)
             return window.stamp
         with self.engine.connect() as connection:
             version, due, until = connection.execute(_STAMP, {"now": now}).one()
-        self._window = _Window(version or 0, due, until, _stamp_text(version, due))
+        self._window = _Window(
+            version or 0, due, until, _stamp_text(version, due), signal, trusted_until
+        )
         return self._window.stamp
 
     def close(self) -> None:
@@ -470,7 +540,10 @@ def init_app(app: Flask) -> None:
     if EXTENSION_KEY not in app.extensions:
         root = app.extensions["comms"].settings.instance_path / "cache"
         app.extensions[EXTENSION_KEY] = PageCache(root)
-        app.extensions[STAMP_KEY] = StampReader(app.extensions["comms"].engine)
+        engine = app.extensions["comms"].engine
+        reader = StampReader(engine, root / SIGNAL_NAME)
+        on_change(engine, reader)
+        app.extensions[STAMP_KEY] = reader
         app.wsgi_app = NotModifiedReplay(app, app.wsgi_app)  # type: ignore[method-assign]
 
 

@@ -7,10 +7,11 @@ once in every worker process and on every host.
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Integer, String, event, select, update
+from sqlalchemy import Engine, Integer, String, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from comms.catalogue.models import (
@@ -25,6 +26,17 @@ from comms.db import Base
 
 WATCHED = (Item, ItemTag, ItemRegion, ReportFile, Newsletter, NewsletterEntry)
 _STAMPED = "comms_stamped"
+
+
+class Listener(Protocol):
+    """Told after every commit that bumped the version."""
+
+    def changed(self) -> None:
+        """The catalogue changed (the commit is done)."""
+
+
+# By database (URL without password); weak, so a discarded app stops listening.
+_LISTENERS: dict[str, weakref.WeakSet[Any]] = {}
 
 
 class SiteState(Base):
@@ -59,11 +71,33 @@ def _reset(session: Session, *_args: Any) -> None:
     session.info.pop(_STAMPED, None)
 
 
+def _database(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _committed(session: Session) -> None:
+    if not session.info.pop(_STAMPED, None):
+        return
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    for listener in list(_LISTENERS.get(_database(engine), ())):
+        listener.changed()
+
+
+def on_change(engine: Engine, listener: Listener) -> None:
+    """Tell ``listener`` after every commit that bumps the version of ``engine``'s DB.
+
+    Any session of this process on the same database triggers it (tests and
+    commands often open their own engine on the app's database).
+    """
+    _LISTENERS.setdefault(_database(engine), weakref.WeakSet()).add(listener)
+
+
 def install() -> None:
     """Listen on every session (idempotent)."""
     if not event.contains(Session, "before_flush", _bump):
         event.listen(Session, "before_flush", _bump)
-        event.listen(Session, "after_commit", _reset)
+        event.listen(Session, "after_commit", _committed)
         event.listen(Session, "after_rollback", _reset)
 
 

@@ -52,8 +52,9 @@ def test_a_new_stamp_prunes_older_stamps(tmp_path):
 
 def test_a_folder_past_its_limit_drops_its_oldest_half(tmp_path):
     cache = PageCache(tmp_path, max_entries=4)
-    for n in range(5):
-        cache.put("s", f"key-{n}", Rendered(b"x", "t/t"), BUILT)
+    for n in range(5):  # written by two processes: each within its own limit
+        writer = cache if n % 2 else PageCache(tmp_path, max_entries=4)
+        writer.put("s", f"key-{n}", Rendered(b"x", "t/t"), BUILT)
     cache.prune(keep="s")
     left = [p for p in (tmp_path / "s").iterdir()]
     assert len(left) == 3
@@ -137,3 +138,108 @@ def test_every_feed_304_is_counted_even_when_replayed(app, client, session):
         select(func.sum(DailyCount.count)).where(DailyCount.metric == "feed_fetch")
     )
     assert fetches == 4  # the first GET and every 304
+
+
+def test_each_process_keeps_at_most_its_limit_removing_its_oldest(tmp_path):
+    cache = PageCache(tmp_path, max_entries=3)
+    for n in range(5):
+        cache.put("s", f"key-{n}", Rendered(b"x%d" % n, "t/t"), BUILT)
+    assert len(list((tmp_path / "s").iterdir())) == 3
+    fresh = PageCache(tmp_path)  # another process: nothing in its memory
+    assert fresh.get("s", "key-1") is None
+    assert [fresh.get("s", f"key-{n}").body for n in (2, 3, 4)] == [b"x2", b"x3", b"x4"]
+    cache.put("t", "key-0", Rendered(b"new", "t/t"), BUILT)  # a new stamp starts over
+    cache.put("t", "key-1", Rendered(b"new", "t/t"), BUILT)
+    assert len(list((tmp_path / "t").iterdir())) == 2
+
+
+class _CountingReader:
+    """A StampReader on the app's cache folder whose version reads are counted."""
+
+    def __init__(self, app):
+        from comms.cache import SIGNAL_NAME, StampReader
+
+        signal = app.extensions["comms"].settings.instance_path / "cache" / SIGNAL_NAME
+        self.reader = StampReader(app.extensions["comms"].engine, signal)
+        self.reads = 0
+        real = self.reader.version
+
+        def counted() -> int:
+            self.reads += 1
+            return real()
+
+        self.reader.version = counted  # type: ignore[method-assign]
+
+
+def test_a_commit_signals_every_reader_sharing_the_cache_folder(app, session):
+    from comms.catalogue.stamp import cache_key
+    from tests.factories import make_item, past
+
+    make_item(session, published_at=past(3))
+    other = _CountingReader(app)  # another worker process: not told in-process
+    try:
+        moment = past(0)
+        first = other.reader.stamp(moment)
+        reads = other.reads
+        for _ in range(5):  # the signal holds: no database read at all
+            assert other.reader.stamp(moment) == first
+        assert other.reads == reads
+        make_item(session, published_at=past(2))  # committed here, signalled
+        assert other.reader.stamp(moment) == cache_key(session, moment) != first
+    finally:
+        other.reader.close()
+
+
+def test_a_change_the_signal_misses_is_seen_within_the_recheck_time(
+    app, session, monkeypatch
+):
+    from sqlalchemy import update
+
+    import comms.cache
+    from comms.catalogue.stamp import SiteState, cache_key
+    from tests.factories import make_item, past
+
+    monkeypatch.setattr(comms.cache, "RECHECK_SECONDS", 0.2)
+    make_item(session, published_at=past(3))
+    other = _CountingReader(app)
+    try:
+        moment = past(0)
+        before = other.reader.stamp(moment)
+        # An edit made with SQL by hand (or by a host with its own cache folder).
+        with app.extensions["comms"].engine.begin() as connection:
+            connection.execute(
+                update(SiteState)
+                .where(SiteState.name == "catalogue")
+                .values(value=SiteState.value + 1)
+            )
+        import time
+
+        time.sleep(0.25)
+        assert other.reader.stamp(moment) == cache_key(session, moment) != before
+    finally:
+        other.reader.close()
+
+
+def test_without_a_signal_file_every_stamp_reads_the_version(app, session):
+    from comms.cache import StampReader
+    from comms.catalogue.stamp import cache_key
+    from tests.factories import make_item, past
+
+    make_item(session, published_at=past(3))
+    reader = StampReader(app.extensions["comms"].engine)  # no signal file
+    try:
+        moment = past(0)
+        first = reader.stamp(moment)
+        with app.extensions["comms"].engine.begin() as connection:
+            from sqlalchemy import update
+
+            from comms.catalogue.stamp import SiteState
+
+            connection.execute(
+                update(SiteState)
+                .where(SiteState.name == "catalogue")
+                .values(value=SiteState.value + 1)
+            )
+        assert reader.stamp(moment) == cache_key(session, moment) != first
+    finally:
+        reader.close()
