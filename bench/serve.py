@@ -2,8 +2,9 @@
 
 For each database (SQLite, PostgreSQL) and worker count, loads `/`, a filtered
 listing, an item page, `/feed.xml`, a 304 answer of `/` and `/search?q=` (the same
-query again and again: cached; and a different query on every request: cold) with
-wrk (32 connections), next to the baseline: a bare Flask view under the same
+query again and again: cached; and a different query on every request: cold, at 32
+and at 4 connections) with wrk (32 connections unless said), each after a warm-up
+run, next to the baseline: a bare Flask view under the same
 gunicorn returning the same bytes from memory (each page against its own bytes; the
 304 against the bytes of `/`). Prints requests/s, p50, p99, the ratio to the
 baseline, each target's verdict and the workers' memory (RSS).
@@ -19,6 +20,7 @@ PostgreSQL: COMMS_BENCH_DATABASE_URL (default postgresql+psycopg://postgres@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import signal
 import subprocess
@@ -56,7 +58,12 @@ URLS = {
     "304 of /": "/",
     "search, same query (cached)": "/search?q=catalogue+number+4242",
     "search, new query each request": "/search?q=number+1",
+    "search, new query each request, 4 connections": "/search?q=number+2",
 }
+# Connections of wrk when not 32: as many as the workers can serve at once, plus
+# one waiting each: the time a search takes, not the time it queues.
+CONNECTIONS = {"search, new query each request, 4 connections": 4}
+WARMUP_SECONDS = 2
 # Minimum ratio to the baseline's requests/s.
 RATIO_TARGETS = {
     "/": 0.5,
@@ -67,7 +74,8 @@ RATIO_TARGETS = {
 }
 P99_TARGET_MS = 50.0
 SEARCH_P99_TARGET_MS = 100.0
-# Each wrk thread asks for `number <n>` with its own n: no query repeats.
+# Each wrk thread asks for `number <n>` with its own n, from a START of its own for
+# each run: no query repeats, not even one of the warm-up.
 COLD_SEARCH_LUA = """
 local threads = 0
 function setup(thread)
@@ -77,7 +85,7 @@ end
 local n = 0
 function request()
   n = n + 1
-  local q = (n * 2 + id) % ITEMS
+  local q = (START + n * 2 + id) % ITEMS
   return wrk.format("GET", "/search?q=number+" .. q)
 end
 """
@@ -175,8 +183,26 @@ def run_database(label: str, db_url: str, args: argparse.Namespace) -> list[str]
                 etag = response.headers["ETag"]
                 (work / "baseline.html").write_bytes(response.data)
         engine.dispose()
-        script = work / "cold-search.lua"
-        script.write_text(COLD_SEARCH_LUA.replace("ITEMS", str(args.items)))
+        starts = itertools.count(0, 20_011)  # far apart: runs never meet
+
+        def cold_script() -> Path:
+            script = work / "cold-search.lua"
+            script.write_text(
+                COLD_SEARCH_LUA.replace("ITEMS", str(args.items)).replace(
+                    "START", str(next(starts))
+                )
+            )
+            return script
+
+        def load(base: str, name: str, seconds: int) -> dict[str, float]:
+            connections = CONNECTIONS.get(name, 32)
+            if name == "304 of /":
+                conditional = {"If-None-Match": etag}
+                return wrk(base + "/", seconds, connections, headers=conditional)
+            if name.startswith("search, new"):
+                return wrk(base + "/search", seconds, connections, script=cold_script())
+            return wrk(base + URLS[name], seconds, connections)
+
         env = {
             "COMMS_DATABASE_URL": db_url,
             "COMMS_SECRET_KEY": "bench",
@@ -195,18 +221,18 @@ def run_database(label: str, db_url: str, args: argparse.Namespace) -> list[str]
                 with serve("baseline_app:app", baseline_env, workers) as (base, _pid):
                     for n, name in enumerate(URLS):
                         if name in names and name != "304 of /":
-                            figure = wrk(f"{base}/b/{n}", args.seconds)
+                            url = f"{base}/b/{n}"
+                            connections = CONNECTIONS.get(name, 32)
+                            wrk(url, WARMUP_SECONDS, connections)
+                            figure = wrk(url, args.seconds, connections)
                             runs.setdefault(f"baseline {name}", []).append(figure)
                 with serve("comms:create_app()", env, workers) as (base, pid):
+                    # Warm every worker first (templates compiled, statement caches
+                    # filled, start-up objects frozen): figures of a steady state.
                     for name in names:
-                        if name == "304 of /":
-                            conditional = {"If-None-Match": etag}
-                            figure = wrk(base + "/", args.seconds, headers=conditional)
-                        elif name.startswith("search, new"):
-                            figure = wrk(base + "/search", args.seconds, script=script)
-                        else:
-                            figure = wrk(base + URLS[name], args.seconds)
-                        runs.setdefault(name, []).append(figure)
+                        load(base, name, WARMUP_SECONDS)
+                    for name in names:
+                        runs.setdefault(name, []).append(load(base, name, args.seconds))
                     rss = worker_rss_mb(pid)
             best = {k: max(v, key=lambda x: x["rps"]) for k, v in runs.items()}
             print(f"\n{label}, {workers} workers ({args.rounds} round(s), best kept)")
