@@ -278,19 +278,49 @@ class SitemapEntry:
     alternates: list[Item]
 
 
-def sitemap_entries(session: Session, *, now: datetime) -> list[SitemapEntry]:
-    """Every public item with its other public language versions."""
+def sitemap_size(session: Session, *, now: datetime) -> int:
+    """How many item URLs the sitemap lists (every public language version)."""
+    query = select(func.count()).select_from(Item).where(visible(Item, now))
+    return int(session.scalar(query) or 0)
+
+
+def sitemap_entries(
+    session: Session, *, now: datetime, offset: int = 0, limit: int | None = None
+) -> list[SitemapEntry]:
+    """Public items ``offset`` to ``offset + limit``, each with its public versions."""
     items = list(
         session.scalars(
             select(Item)
             .where(visible(Item, now))
-            .order_by(Item.kind, Item.translation, Item.language)
+            .order_by(Item.kind, Item.translation, Item.language, Item.id)
+            .offset(offset)
+            .limit(limit)
             .options(lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files))
         )
     )
     groups: dict[tuple[str, str], list[Item]] = {}
     for item in items:
         groups.setdefault((item.kind, item.translation), []).append(item)
+    if offset or limit is not None:
+        # A slice may cut a group: its other versions come from the database.
+        groups = {key: [] for key in groups}
+        translations = sorted({translation for _kind, translation in groups})
+        for start in range(0, len(translations), 1000):
+            versions = session.scalars(
+                select(Item)
+                .where(
+                    visible(Item, now),
+                    Item.translation.in_(translations[start : start + 1000]),
+                )
+                .order_by(Item.language, Item.id)
+                .options(
+                    lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files)
+                )
+            )
+            for version in versions:
+                group = groups.get((version.kind, version.translation))
+                if group is not None:
+                    group.append(version)
     return [
         SitemapEntry(item=item, alternates=groups[(item.kind, item.translation)])
         for item in items

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, send_from_directory
+from typing import TYPE_CHECKING
+
+from flask import Blueprint, Response, render_template, send_from_directory
 from sqlalchemy import text
 
-from comms.web.context import comms_state, get_session
+from comms.catalogue.service import sitemap_entries, sitemap_size
+from comms.errors import NotFound
+from comms.web.context import comms_state, get_session, now
+
+if TYPE_CHECKING:
+    from comms.cache import Rendered
 
 bp = Blueprint("web", __name__)
 SITE_MEDIA_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".pdf"}
@@ -34,8 +41,6 @@ def site_media(filename: str) -> Response:
     """Files of the site's identity (emblem, logo) from the content folder."""
     from pathlib import PurePosixPath
 
-    from comms.errors import NotFound
-
     if PurePosixPath(filename).suffix.lower() not in SITE_MEDIA_TYPES:
         raise NotFound("no such file")
     return send_from_directory(
@@ -43,14 +48,56 @@ def site_media(filename: str) -> Response:
     )
 
 
+# URLs in one sitemap file: the protocol's limit. A bigger site gets an index.
+SITEMAP_LIMIT = 50_000
+# The news page and the four listings head the first file.
+_FIXED_URLS = 5
+_XML = "application/xml"
+
+
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
-    """Every public page with its last change and its language alternates."""
-    from flask import render_template
+    """Every public page with its last change and language alternates, or an index.
 
-    from comms.catalogue.service import sitemap_entries
-    from comms.web.context import now
+    Up to ``SITEMAP_LIMIT`` URLs this is the sitemap itself; beyond, a sitemap
+    index naming `/sitemap-1.xml`, `/sitemap-2.xml`, ... (each within the limit).
+    """
+    from comms.cache import Rendered, cached_response, request_key
 
-    entries = sitemap_entries(get_session(), now=now())
-    body = render_template("web/sitemap.xml", entries=entries)
-    return Response(body, mimetype="application/xml")
+    def build() -> Rendered:
+        parts = _sitemap_parts()
+        if parts == 1:
+            return _sitemap_part(1)
+        body = render_template("web/sitemap_index.xml", parts=range(1, parts + 1))
+        return Rendered(body.encode(), _XML)
+
+    return cached_response(request_key([]), build)
+
+
+@bp.get("/sitemap-<int:part>.xml")
+def sitemap_part(part: int) -> Response:
+    """One file of a sitemap split by ``SITEMAP_LIMIT`` (404 past the last)."""
+    from comms.cache import cached_response, request_key
+
+    def build() -> Rendered:
+        if not 1 <= part <= _sitemap_parts():
+            raise NotFound(f"the sitemap has no part {part}")
+        return _sitemap_part(part)
+
+    return cached_response(request_key([]), build)
+
+
+def _sitemap_parts() -> int:
+    urls = _FIXED_URLS + sitemap_size(get_session(), now=now())
+    return max(1, -(-urls // SITEMAP_LIMIT))
+
+
+def _sitemap_part(part: int) -> Rendered:
+    from comms.cache import Rendered
+
+    first = part == 1
+    start = 0 if first else (part - 1) * SITEMAP_LIMIT - _FIXED_URLS
+    count = SITEMAP_LIMIT - _FIXED_URLS if first else SITEMAP_LIMIT
+    entries = sitemap_entries(get_session(), now=now(), offset=start, limit=count)
+    body = render_template("web/sitemap.xml", entries=entries, listings=first)
+    return Rendered(body.encode(), _XML)

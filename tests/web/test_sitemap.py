@@ -47,3 +47,61 @@ def test_sitemap_entries_carry_lastmod_and_hreflang_alternates(client, session):
         "de": "/press-releases/erste-ergebnisse/",
     }
     assert "/press-releases/erste-ergebnisse/" in urls
+
+
+def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
+    client, session, monkeypatch
+):
+    import comms.web.views
+
+    monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 10)
+    # 5 fixed URLs + 6 items = 11 URLs: two files, the first of 10, which ends
+    # between the two language versions of "t9" (ordered by translation, language).
+    for n in range(4):
+        make_item(session, slug=f"item-{n}", translation=f"t{n}")
+    make_item(session, slug="en-version", language="en", translation="t9")
+    make_item(session, slug="de-version", language="de", translation="t9")
+    make_item(session, slug="draft", status="draft", published_at=None)
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    index = ET.fromstring(response.data)
+    assert index.tag == f"{{{NS['s']}}}sitemapindex"
+    parts = [
+        urlsplit(loc.text or "").path for loc in index.findall("s:sitemap/s:loc", NS)
+    ]
+    assert parts == ["/sitemap-1.xml", "/sitemap-2.xml"]
+    listed: dict[str, ET.Element] = {}
+    for part in parts:
+        response = client.get(part)
+        assert response.status_code == 200
+        assert response.mimetype == "application/xml"
+        urls = ET.fromstring(response.data).findall("s:url", NS)
+        assert 1 <= len(urls) <= 10
+        for url in urls:
+            path = urlsplit(url.findtext("s:loc", namespaces=NS) or "").path
+            assert path not in listed, path
+            listed[path] = url
+    assert set(listed) == {
+        "/",
+        "/press-releases/",
+        "/reports/",
+        "/videos/",
+        "/events/",
+        *(f"/press-releases/item-{n}/" for n in range(4)),
+        "/press-releases/en-version/",
+        "/press-releases/de-version/",
+    }
+    # the two versions sit in different files, each still naming the other
+    for slug in ("en-version", "de-version"):
+        links = listed[f"/press-releases/{slug}/"].findall("x:link", NS)
+        assert {link.get("hreflang") for link in links} == {"en", "de"}
+    assert client.get("/sitemap-3.xml").status_code == 404
+    assert client.get("/sitemap-0.xml").status_code == 404
+
+
+def test_a_small_site_has_one_sitemap_file(client, session):
+    make_item(session, slug="live")
+    whole = client.get("/sitemap.xml")
+    assert ET.fromstring(whole.data).tag == f"{{{NS['s']}}}urlset"
+    assert client.get("/sitemap-1.xml").data == whole.data
+    assert client.get("/sitemap-2.xml").status_code == 404
