@@ -31,8 +31,7 @@ from flask import Flask, Response, current_app, request
 from sqlalchemy import Connection, Engine, bindparam, select
 from werkzeug.http import http_date
 
-from comms.catalogue.models import Item
-from comms.catalogue.stamp import SiteState, on_change
+from comms.catalogue.stamp import SiteState, newest_due, next_scheduled, on_change
 from comms.kpi.counting import COUNTED, Counted, count_replay
 from comms.static_export import EXPORT_FLAG
 from comms.web.context import now
@@ -204,31 +203,15 @@ class PageCache:
 
 
 # The stamp's two parts as one statement, with the next scheduled time after ``now``:
-# for one catalogue version the items are fixed, so the "due" part can only change
-# when the clock reaches that next time.
+# for one catalogue version the items and issues are fixed, so the "due" part can
+# only change when the clock reaches that next time.
 _STAMP = select(
     select(SiteState.value)
     .where(SiteState.name == "catalogue")
     .scalar_subquery()
     .label("version"),
-    select(Item.published_at)
-    .where(
-        Item.status.in_(("published", "archived")),
-        Item.published_at <= bindparam("now"),
-    )
-    .order_by(Item.published_at.desc())
-    .limit(1)
-    .scalar_subquery()
-    .label("due"),
-    select(Item.published_at)
-    .where(
-        Item.status.in_(("published", "archived")),
-        Item.published_at > bindparam("now"),
-    )
-    .order_by(Item.published_at.asc())
-    .limit(1)
-    .scalar_subquery()
-    .label("next"),
+    newest_due(bindparam("now")).label("due"),
+    next_scheduled(bindparam("now")).label("next"),
 )
 # A primary-key read, the same text on every database.
 _VERSION_SQL = "SELECT value FROM site_state WHERE name = 'catalogue'"

@@ -11,7 +11,17 @@ import weakref
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, Integer, String, event, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    ScalarSelect,
+    String,
+    case,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from comms.catalogue.models import (
@@ -101,15 +111,49 @@ def install() -> None:
         event.listen(Session, "after_rollback", _reset)
 
 
+_PUBLIC = ("published", "archived")
+
+
+def _edge(model: Any, now: Any, *, due: bool) -> ScalarSelect[Any]:
+    # The newest time at or before ``now``, or the first after it: one index probe.
+    column = model.published_at
+    return (
+        select(column)
+        .where(model.status.in_(_PUBLIC), column <= now if due else column > now)
+        .order_by(column.desc() if due else column.asc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _pick(first: Any, second: Any, *, latest: bool) -> ColumnElement[Any]:
+    # The later (or earlier) of two times, either of which may be NULL.
+    return case(
+        (first.is_(None), second),
+        (second.is_(None), first),
+        (first > second if latest else first < second, first),
+        else_=second,
+    )
+
+
+def newest_due(now: Any) -> ColumnElement[Any]:
+    """The newest publication time at or before ``now`` (an item or an issue)."""
+    return _pick(
+        _edge(Item, now, due=True), _edge(Newsletter, now, due=True), latest=True
+    )
+
+
+def next_scheduled(now: Any) -> ColumnElement[Any]:
+    """The first publication time after ``now``: when ``newest_due`` next moves."""
+    return _pick(
+        _edge(Item, now, due=False), _edge(Newsletter, now, due=False), latest=False
+    )
+
+
 def cache_key(session: Session, now: datetime) -> str:
     """A key that changes whenever what the public sees may have changed."""
     version = session.scalar(
         select(SiteState.value).where(SiteState.name == "catalogue")
     )
-    due = session.scalar(
-        select(Item.published_at)
-        .where(Item.status.in_(("published", "archived")), Item.published_at <= now)
-        .order_by(Item.published_at.desc())
-        .limit(1)
-    )
+    due = session.scalar(select(newest_due(now)))
     return f"{version or 0}-{due.timestamp() if due else 0:.0f}"

@@ -33,6 +33,16 @@ def test_archive_lists_published_issues_only(client, session):
     assert "Ausgabe 1" in german.text and "Issue 1: first results" not in german.text
 
 
+def test_a_scheduled_issue_enters_the_cached_archive_at_its_time(client, session):
+    from freezegun import freeze_time
+
+    _issues(session)
+    assert "Later issue" not in client.get("/newsletter/").text  # now cached
+    with freeze_time(future(4)):
+        assert "Later issue" in client.get("/newsletter/").text
+        assert client.get("/newsletter/later/").status_code == 200
+
+
 def test_web_version_is_in_the_visitors_language_where_one_exists(client, session):
     _issues(session)
     english = client.get("/newsletter/issue-1/")
