@@ -46,7 +46,8 @@ class _Redirect(Exception):
 
 
 def _page_key(*extra: tuple[str, str]) -> str:
-    params = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    # Every parameter, `lang` too: the page's own links carry them on.
+    params = [(f"arg:{k}", v) for k, v in request.args.items(multi=True)]
     return request_key([*params, *extra])
 
 

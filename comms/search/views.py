@@ -43,8 +43,8 @@ def search() -> Response:
         )
         return Rendered(html.encode(), HTML)
 
-    # Every parameter but `lang` is in the key, since the page's own links carry
-    # them on; `lang` is replaced by the language the page is shown in.
-    params = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    # Every parameter is in the key, since the page's own links carry them on,
+    # and the language the page is shown in.
+    params = [(f"arg:{k}", v) for k, v in request.args.items(multi=True)]
     key = request_key([*params, ("lang", filters.language)])
     return cached_response(key, build, max_age=SEARCH_MAX_AGE, vary=SEARCH_VARY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 
@@ -51,6 +52,12 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint or "catalogue.news", **values)
 
 
+def language_url(code: str) -> str:
+    """This page in another language: its query with ``lang=code`` (a relative URL)."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return "?" + urlencode([*kept, ("lang", code)])
+
+
 def config_site_url() -> str:
     """The site's absolute base URL (COMMS_SITE_URL) without a trailing slash."""
     return comms_state().settings.site_url.rstrip("/")
@@ -64,6 +71,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_duration, "duration")
     app.add_template_global(item_url)
     app.add_template_global(page_url)
+    app.add_template_global(language_url)
     app.add_template_global(config_site_url)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 

@@ -177,6 +177,29 @@ def test_cached_page_is_never_served_in_another_language(app, news):
     assert _language_of(english) == "en"
 
 
+def test_page_links_carry_lang_only_when_the_request_did(app, session):
+    import re
+
+    for n in range(7):  # more than one page of 5
+        make_item(session, slug=f"pr-{n}", language="de")
+    by_header = app.test_client().get(
+        "/press-releases/", headers={"Accept-Language": "de"}
+    )
+    by_query = app.test_client().get("/press-releases/?lang=de")
+    by_header_again = app.test_client().get(
+        "/press-releases/", headers={"Accept-Language": "de"}
+    )
+
+    def next_link(response) -> str:
+        found = re.search(r'rel="next" href="([^"]+)"', response.get_data(as_text=True))
+        assert found is not None
+        return found.group(1).replace("&amp;", "&")
+
+    assert next_link(by_header) == "/press-releases/?page=2"
+    assert next_link(by_header_again) == "/press-releases/?page=2"
+    assert next_link(by_query) == "/press-releases/?lang=de&page=2"
+
+
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
@@ -235,3 +258,12 @@ def test_subscribe_form_errors_are_in_the_interface_language(client):
     assert "Bitte korrigieren Sie Folgendes:" in body
     assert "ist keine gültige E-Mail-Adresse" in body
     assert "is not a valid e-mail address" not in body
+
+
+def test_language_links_keep_the_page_filters_and_query(client, session):
+    make_item(session, slug="pr", tags=["energy"])
+    page = client.get("/press-releases/?tag=energy&page=1&lang=en")
+    html = page.get_data(as_text=True)
+    assert 'href="?tag=energy&amp;page=1&amp;lang=de"' in html
+    search = client.get("/search?q=clusters+%26+energy").get_data(as_text=True)
+    assert 'href="?q=clusters+%26+energy&amp;lang=fr"' in search
