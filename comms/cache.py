@@ -285,23 +285,41 @@ class StampReader:
 
     def changed(self) -> None:
         """Tell every process sharing the cache folder: the catalogue changed."""
-        if self.signal is None:
-            return
         self._window = None
         with contextlib.suppress(OSError):  # the version row still tells, later
-            os.makedirs(self.signal.parent, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.signal.parent, prefix=".tmp-")
-            try:
-                os.write(fd, os.urandom(16).hex().encode("ascii"))
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.signal)
+            self._write_signal(replace=True)
+
+    def _write_signal(self, *, replace: bool) -> bytes | None:
+        # A new random token, written whole (temp file, then rename or link).
+        if self.signal is None:
+            return None
+        token = os.urandom(16).hex().encode("ascii")
+        os.makedirs(self.signal.parent, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.signal.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(token)
+            if replace:
+                os.replace(tmp, self.signal)
+            else:
+                os.link(tmp, self.signal)  # fails if a writer got there first
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        return token
 
     def _signal(self) -> bytes | None:
         if self.signal is None:
             return None
         try:
             fd = os.open(self.signal, os.O_RDONLY)
+        except FileNotFoundError:
+            # No process has changed the catalogue since the folder was made (a
+            # fresh cache, a bulk load): start the signal, never over a writer's.
+            try:
+                return self._write_signal(replace=False)
+            except OSError:
+                return None
         except OSError:
             return None
         try:

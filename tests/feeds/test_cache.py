@@ -243,3 +243,24 @@ def test_without_a_signal_file_every_stamp_reads_the_version(app, session):
         assert reader.stamp(moment) == cache_key(session, moment) != first
     finally:
         reader.close()
+
+
+def test_a_reader_starts_a_missing_signal_and_then_trusts_it(app, session):
+    from comms.catalogue.stamp import cache_key
+    from tests.factories import make_item, past
+
+    make_item(session, published_at=past(3))
+    other = _CountingReader(app)
+    other.reader.signal.unlink()  # as after a bulk load: nobody signalled yet
+    try:
+        moment = past(0)
+        first = other.reader.stamp(moment)
+        assert other.reader.signal.is_file()
+        reads = other.reads
+        for _ in range(5):
+            assert other.reader.stamp(moment) == first
+        assert other.reads == reads
+        make_item(session, published_at=past(2))
+        assert other.reader.stamp(moment) == cache_key(session, moment) != first
+    finally:
+        other.reader.close()
