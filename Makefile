@@ -53,6 +53,7 @@ bench: $(STAMP) ## Run every benchmark (about an hour; prints figures; see bench
 
 translations: $(STAMP) ## Extract interface strings, update and compile the .po files
 	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output \
+		--ignore-dirs ".* node_modules" \
 		--project comms --version 0.1 -o comms/translations/messages.pot .
 	$(BIN)/pybabel -q update -i comms/translations/messages.pot -d comms/translations \
 		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date

@@ -19,10 +19,13 @@ LANGUAGES = ["de", "fr", "it", "sl"]
 # Words that are the same in English and the language (loanwords, cognates,
 # abbreviations); every other translation must differ from its English message.
 SAME_AS_ENGLISH = {
-    "de": {"Newsletter", "Online", "PDF, %(size)s KB", "Region", "Video", "Videos"},
-    "fr": {"%(num)s page", "Page %(number)s", "Pages", "Participants"},
-    "it": {"Newsletter", "Online", "PDF, %(size)s KB", "Video"},
-    "sl": {"PDF, %(size)s KB"},
+    "de": {
+        *("Newsletter", "Online", "PDF, %(size)s KB", "Premiere", "Region", "Short"),
+        *("Video", "Videos"),
+    },
+    "fr": {"%(num)s page", "Page %(number)s", "Pages", "Participants", "Short"},
+    "it": {"Newsletter", "Online", "PDF, %(size)s KB", "Short", "Video"},
+    "sl": {"PDF, %(size)s KB", "Short"},  # Short: YouTube's own name everywhere
 }
 
 
@@ -76,7 +79,14 @@ def extracted() -> set[object]:
     with (REPO / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh, "babel.cfg")
     keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
-    found = extract_from_dir(REPO, method_map, options_map, keywords=keywords)
+
+    def searched(path: str) -> bool:  # `--ignore-dirs ".* node_modules"`
+        name = Path(path).name
+        return not (name.startswith(".") or name == "node_modules")
+
+    found = extract_from_dir(
+        REPO, method_map, options_map, keywords=keywords, directory_filter=searched
+    )
     return {(context, _plain(message)) for _f, _l, message, _c, context in found}
 
 

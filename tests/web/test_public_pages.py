@@ -7,6 +7,7 @@ import re
 import pytest
 from freezegun import freeze_time
 
+from comms.config import DEFAULT_VIDEO_PUBLIC_TYPES
 from tests.factories import future, make_item, past
 from tests.web.helpers import (
     FUNDING,
@@ -190,6 +191,30 @@ def test_private_deleted_or_hidden_video_absent_from_listings_and_404(
     assert url not in cards(text(client.get("/")))
     assert url not in cards(text(client.get("/videos/")))
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("video_type", "english", "german"),
+    [
+        ("short", "Short", "Short"),
+        ("live", "Live now", "Jetzt live"),
+        ("upcoming", "Upcoming", "Demnächst"),
+        ("premiere", "Premiere", "Premiere"),
+    ],
+)
+def test_a_video_card_and_page_name_its_type(
+    client, session, video_type, english, german
+):
+    video = make_item(session, kind="video", video_type=video_type, slug="clip")
+    plain = make_item(session, kind="video", video_type="video", slug="plain")
+    badge = f'<span class="badge badge-{video_type}">'
+    # the news page lists the COMMS_VIDEO_PUBLIC_TYPES only (not upcoming ones)
+    shown_on_news = video_type in DEFAULT_VIDEO_PUBLIC_TYPES
+    for url in ("/", "/videos/", page_url(video))[0 if shown_on_news else 1 :]:
+        assert f"{badge}{english}</span>" in text(client.get(url)), url
+    german_page = text(client.get(page_url(video), headers={"Accept-Language": "de"}))
+    assert f"{badge}{german}</span>" in german_page
+    assert "badge" not in text(client.get(page_url(plain)))
 
 
 def test_report_page_links_its_file_download(client, session, store):
