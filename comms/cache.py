@@ -38,9 +38,11 @@ from comms.web.context import now
 
 EXTENSION_KEY = "comms.page_cache"
 STAMP_KEY = "comms.stamp_reader"
-# Set in the WSGI environ (to the stamp) when cached_response answers 304.
-REPLAYABLE = "comms.replayable_304"
-# Everything of a request a 304 from cached_response can depend on.
+# Set in the WSGI environ by cached_response: the stamp its answer holds for, and
+# (for a GET answered 200) the body it sent.
+REPLAYABLE = "comms.replayable"
+REPLAY_BODY = "comms.replay_body"
+# Everything of a request an answer of cached_response can depend on.
 _REPLAY_KEY = (
     "REQUEST_METHOD",
     "SCRIPT_NAME",
@@ -51,6 +53,7 @@ _REPLAY_KEY = (
     "HTTP_COOKIE",
     "HTTP_IF_NONE_MATCH",
     "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_RANGE",
 )
 # Entries each process keeps on disk under the current stamp (its oldest go first).
 MAX_ENTRIES = 2000
@@ -474,47 +477,57 @@ def cached_response(
     ]
     if vary:
         headers.append(("Vary", vary))
+    environ = request.environ
+    if not environ.get(EXPORT_FLAG):
+        environ[REPLAYABLE] = stamp
     if _not_modified(page):
-        request.environ[REPLAYABLE] = stamp
         return Response(status=304, headers=headers)
+    if request.method == "GET":
+        environ[REPLAY_BODY] = page.body
     return Response(page.body, content_type=page.content_type, headers=headers)
 
 
-class NotModifiedReplay:
-    """WSGI middleware: a repeated conditional GET gets its 304 without the app.
+class AnswerReplay:
+    """WSGI middleware: a repeated request for a cached page is answered without Flask.
 
-    A 304 from ``cached_response`` depends only on the request (method, path, query,
-    the headers the page varies on, the validators) and the catalogue stamp, so an
-    identical request under the same stamp gets the same answer: it is replayed after
-    one stamp read. Answers that set a cookie are never replayed; a counted answer
-    (a feed fetch) is counted again on each replay, from the replaying request.
+    An answer of ``cached_response`` (a page, or its 304) depends only on the request
+    (method, path, query, host, the headers the page varies on, the validators) and
+    on the catalogue stamp, so an identical request under the same stamp gets the
+    same answer: it is replayed, status, headers and body, after one stamp read
+    (the signal file). Answers that set a cookie are never replayed; a counted
+    answer (an item view, a feed fetch) is counted again on each replay, from the
+    replaying request. Each process keeps at most ``size`` answers and
+    ``max_bytes`` of bodies, dropping them all when full (and at every new stamp,
+    which no kept answer matches).
     """
 
-    def __init__(self, app: Flask, wsgi_app: Any, size: int = 512) -> None:
+    def __init__(
+        self, app: Flask, wsgi_app: Any, size: int = 512, max_bytes: int = 16 << 20
+    ) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
         self.size = size
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._answers: dict[
-            tuple[str | None, ...], tuple[str, str, list[Any], Counted | None]
+            tuple[str | None, ...], tuple[str, str, list[Any], bytes, Counted | None]
         ] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        """Replay a known 304 when the stamp is unchanged, else run the app."""
-        sent = environ.get("HTTP_IF_NONE_MATCH") or environ.get(
-            "HTTP_IF_MODIFIED_SINCE"
-        )
-        if sent is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        """Replay a known answer when the stamp is unchanged, else run the app."""
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD"):
             return self.wsgi_app(environ, start_response)
         key = tuple(environ.get(name) for name in _REPLAY_KEY)
         known = self._answers.get(key)
         if known is not None:
-            stamp, status, headers, counted = known
+            stamp, status, headers, body, counted = known
             reader: StampReader = self.app.extensions[STAMP_KEY]
             if reader.stamp(datetime.now(UTC).replace(microsecond=0)) == stamp:
                 if counted is not None:
                     count_replay(self.app, counted, environ)
                 start_response(status, list(headers))
-                return []
+                return [body] if body else []
         answer: list[Any] = []
 
         def capture(status: str, headers: list[Any], exc_info: Any = None) -> Any:
@@ -523,17 +536,40 @@ class NotModifiedReplay:
 
         result = self.wsgi_app(environ, capture)
         replayable = environ.get(REPLAYABLE)
-        if (
-            replayable
-            and answer
-            and answer[0].startswith("304")
-            and not any(name.lower() == "set-cookie" for name, _ in answer[1])
-        ):
-            if len(self._answers) >= self.size:
-                self._answers.clear()
-            counted = environ.get(COUNTED)
-            self._answers[key] = (replayable, answer[0], list(answer[1]), counted)
+        if replayable and answer:
+            self._keep(key, replayable, answer[0], answer[1], environ)
         return result
+
+    def _keep(
+        self,
+        key: tuple[str | None, ...],
+        stamp: str,
+        status: str,
+        headers: list[Any],
+        environ: dict[str, Any],
+    ) -> None:
+        if any(name.lower() == "set-cookie" for name, _ in headers):
+            return
+        if status.startswith("304"):
+            body = b""
+        elif status.startswith("200"):
+            body = (
+                environ.get(REPLAY_BODY, b"")
+                if environ["REQUEST_METHOD"] == "GET"
+                else b""
+            )
+            length = next(
+                (v for n, v in headers if n.lower() == "content-length"), None
+            )
+            if length is None or int(length) != len(body):
+                return  # not the cached body as it was sent
+        else:
+            return
+        if len(self._answers) >= self.size or self._bytes + len(body) > self.max_bytes:
+            self._answers.clear()
+            self._bytes = 0
+        self._answers[key] = (stamp, status, list(headers), body, environ.get(COUNTED))
+        self._bytes += len(body)
 
 
 def init_app(app: Flask) -> None:
@@ -545,7 +581,7 @@ def init_app(app: Flask) -> None:
         reader = StampReader(engine, root / SIGNAL_NAME)
         on_change(engine, reader)
         app.extensions[STAMP_KEY] = reader
-        app.wsgi_app = NotModifiedReplay(app, app.wsgi_app)  # type: ignore[method-assign]
+        app.wsgi_app = AnswerReplay(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
 __all__ = [

@@ -205,14 +205,15 @@ def _count_response(response: Response) -> Response:
     )
     for metric, key, amount in events:
         buffer.add(metric, key, amount)
-    if events:
-        request.environ[COUNTED] = Counted(
-            endpoint,
-            request.blueprint,
-            request.path,
-            dict(request.view_args or {}),
-            status,
-        )
+    # A replay of this answer (comms.cache) counts for the replaying request, whose
+    # User-Agent may differ: a bot's answer replayed to a reader is a view.
+    request.environ[COUNTED] = Counted(
+        endpoint,
+        request.blueprint,
+        request.path,
+        dict(request.view_args or {}),
+        status,
+    )
     return response
 
 
@@ -230,7 +231,11 @@ class Counted:
 def count_replay(app: Flask, counted: Counted, environ: dict[str, Any]) -> None:
     """Count an answer replayed without running the app (see comms.cache)."""
     buffer: CountBuffer | None = app.extensions.get(BUFFER_KEY)
-    if buffer is None or environ.get("REQUEST_METHOD") != "GET":
+    if (
+        buffer is None
+        or environ.get("REQUEST_METHOD") != "GET"
+        or environ.get(NO_COUNT)
+    ):
         return
     for metric, key, amount in events_for(
         counted.endpoint,

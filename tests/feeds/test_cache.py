@@ -264,3 +264,69 @@ def test_a_reader_starts_a_missing_signal_and_then_trusts_it(app, session):
         assert other.reader.stamp(moment) == cache_key(session, moment) != first
     finally:
         other.reader.close()
+
+
+def _count_app_runs(app) -> list[str]:
+    """Wrap what the replay middleware calls: the paths that reached Flask."""
+    ran: list[str] = []
+    inner = app.wsgi_app.wsgi_app
+
+    def counted(environ, start_response):
+        ran.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app.wsgi_app = counted
+    return ran
+
+
+def test_a_repeated_get_is_replayed_whole_until_the_catalogue_changes(
+    app, client, session
+):
+    from tests.factories import make_item, past
+
+    make_item(session, title="First", published_at=past(2))
+    ran = _count_app_runs(app)
+    first = client.get("/")
+    again = client.get("/")
+    assert ran == ["/"]  # the second answer never reached Flask
+    assert again.status_code == 200
+    assert again.data == first.data
+    assert again.headers == first.headers
+    make_item(session, title="Second", published_at=past(1))
+    fresh = client.get("/")
+    assert ran == ["/", "/"]
+    assert b"Second" in fresh.data and fresh.headers["ETag"] != first.headers["ETag"]
+
+
+def test_answers_setting_a_cookie_or_not_from_the_cache_are_not_replayed(
+    app, client, session
+):
+    from tests.factories import make_item
+
+    make_item(session, slug="pr")
+    ran = _count_app_runs(app)
+    for _ in range(2):
+        app.test_client().get("/?lang=de")  # sets the language cookie
+        client.get("/healthz")
+        client.head("/")
+    assert ran == ["/", "/healthz", "/"] * 2
+
+
+def test_a_replayed_item_page_counts_as_a_view_of_the_replaying_reader(
+    app, client, session
+):
+    from comms.kpi import counting
+    from tests.factories import make_item
+    from tests.kpi.helpers import counts
+
+    make_item(session, slug="launch")
+    ran = _count_app_runs(app)
+    bot = {"User-Agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"}
+    reader = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"}
+    client.get("/press-releases/launch/", headers=bot)
+    client.get("/press-releases/launch/", headers=reader)
+    client.get("/press-releases/launch/", headers=reader)
+    assert ran == ["/press-releases/launch/"]
+    assert counts(session, counting.ITEM_VIEW) == {
+        (counting.today(), "press-releases/launch"): 2
+    }
