@@ -52,9 +52,16 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint or "catalogue.news", **values)
 
 
+# What a language link keeps of the current query: the public pages' own
+# parameters, never anything else a visitor's URL may carry (a login's `next`).
+LANGUAGE_LINK_PARAMS = frozenset({"q", "kind", "tag", "region", "page"})
+
+
 def language_url(code: str) -> str:
-    """This page in another language: its query with ``lang=code`` (a relative URL)."""
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    """This page in another language: its filters with ``lang=code`` (relative)."""
+    kept = [
+        (k, v) for k, v in request.args.items(multi=True) if k in LANGUAGE_LINK_PARAMS
+    ]
     return "?" + urlencode([*kept, ("lang", code)])
 
 

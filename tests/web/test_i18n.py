@@ -262,8 +262,9 @@ def test_subscribe_form_errors_are_in_the_interface_language(client):
 
 def test_language_links_keep_the_page_filters_and_query(client, session):
     make_item(session, slug="pr", tags=["energy"])
-    page = client.get("/press-releases/?tag=energy&page=1&lang=en")
+    page = client.get("/press-releases/?tag=energy&page=1&lang=en&next=//evil.example")
     html = page.get_data(as_text=True)
     assert 'href="?tag=energy&amp;page=1&amp;lang=de"' in html
+    assert "evil.example" not in html  # only the listing's own parameters
     search = client.get("/search?q=clusters+%26+energy").get_data(as_text=True)
     assert 'href="?q=clusters+%26+energy&amp;lang=fr"' in search
