@@ -156,8 +156,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[str]:
-    """Run ``app_spec`` under gunicorn; yield its base URL."""
+def gunicorn_process(
+    app_spec: str, env: dict[str, str], workers: int = 2
+) -> Iterator[tuple[str, int]]:
+    """Run ``app_spec`` under gunicorn; yield its base URL and the master's pid."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -169,16 +171,23 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[s
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(300):
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
                 break
             except OSError:
                 time.sleep(0.1)
-        yield base
+        yield base, proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """Run ``app_spec`` under gunicorn; yield its base URL."""
+    with gunicorn_process(app_spec, env, workers) as (base, _pid):
+        yield base
 
 
 def wrk(

@@ -23,13 +23,9 @@ import argparse
 import itertools
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,11 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text  # noqa: E402
 
 from bench._common import (  # noqa: E402
-    BENCH,
     DEFAULT_PG_URL,
     REPO,
     fill_catalogue,
-    free_port,
+    gunicorn_process,
     machine,
     pg_schema,
     wrk,
@@ -106,30 +101,6 @@ def worker_rss_mb(master: int) -> list[float]:
             if line.startswith("VmRSS:"):
                 sizes.append(int(line.split()[1]) / 1024)
     return sizes
-
-
-@contextmanager
-def serve(spec: str, env: dict[str, str], workers: int) -> Iterator[tuple[str, int]]:
-    """gunicorn with ``workers`` sync workers; yield (base URL, master pid)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", spec],
-        env={**os.environ, **env},
-        cwd=BENCH,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base, proc.pid
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 def verdict(name: str, r: dict[str, float], ratio: float) -> str:
@@ -229,7 +200,10 @@ def run_database(label: str, db_url: str, args: argparse.Namespace) -> list[str]
             rss: list[float] = []
             # Alternate baseline and app rounds; keep each figure's best round.
             for _round in range(args.rounds):
-                with serve("baseline_app:app", baseline_env, workers) as (base, _pid):
+                with gunicorn_process("baseline_app:app", baseline_env, workers) as (
+                    base,
+                    _pid,
+                ):
                     for n, name in enumerate(URLS):
                         if name in names and name != "304 of /":
                             url = f"{base}/b/{n}"
@@ -237,7 +211,10 @@ def run_database(label: str, db_url: str, args: argparse.Namespace) -> list[str]
                             wrk(url, WARMUP_SECONDS, connections)
                             figure = wrk(url, args.seconds, connections)
                             runs.setdefault(f"baseline {name}", []).append(figure)
-                with serve("comms:create_app()", env, workers) as (base, pid):
+                with gunicorn_process("comms:create_app()", env, workers) as (
+                    base,
+                    pid,
+                ):
                     # Warm every worker first (templates compiled, statement caches
                     # filled, start-up objects frozen): figures of a steady state.
                     for name in names:
