@@ -285,9 +285,13 @@ def sitemap_size(session: Session, *, now: datetime) -> int:
 
 
 def sitemap_entries(
-    session: Session, *, now: datetime, offset: int = 0, limit: int | None = None
+    session: Session, *, now: datetime, offset: int, limit: int
 ) -> list[SitemapEntry]:
-    """Public items ``offset`` to ``offset + limit``, each with its public versions."""
+    """Public items ``offset`` to ``offset + limit``, each with its public versions.
+
+    A slice may cut a translation group, so the versions come from the database.
+    """
+    lazy = (lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files))
     items = list(
         session.scalars(
             select(Item)
@@ -295,32 +299,27 @@ def sitemap_entries(
             .order_by(Item.kind, Item.translation, Item.language, Item.id)
             .offset(offset)
             .limit(limit)
-            .options(lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files))
+            .options(*lazy)
         )
     )
-    groups: dict[tuple[str, str], list[Item]] = {}
-    for item in items:
-        groups.setdefault((item.kind, item.translation), []).append(item)
-    if offset or limit is not None:
-        # A slice may cut a group: its other versions come from the database.
-        groups = {key: [] for key in groups}
-        translations = sorted({translation for _kind, translation in groups})
-        for start in range(0, len(translations), 1000):
-            versions = session.scalars(
-                select(Item)
-                .where(
-                    visible(Item, now),
-                    Item.translation.in_(translations[start : start + 1000]),
-                )
-                .order_by(Item.language, Item.id)
-                .options(
-                    lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files)
-                )
+    groups: dict[tuple[str, str], list[Item]] = {
+        (item.kind, item.translation): [] for item in items
+    }
+    translations = sorted({translation for _kind, translation in groups})
+    for start in range(0, len(translations), 1000):
+        versions = session.scalars(
+            select(Item)
+            .where(
+                visible(Item, now),
+                Item.translation.in_(translations[start : start + 1000]),
             )
-            for version in versions:
-                group = groups.get((version.kind, version.translation))
-                if group is not None:
-                    group.append(version)
+            .order_by(Item.language, Item.id)
+            .options(*lazy)
+        )
+        for version in versions:
+            group = groups.get((version.kind, version.translation))
+            if group is not None:
+                group.append(version)
     return [
         SitemapEntry(item=item, alternates=groups[(item.kind, item.translation)])
         for item in items
