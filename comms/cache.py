@@ -427,6 +427,16 @@ def request_key(params: Iterable[tuple[str, str]]) -> str:
     return f"{request.path}?{query}"
 
 
+def page_key(*extra: tuple[str, str]) -> str:
+    """``request_key`` of every query parameter (``lang`` too) and ``extra``.
+
+    For pages whose own links carry the query on (pagination, language links), so
+    two requests differing in any parameter never share an entry.
+    """
+    params = [(f"arg:{k}", v) for k, v in request.args.items(multi=True)]
+    return request_key([*params, *extra])
+
+
 def _not_modified(page: CachedPage) -> bool:
     """True when the client's copy is current (If-None-Match wins over the date)."""
     environ = request.environ
@@ -592,5 +602,6 @@ __all__ = [
     "etag_of",
     "init_app",
     "page_cache",
+    "page_key",
     "request_key",
 ]

@@ -15,7 +15,7 @@ from flask import (
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from comms import cache
-from comms.cache import Rendered, cached_response, request_key
+from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue import service
 from comms.catalogue.images import item_picture
 from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS
@@ -43,12 +43,6 @@ class _Redirect(Exception):
     def __init__(self, location: str) -> None:
         super().__init__(location)
         self.location = location
-
-
-def _page_key(*extra: tuple[str, str]) -> str:
-    # Every parameter, `lang` too: the page's own links carry them on.
-    params = [(f"arg:{k}", v) for k, v in request.args.items(multi=True)]
-    return request_key([*params, *extra])
 
 
 def _listing(kind: str | None) -> Response:
@@ -80,7 +74,7 @@ def _listing(kind: str | None) -> Response:
         )
         return Rendered(html.encode(), HTML)
 
-    key = _page_key(("lang", query.language), ("want", ",".join(query.fallbacks)))
+    key = page_key(("lang", query.language), ("want", ",".join(query.fallbacks)))
     return cached_response(key, build, max_age=PAGE_MAX_AGE, vary=PAGE_VARY)
 
 
@@ -125,7 +119,7 @@ def item(plural: str, slug: str) -> Response | WerkzeugResponse:
         )
         return Rendered(html.encode(), HTML)
 
-    key = _page_key(("lang", explicit or ""), ("want", ",".join(wanted)))
+    key = page_key(("lang", explicit or ""), ("want", ",".join(wanted)))
     try:
         return cached_response(key, build, max_age=PAGE_MAX_AGE, vary=PAGE_VARY)
     except _Redirect as moved:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from comms.cache import Rendered, cached_response, request_key
+from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue.service import ListingQuery, parse_kind, parse_page
 from comms.search import service
 from comms.web.context import comms_state, get_session, interface_language, now
@@ -43,8 +43,5 @@ def search() -> Response:
         )
         return Rendered(html.encode(), HTML)
 
-    # Every parameter is in the key, since the page's own links carry them on,
-    # and the language the page is shown in.
-    params = [(f"arg:{k}", v) for k, v in request.args.items(multi=True)]
-    key = request_key([*params, ("lang", filters.language)])
+    key = page_key(("lang", filters.language))  # the language it is shown in
     return cached_response(key, build, max_age=SEARCH_MAX_AGE, vary=SEARCH_VARY)
