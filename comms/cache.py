@@ -563,16 +563,12 @@ class AnswerReplay:
         if status.startswith("304"):
             body = b""
         elif status.startswith("200"):
-            body = (
-                environ.get(REPLAY_BODY, b"")
-                if environ["REQUEST_METHOD"] == "GET"
-                else b""
-            )
+            body = environ.get(REPLAY_BODY, b"")  # set for a GET only
             length = next(
                 (v for n, v in headers if n.lower() == "content-length"), None
             )
             if length is None or int(length) != len(body):
-                return  # not the cached body as it was sent
+                return  # not the cached body as it was sent (a HEAD, say)
         else:
             return
         if len(self._answers) >= self.size or self._bytes + len(body) > self.max_bytes:
