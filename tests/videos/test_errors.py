@@ -38,7 +38,7 @@ CASES = [
     Case("HTML 502 after retries", 7, "HTTP 502", fail=("html502", "channels", 0)),
     Case("connection reset after retries", 7, "unreachable", fail=("reset", "videos", 0)),
     Case("rate limit after retries", 7, "rateLimitExceeded", fail=("rate", "videos", 0)),
-    Case("timeout", 8, "did not answer videos.list within 0.5 s", fail=("hang", "videos", 1), settings={"youtube_timeout": 0.5}),
+    Case("timeout", 8, "did not answer videos.list within 2 s", fail=("hang", "videos", 1), settings={"youtube_timeout": 2}),
     Case("broken JSON", 9, "malformed response to videos.list", fail=("broken_json", "videos", 1)),
     Case("malformed JSON", 9, "items are not videos", fail=("malformed", "videos", 0)),
     Case("uploads playlist gone", 11, "uploads playlist was not found", fail=("playlist_404", "playlistItems", 0)),
