@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from comms.catalogue.models import (
@@ -22,6 +32,7 @@ from comms.errors import BadRequest, NotFound
 from comms.videos.visibility import listed
 
 PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+Filter = str | BindParameter[Any] | None
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,7 @@ def shown_video(entity: Any) -> ColumnElement[bool]:
     )
 
 
-def visible(entity: Any, now: datetime) -> ColumnElement[bool]:
+def visible(entity: Any, now: datetime | BindParameter[Any]) -> ColumnElement[bool]:
     """SQL condition: published, due, and (for videos) available and not hidden."""
     return and_(
         entity.status == "published",
@@ -139,24 +150,29 @@ def one_version(
 
 
 def filter_conditions(
-    kind: str | None, tag: str | None, region: str | None
+    kind: Filter, tag: Filter, region: Filter
 ) -> list[ColumnElement[bool]]:
     """The listing filters as conditions on Item: one kind, carrying a tag, a region.
 
     Shared by the listings, the search and the API, so a filter means the same in each.
+    A filter is a value, or a bind parameter in a statement built once for many values.
     """
     conditions: list[ColumnElement[bool]] = []
-    if kind:
+    if _given(kind):
         conditions.append(Item.kind == kind)
-    if tag:
+    if _given(tag):
         conditions.append(
             exists().where(ItemTag.item_id == Item.id, ItemTag.name == tag)
         )
-    if region:
+    if _given(region):
         conditions.append(
             exists().where(ItemRegion.item_id == Item.id, ItemRegion.name == region)
         )
     return conditions
+
+
+def _given(value: Filter) -> bool:
+    return isinstance(value, BindParameter) or bool(value)
 
 
 def list_items(

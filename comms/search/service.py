@@ -9,12 +9,14 @@ highlights the page's hits with the database's own snippet function.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import (
+    BindParameter,
     Column,
     ColumnElement,
     Float,
@@ -118,26 +120,27 @@ def search(
 ) -> SearchPage:
     """One page of public items matching ``query``, best first."""
     parsed = parse_query(query.text)
-    number = query.filters.page
+    filters = query.filters
+    number = filters.page
     if parsed.empty:
         return SearchPage(hits=[], number=number, has_next=False)
     engine = _Postgres(session, parsed) if _is_postgres(session) else _Sqlite(parsed)
     if not engine.can_match():
         return SearchPage(hits=[], number=number, has_next=False)
-    ids = _ranked_ids(
-        session,
-        engine,
-        query.filters,
-        default_language=default_language,
-        now=now,
-        limit=page_size + 1,
-        offset=(number - 1) * page_size,
+    values = {
+        "now": now,
+        "language": filters.language,
+        "default_language": default_language,
+        "limit": page_size + 1,
+        "offset": (number - 1) * page_size,
+        **{k: v for k, v in _filter_values(filters).items() if v},
+    }
+    ranked = _ranked_statement(
+        engine.shape, *(bool(v) for v in _filter_values(filters).values())
     )
+    ids = [int(i) for i in session.scalars(ranked, {**engine.values, **values})]
     shown = ids[:page_size]
-    # A hit shows no tags, regions or files: load them only if something asks.
-    lazy = (lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files))
-    found = session.scalars(select(Item).where(Item.id.in_(shown)).options(*lazy))
-    items = {i.id: i for i in found}
+    items = {i.id: i for i in session.scalars(_items_statement(), {"ids": shown})}
     marks = engine.snippets(session, shown) if shown else {}
     hits = [
         Hit(
@@ -155,27 +158,33 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _ranked_ids(
-    session: Session,
-    engine: _Sqlite | _Postgres,
-    filters: ListingQuery,
-    *,
-    default_language: str,
-    now: datetime,
-    limit: int,
-    offset: int,
-) -> list[int]:
+def _filter_values(filters: ListingQuery) -> dict[str, str | None]:
+    return {"kind": filters.kind, "tag": filters.tag, "region": filters.region}
+
+
+# Every statement below is built once per shape (database, the PostgreSQL
+# configurations a query kept, which filters are set) with bind parameters for the
+# values: a search then costs its execution, not building and compiling SQL.
+@functools.lru_cache(maxsize=256)
+def _ranked_statement(
+    shape: tuple[str, ...], kind: bool, tag: bool, region: bool
+) -> Select[Any]:
     """Filter, keep the best version per translation group, order and page."""
     preference = case(
-        (Item.language == filters.language, 0),
-        (Item.language == default_language, 1),
+        (Item.language == bindparam("language"), 0),
+        (Item.language == bindparam("default_language"), 1),
         else_=2,
     )
     conditions = [
-        visible(Item, now),
-        *filter_conditions(filters.kind, filters.tag, filters.region),
+        visible(Item, bindparam("now")),
+        *filter_conditions(
+            bindparam("kind") if kind else None,
+            bindparam("tag") if tag else None,
+            bindparam("region") if region else None,
+        ),
     ]
-    found = engine.candidates(conditions).subquery("found")
+    candidates = _Postgres.candidates if shape else _Sqlite.candidates
+    found = candidates(shape, conditions).subquery("found")
     ranked = (
         select(
             Item.id.label("id"),
@@ -191,30 +200,43 @@ def _ranked_ids(
         .join(found, found.c.id == Item.id)
         .subquery("ranked")
     )
-    stmt = (
+    return (
         select(ranked.c.id)
         .where(ranked.c.position == 1)
         .order_by(ranked.c.score, ranked.c.published_at.desc(), ranked.c.id)
-        .limit(limit)
-        .offset(offset)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    return [int(i) for i in session.scalars(stmt)]
+
+
+@functools.lru_cache(maxsize=1)
+def _items_statement() -> Select[Item]:
+    # A hit shows no tags, regions or files: load them only if something asks.
+    lazy = (lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files))
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    return select(Item).where(Item.id.in_(ids)).options(*lazy)
 
 
 class _Sqlite:
     """FTS5: MATCH over the quoted terms, bm25 with column weights, snippet()."""
 
-    def __init__(self, parsed: ParsedQuery) -> None:
-        self.match = to_fts5(parsed)
+    shape: tuple[str, ...] = ()
 
-    def _matching(self) -> ColumnElement[bool]:
-        return literal_column("item_fts").op("MATCH")(bindparam("fts", self.match))
+    def __init__(self, parsed: ParsedQuery) -> None:
+        self.values = {"fts": to_fts5(parsed)}
+
+    @staticmethod
+    def _matching() -> ColumnElement[bool]:
+        return literal_column("item_fts").op("MATCH")(bindparam("fts"))
 
     def can_match(self) -> bool:
         """True: every parsed query has an FTS5 form."""
         return True
 
-    def candidates(self, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    @staticmethod
+    def candidates(
+        shape: tuple[str, ...], conditions: list[ColumnElement[bool]]
+    ) -> Select[Any]:
         """The newest matching public items with a score: lower is better.
 
         FTS5 walks the matches newest first and stops at CANDIDATES, computing
@@ -224,30 +246,34 @@ class _Sqlite:
         return (
             select(item_fts.c.rowid.label("id"), cast(score, Float).label("score"))
             .join(Item, Item.id == item_fts.c.rowid)
-            .where(self._matching(), *conditions)
+            .where(_Sqlite._matching(), *conditions)
             .order_by(item_fts.c.rowid.desc())
             .limit(CANDIDATES)
+        )
+
+    @staticmethod
+    @functools.lru_cache(maxsize=1)
+    def _snippets_statement() -> Select[Any]:
+        start, end = literal(MARK_START), literal(MARK_END)
+        table: ColumnElement[Any] = literal_column("item_fts")
+        return select(
+            item_fts.c.rowid,
+            func.highlight(table, 0, start, end),
+            # summary, body, PDF text: the first holding a match is shown
+            *(
+                func.snippet(table, column, start, end, literal(" … "), SNIPPET_TOKENS)
+                for column in (1, 2, 3)
+            ),
+        ).where(
+            _Sqlite._matching(),
+            item_fts.c.rowid.in_(bindparam("ids", expanding=True)),
         )
 
     def snippets(
         self, session: Session, ids: list[int]
     ) -> dict[int, tuple[str | None, str | None]]:
         """Marked title and best fragment of each item in ``ids``."""
-        start, end = literal(MARK_START), literal(MARK_END)
-        table: ColumnElement[Any] = literal_column("item_fts")
-        rows = session.execute(
-            select(
-                item_fts.c.rowid,
-                func.highlight(table, 0, start, end),
-                # summary, body, PDF text: the first holding a match is shown
-                *(
-                    func.snippet(
-                        table, column, start, end, literal(" … "), SNIPPET_TOKENS
-                    )
-                    for column in (1, 2, 3)
-                ),
-            ).where(self._matching(), item_fts.c.rowid.in_(ids))
-        )
+        rows = session.execute(self._snippets_statement(), {**self.values, "ids": ids})
         result: dict[int, tuple[str | None, str | None]] = {}
         for rowid, title, *fragments in rows:
             marked = [f for f in fragments if f and MARK_START in f]
@@ -256,56 +282,65 @@ class _Sqlite:
         return result
 
 
+# Each configuration's form of the query, as text ('' when it dropped every word).
+_WEBSEARCH = select(
+    *(
+        cast(
+            func.websearch_to_tsquery(
+                cast(literal(config), REGCONFIG), bindparam("q", type_=String)
+            ),
+            Text,
+        )
+        for config in PG_CONFIGS
+    )
+)
+
+
 class _Postgres:
     """websearch_to_tsquery per language configuration, ts_rank, ts_headline."""
 
     def __init__(self, session: Session, parsed: ParsedQuery) -> None:
-        websearch = to_websearch(parsed)
-        row = session.execute(
-            select(
-                *(
-                    cast(
-                        func.websearch_to_tsquery(
-                            cast(literal(config), REGCONFIG),
-                            bindparam("q", websearch, type_=String),
-                        ),
-                        Text,
-                    )
-                    for config in PG_CONFIGS
-                )
-            )
-        ).one()
+        row = session.execute(_WEBSEARCH, {"q": to_websearch(parsed)}).one()
         # Configurations whose query kept a lexeme (English drops "the", ...).
-        self.queries = {c: q for c, q in zip(PG_CONFIGS, row, strict=True) if q}
+        queries = {c: q for c, q in zip(PG_CONFIGS, row, strict=True) if q}
+        self.shape = tuple(queries)
+        self.values = {f"q_{config}": q for config, q in queries.items()}
+        # One tsquery joining every configuration's form of the query finds the
+        # candidates with a single GIN scan (each word's posting list read once);
+        # each row is then held to the form of its own configuration.
+        self.values["anyform"] = " | ".join(
+            f"({q})" for q in dict.fromkeys(queries.values())
+        )
 
-    def _query_for_row(self) -> ColumnElement[Any]:
+    @staticmethod
+    def _query_for_row(shape: tuple[str, ...]) -> ColumnElement[Any]:
         return case(
             *(
                 (
                     item_search.c.config == cast(literal(config), REGCONFIG),
-                    cast(literal(q), TSQUERY),
+                    cast(bindparam(f"q_{config}", type_=String), TSQUERY),
                 )
-                for config, q in self.queries.items()
+                for config in shape
             ),
             else_=cast(literal(""), TSQUERY),
         )
 
     def can_match(self) -> bool:
         """False when every configuration dropped every word (stop words)."""
-        return bool(self.queries)
+        return bool(self.shape)
 
-    def candidates(self, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    @staticmethod
+    def candidates(
+        shape: tuple[str, ...], conditions: list[ColumnElement[bool]]
+    ) -> Select[Any]:
         """The newest matching public items with a score: lower is better.
 
         The GIN index finds the matches; only the newest CANDIDATES are ranked.
         """
-        # One tsquery joining every configuration's form of the query finds the
-        # candidates with a single GIN scan (each word's posting list read once);
-        # each row is then held to the form of its own configuration.
-        anyform = " | ".join(f"({q})" for q in dict.fromkeys(self.queries.values()))
+        anyform = cast(bindparam("anyform", type_=String), TSQUERY)
         matching = and_(
-            item_search.c.document.op("@@")(cast(literal(anyform), TSQUERY)),
-            item_search.c.document.op("@@")(self._query_for_row()),
+            item_search.c.document.op("@@")(anyform),
+            item_search.c.document.op("@@")(_Postgres._query_for_row(shape)),
         )
         newest = (
             select(item_search.c.item_id)
@@ -317,16 +352,15 @@ class _Postgres:
             .limit(CANDIDATES)
             .subquery("newest")
         )
-        score = -func.ts_rank(item_search.c.document, self._query_for_row())
+        score = -func.ts_rank(item_search.c.document, _Postgres._query_for_row(shape))
         return select(
             item_search.c.item_id.label("id"), cast(score, Float).label("score")
         ).join(newest, newest.c.item_id == item_search.c.item_id)
 
-    def snippets(
-        self, session: Session, ids: list[int]
-    ) -> dict[int, tuple[str | None, str | None]]:
-        """Marked title and best fragments of each item in ``ids``."""
-        tsquery = self._query_for_row()
+    @staticmethod
+    @functools.lru_cache(maxsize=64)
+    def _snippets_statement(shape: tuple[str, ...]) -> Select[Any]:
+        tsquery = _Postgres._query_for_row(shape)
         marks = f'StartSel="{MARK_START}", StopSel="{MARK_END}"'
         options = (
             f"{marks}, MaxWords=35, MinWords=15, MaxFragments=2, "
@@ -346,7 +380,7 @@ class _Postgres:
             HEADLINE_CHARS,
         )
         title = func.coalesce(Item.override_title, Item.title)
-        rows = session.execute(
+        return (
             select(
                 Item.id,
                 func.ts_headline(
@@ -360,7 +394,15 @@ class _Postgres:
                 ),
             )
             .join(item_search, item_search.c.item_id == Item.id)
-            .where(Item.id.in_(ids))
+            .where(Item.id.in_(bindparam("ids", expanding=True)))
+        )
+
+    def snippets(
+        self, session: Session, ids: list[int]
+    ) -> dict[int, tuple[str | None, str | None]]:
+        """Marked title and best fragments of each item in ``ids``."""
+        rows = session.execute(
+            self._snippets_statement(self.shape), {**self.values, "ids": ids}
         )
         return {int(r[0]): (r[1], _show_tags(r[2])) for r in rows}
 
