@@ -73,7 +73,8 @@ def parse_query(text: str) -> ParsedQuery:
     return ParsedQuery(alternatives=kept)
 
 
-def _fts5_term(term: Term) -> str:
+def fts5_term(term: Term) -> str:
+    """One term as a quoted FTS5 phrase."""
     return '"' + " ".join(term.words).replace('"', '""') + '"'
 
 
@@ -81,8 +82,8 @@ def to_fts5(query: ParsedQuery) -> str:
     """An FTS5 MATCH expression: every term quoted, so no syntax leaks through."""
     parts = []
     for terms in query.alternatives:
-        wanted = " AND ".join(_fts5_term(t) for t in terms if not t.excluded)
-        unwanted = "".join(f" NOT {_fts5_term(t)}" for t in terms if t.excluded)
+        wanted = " AND ".join(fts5_term(t) for t in terms if not t.excluded)
+        unwanted = "".join(f" NOT {fts5_term(t)}" for t in terms if t.excluded)
         parts.append(f"({wanted}{unwanted})")
     return " OR ".join(parts)
 

@@ -9,6 +9,8 @@ from sqlalchemy import insert
 
 from comms.catalogue.content_files import import_tree
 from comms.catalogue.models import Item
+from comms.search import service
+from comms.search.query import parse_query
 from tests.factories import (
     future,
     make_item,
@@ -211,6 +213,44 @@ def test_results_are_paged(client, session, settings):
     assert len(second) == 2
     assert client.get("/search?q=avalanche&page=0").status_code == 400
     assert client.get("/search?q=avalanche&kind=nonsense").status_code == 400
+
+
+def test_words_most_items_hold_match_but_rarer_words_rank(client, session, monkeypatch):
+    # "project" is in nearly every item: bm25 gives it no weight, so the ranking
+    # counts the rarer words only, and must come out as ranking by every word
+    for n in range(6):
+        make_item(session, slug=f"filler-{n}", title=f"Project news {n}", body="Text.")
+    make_item(session, slug="in-body", title="Project update", body="On glaciers.")
+    make_item(session, slug="in-title", title="Project glaciers", body="Text.")
+    make_item(session, slug="twice", title="Glaciers project", summary="Glaciers.")
+    make_item(session, slug="no-project", title="Glaciers", body="Text.")
+    queries = ["project glaciers", "glaciers project -update", "news or glaciers"]
+    expected = {
+        "project glaciers": ["twice", "in-title", "in-body"],
+        "glaciers project -update": ["twice", "in-title"],
+    }
+    found = {q: slugs(client, q) + slugs(client, q, page="2") for q in queries}
+    for query, wanted in expected.items():
+        assert found[query] == wanted
+    assert sorted(found["news or glaciers"]) == sorted(
+        [f"filler-{n}" for n in range(6)]
+        + ["in-body", "in-title", "twice", "no-project"]
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        chosen = service._Sqlite(session, parse_query("project glaciers"))
+        assert chosen.values["rank"] == '"glaciers"'
+        # every alternative needs a rarer word: "news" is in 6 of 10 items
+        assert (
+            "rank"
+            not in service._Sqlite(session, parse_query("news or glaciers")).values
+        )
+        # the same order when every word ranks (tag="": a page not cached yet)
+        monkeypatch.setattr(service, "_rank_terms", lambda session, parsed: None)
+        again = {
+            q: slugs(client, q, tag="") + slugs(client, q, tag="", page="2")
+            for q in queries
+        }
+        assert again == found
 
 
 def test_empty_query_shows_the_labelled_form_only(client, session):
