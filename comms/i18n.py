@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import flask_babel
-from flask import Flask, has_request_context
+from flask import Flask, g, has_app_context, has_request_context
 
 from comms.errors import BadRequest
 from comms.messages import N_
@@ -77,6 +78,27 @@ def translated(text: str) -> str:
     return str(flask_babel.gettext(text)) if text else text
 
 
+def _translations() -> Any:
+    """Flask-Babel's translations for the current locale, looked up once per locale.
+
+    Flask-Babel resolves its domain, the locale and its cache on every message
+    (30 and more on a page); the answer is kept on its per-request namespace
+    beside the locale object it belongs to, which ``force_locale`` replaces.
+    """
+    if not has_app_context():
+        return flask_babel.get_translations()
+    state = g.get("_flask_babel")
+    kept = getattr(state, "comms_translations", None)
+    if kept is not None and kept[0] is getattr(state, "babel_locale", None):
+        return kept[1]
+    translations = flask_babel.get_translations()
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    if locale is not None:
+        state.comms_translations = (locale, translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
     """Install Flask-Babel (gettext in templates) with the translations folder."""
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
@@ -85,5 +107,13 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(TRANSLATIONS_DIR),
         default_locale=babel_locale(app.extensions["comms"].site.default_language),
+    )
+    # The same callables as Flask-Babel's, over the translations kept per locale.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     app.add_template_filter(translated, "translated")

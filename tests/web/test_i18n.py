@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from flask import render_template_string
+from flask_babel import force_locale
 
 from comms.i18n import format_number
 from tests.factories import make_item
@@ -268,3 +270,14 @@ def test_language_links_keep_the_page_filters_and_query(client, session):
     assert "evil.example" not in html  # only the listing's own parameters
     search = client.get("/search?q=clusters+%26+energy").get_data(as_text=True)
     assert 'href="?q=clusters+%26+energy&amp;lang=fr"' in search
+
+
+def test_templates_follow_a_locale_forced_mid_request(app):
+    # Templates keep each request's translations per locale: a forced locale
+    # (a newsletter in its subscriber's language) and its end must both show.
+    say = "{{ _('Skip to content') }}"
+    with app.test_request_context("/?lang=de"):
+        assert render_template_string(say) == "Zum Inhalt springen"
+        with force_locale("fr"):
+            assert render_template_string(say) == "Aller au contenu"
+        assert render_template_string(say) == "Zum Inhalt springen"
