@@ -58,6 +58,8 @@ _REPLAY_KEY = (
 # Entries each process keeps on disk under the current stamp (its oldest go first).
 MAX_ENTRIES = 2000
 MEMORY_ENTRIES = 64
+# Keys of pages built once and not stored (see PageCache.seen_before), per process.
+SEEN_KEYS = 10_000
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,25 @@ class PageCache:
         # What this process wrote under the current stamp, oldest first: trimming
         # one entry per put never needs a scan of the folder.
         self._written: deque[str] = deque()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def seen_before(self, key: str) -> bool:
+        """True when this process built ``key`` before; remember it if not.
+
+        Pages with endless keys (one per search) are stored on their second
+        request only: a query asked once costs no file, and never pushes the
+        pages people do ask for again out of the cache.
+        """
+        seen = self._seen
+        if key in seen:
+            with contextlib.suppress(KeyError):  # another thread trimmed it first
+                del seen[key]
+            return True
+        seen[key] = None
+        if len(seen) > SEEN_KEYS:
+            with contextlib.suppress(KeyError):
+                seen.popitem(last=False)
+        return False
 
     def _remember(self, stamp: str, key: str, page: CachedPage) -> CachedPage:
         self._memory[(stamp, key)] = page
@@ -458,20 +479,27 @@ def cached_response(
     *,
     max_age: int = 60,
     vary: str | None = None,
+    store_on_repeat: bool = False,
 ) -> Response:
     """Serve ``key`` from the shared cache, building it on a miss; answer 304s.
 
     ``vary`` names the request headers the key was derived from, so that shared
     caches in front of the site (a proxy, a CDN) keep one copy per variant.
+    ``store_on_repeat``: store the page only when this process builds it a second
+    time (see PageCache.seen_before).
     """
     stamp = current_app.extensions[STAMP_KEY].stamp(now())
     cache = page_cache()
     page = cache.get(stamp, key)
+    stored = True
     if page is None:
         rendered, built = build(), datetime.now(UTC)
-        if request.environ.get(EXPORT_FLAG):
-            # A static export reads each page once: storing them all would only
-            # push the pages visitors ask for out of the cache.
+        # A static export reads each page once: storing them all would only push
+        # the pages visitors ask for out of the cache.
+        stored = not request.environ.get(EXPORT_FLAG) and (
+            not store_on_repeat or cache.seen_before(key)
+        )
+        if not stored:
             page = CachedPage(
                 body=rendered.body,
                 content_type=rendered.content_type,
@@ -488,7 +516,7 @@ def cached_response(
     if vary:
         headers.append(("Vary", vary))
     environ = request.environ
-    if not environ.get(EXPORT_FLAG):
+    if stored and not environ.get(EXPORT_FLAG):
         environ[REPLAYABLE] = stamp
     if _not_modified(page):
         return Response(status=304, headers=headers)

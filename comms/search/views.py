@@ -44,4 +44,6 @@ def search() -> Response:
         return Rendered(html.encode(), HTML)
 
     key = page_key(("lang", filters.language))  # the language it is shown in
-    return cached_response(key, build, max_age=SEARCH_MAX_AGE, vary=SEARCH_VARY)
+    return cached_response(
+        key, build, max_age=SEARCH_MAX_AGE, vary=SEARCH_VARY, store_on_repeat=bool(text)
+    )

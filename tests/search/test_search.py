@@ -322,3 +322,30 @@ def test_search_link_in_the_header(client, session):
     header = html[html.index("<header") : html.index("</header>")]
     assert 'href="/search"' in header
     assert unescape("Search") in header
+
+
+def cache_entries(app) -> int:
+    """Pages stored in the shared page cache, every stamp."""
+    root = app.extensions["comms"].settings.instance_path / "cache"
+    return sum(1 for f in root.glob("*/*") if not f.name.startswith("."))
+
+
+def test_a_search_is_stored_when_it_is_asked_again(app, client, session):
+    make_item(session, slug="glacier", title="Glaciers of the Alps")
+    client.get("/search")  # the form: stored at once, like every page
+    before = cache_entries(app)
+    first = client.get("/search?q=glaciers")
+    assert first.status_code == 200
+    assert cache_entries(app) == before  # asked once: built, not stored
+    assert (
+        client.get(
+            "/search?q=glaciers", headers={"If-None-Match": first.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+    second = client.get("/search?q=glaciers")
+    assert cache_entries(app) == before + 1  # asked again: stored
+    assert second.data == first.data
+    assert second.headers["ETag"] == first.headers["ETag"]
+    client.get("/search?q=glaciers")
+    assert cache_entries(app) == before + 1
