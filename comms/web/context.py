@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
+from comms.db import end_session
 from comms.errors import BadRequest
 
 if TYPE_CHECKING:
@@ -28,11 +29,11 @@ def get_session() -> Session:
     return session
 
 
-def close_session(_exc: BaseException | None = None) -> None:
-    """Close the request's session if one was opened."""
+def close_session(exc: BaseException | None = None) -> None:
+    """End the request's session if one was opened (see ``end_session``)."""
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        end_session(session, exc)
 
 
 def now() -> datetime:
