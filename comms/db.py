@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# Set in a pooled connection's info when its transaction ran anything but a SELECT.
-WROTE = "comms.wrote"
+# NULL until the transaction writes anything (a row, a lock, a function's insert).
+_NOTHING_WRITTEN = text("SELECT txid_current_if_assigned() IS NULL")
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -38,22 +40,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
-    _track_writes(engine)
-    return engine
-
-
-def _track_writes(engine: Engine) -> None:
-    """Note in each connection whether its transaction ran anything but a SELECT."""
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.info.pop(WROTE, None)
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _statement(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip()[:6].upper() != "SELECT":
-            conn.info[WROTE] = True
+    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
 
 
 def end_session(session: Session, error: BaseException | None) -> None:
@@ -62,8 +49,9 @@ def end_session(session: Session, error: BaseException | None) -> None:
     Both end a read-only transaction alike, but a ROLLBACK makes psycopg drop the
     statements it prepared on that connection, so PostgreSQL would parse and plan
     every query of every request again (a search's main query: 1.6 ms instead of
-    0.3). Anything written and not committed (a failed request, a view that forgot
-    to commit) is still rolled back.
+    0.3). PostgreSQL itself says whether the transaction wrote anything; anything
+    written and not committed (a failed request, a view that forgot to commit) is
+    rolled back. Never raises: the answer has been built by now.
     """
     try:
         if (
@@ -71,9 +59,11 @@ def end_session(session: Session, error: BaseException | None) -> None:
             and session.in_transaction()
             and not (session.new or session.dirty or session.deleted)
             and session.get_bind().dialect.name == "postgresql"
-            and not session.connection().info.get(WROTE)
+            and session.connection().scalar(_NOTHING_WRITTEN)
         ):
             session.commit()
+    except Exception:  # noqa: BLE001 - a lost connection, say: roll back, go on
+        log.warning("ending a read-only transaction failed", exc_info=True)
     finally:
         session.close()
 

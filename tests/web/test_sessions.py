@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from flask import Flask
 from sqlalchemy import select, text, update
@@ -28,6 +30,26 @@ def _flush_without_commit() -> str:
     return "ok"
 
 
+def _write_behind_a_select() -> str:
+    session = get_session()
+    if session.get_bind().dialect.name == "postgresql":
+        # a function that writes, called by a statement that starts with SELECT
+        session.execute(text("SELECT test_rename_items()"))
+    else:
+        session.execute(text("UPDATE item SET title = 'Changed'"))
+    return "ok"
+
+
+def _read_then_lose_the_connection() -> str:
+    session = get_session()
+    if session.get_bind().dialect.name == "postgresql":
+        # the server ends a transaction left idle: ending the request must not fail
+        session.execute(text("SET idle_in_transaction_session_timeout = '50ms'"))
+        session.scalars(select(Item)).all()
+        time.sleep(0.5)
+    return "ok"
+
+
 def _read_then_fail() -> str:
     get_session().scalars(select(Item)).all()
     raise RuntimeError("the view failed")
@@ -45,6 +67,8 @@ def routes(app: Flask) -> Flask:
         _update_without_commit,
         _flush_without_commit,
         _read_then_fail,
+        _write_behind_a_select,
+        _read_then_lose_the_connection,
         _prepared_statements,
     ):
         app.add_url_rule(f"/test{view.__name__}", view_func=view)
@@ -54,6 +78,7 @@ def routes(app: Flask) -> Flask:
 @pytest.mark.parametrize(
     "path",
     [
+        "/test_write_behind_a_select",
         "/test_add_without_commit",
         "/test_update_without_commit",
         "/test_flush_without_commit",
@@ -63,6 +88,14 @@ def test_what_a_request_wrote_without_committing_is_never_kept(
     routes, client, session, path
 ):
     make_item(session, slug="kept", title="Kept")
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "CREATE FUNCTION test_rename_items() RETURNS integer LANGUAGE sql "
+                "AS $$ UPDATE item SET title = 'Changed' RETURNING 1 $$"
+            )
+        )
+        session.commit()
     assert client.get(path).status_code == 200
     session.expire_all()
     assert session.scalars(select(Item.slug)).all() == ["kept"]
@@ -75,6 +108,14 @@ def test_a_failed_request_ends_its_session(routes, app, session):
     assert app.test_client().get("/test_read_then_fail").status_code == 500
     # the connection went back to the pool usable: the next request reads
     assert app.test_client().get("/search?q=kept").status_code == 200
+
+
+def test_a_connection_lost_after_the_page_was_built_still_answers(
+    routes, app, client, session
+):
+    make_item(session, slug="kept", title="Kept")
+    assert client.get("/test_read_then_lose_the_connection").status_code == 200
+    assert client.get("/search?q=kept").status_code == 200
 
 
 def test_postgresql_keeps_its_prepared_statements_from_request_to_request(
