@@ -241,7 +241,9 @@ def _rank_terms(session: Session, parsed: ParsedQuery) -> str | None:
     yet counts that word's items on every query: 3 ms for a word in all of 100,000.
     When every alternative of the query holds a rarer word and the rarer words
     occur far less often than the common ones, the common words only filter and
-    bm25 ranks by the rarer ones: the same order, without the count.
+    bm25 ranks by the rarer ones: the same order, without the count, except among
+    items the rarer words score exactly alike, which the common words' floored
+    weight used to part and the date and id now order.
     """
     total = _term_counts(session, None)
     common = 0
