@@ -92,6 +92,16 @@ def etag_of(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
+def _page_of(rendered: Rendered, built: datetime) -> CachedPage:
+    """``rendered`` as a page with its validators, stored or not."""
+    return CachedPage(
+        body=rendered.body,
+        content_type=rendered.content_type,
+        etag=etag_of(rendered.body),
+        last_modified=built.replace(microsecond=0),
+    )
+
+
 class PageCache:
     """Rendered bytes on disk under ``root``, one folder per catalogue stamp."""
 
@@ -166,12 +176,7 @@ class PageCache:
         self, stamp: str, key: str, rendered: Rendered, built: datetime
     ) -> CachedPage:
         """Store ``rendered`` atomically (temp file, then rename) and return it."""
-        page = CachedPage(
-            body=rendered.body,
-            content_type=rendered.content_type,
-            etag=etag_of(rendered.body),
-            last_modified=built.replace(microsecond=0),
-        )
+        page = _page_of(rendered, built)
         folder = self.root / stamp
         fresh = not folder.is_dir()
         path = self._path(stamp, key)
@@ -490,24 +495,19 @@ def cached_response(
     """
     stamp = current_app.extensions[STAMP_KEY].stamp(now())
     cache = page_cache()
+    environ = request.environ
+    # A static export reads each page once: storing them all would only push the
+    # pages visitors ask for out of the cache, and its answers are never replayed.
+    export = bool(environ.get(EXPORT_FLAG))
     page = cache.get(stamp, key)
-    stored = True
+    replayable = not export
     if page is None:
         rendered, built = build(), datetime.now(UTC)
-        # A static export reads each page once: storing them all would only push
-        # the pages visitors ask for out of the cache.
-        stored = not request.environ.get(EXPORT_FLAG) and (
-            not store_on_repeat or cache.seen_before(key)
-        )
-        if not stored:
-            page = CachedPage(
-                body=rendered.body,
-                content_type=rendered.content_type,
-                etag=etag_of(rendered.body),
-                last_modified=built.replace(microsecond=0),
-            )
-        else:
+        replayable = not export and (not store_on_repeat or cache.seen_before(key))
+        if replayable:
             page = cache.put(stamp, key, rendered, built)
+        else:
+            page = _page_of(rendered, built)
     headers = [
         ("ETag", page.quoted_etag),
         ("Last-Modified", page.last_modified_http),
@@ -515,8 +515,7 @@ def cached_response(
     ]
     if vary:
         headers.append(("Vary", vary))
-    environ = request.environ
-    if stored and not environ.get(EXPORT_FLAG):
+    if replayable:  # stored: the same request gets the same answer
         environ[REPLAYABLE] = stamp
     if _not_modified(page):
         return Response(status=304, headers=headers)
