@@ -140,16 +140,17 @@ def search(
     )
     if not engine.can_match():
         return SearchPage(hits=[], number=number, has_next=False)
+    given = _filter_values(filters)
     values = {
         "now": now,
         "language": filters.language,
         "default_language": default_language,
         "limit": page_size + 1,
         "offset": (number - 1) * page_size,
-        **{k: v for k, v in _filter_values(filters).items() if v},
+        **{k: v for k, v in given.items() if v},
     }
     ranked = _ranked_statement(
-        engine.name, engine.shape, *(bool(v) for v in _filter_values(filters).values())
+        engine.name, engine.shape, *(bool(v) for v in given.values())
     )
     ids = [int(i) for i in session.scalars(ranked, {**engine.values, **values})]
     shown = ids[:page_size]
@@ -458,9 +459,10 @@ class _Postgres:
         The GIN index finds the matches; only the newest CANDIDATES are ranked.
         """
         anyform = cast(bindparam("anyform", type_=String), TSQUERY)
+        own_form = _Postgres._query_for_row(shape)
         matching = and_(
             item_search.c.document.op("@@")(anyform),
-            item_search.c.document.op("@@")(_Postgres._query_for_row(shape)),
+            item_search.c.document.op("@@")(own_form),
         )
         newest = (
             select(item_search.c.item_id)
@@ -472,7 +474,7 @@ class _Postgres:
             .limit(CANDIDATES)
             .subquery("newest")
         )
-        score = -func.ts_rank(item_search.c.document, _Postgres._query_for_row(shape))
+        score = -func.ts_rank(item_search.c.document, own_form)
         return select(
             item_search.c.item_id.label("id"), cast(score, Float).label("score")
         ).join(newest, newest.c.item_id == item_search.c.item_id)
