@@ -8,6 +8,7 @@ its first language version was published.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,6 +23,12 @@ from comms.kpi import counting
 from comms.kpi.models import DailyCount, VideoSnapshot
 
 PUBLIC_STATUSES = ("published", "archived")
+# The days a period may cover: far enough either way for any programme, and far
+# from date.min/date.max, which the day arithmetic of a period would overflow.
+EARLIEST = date(1970, 1, 1)
+LATEST = date(2199, 12, 31)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PERIOD_NUMBER = re.compile(r"[0-9]{1,4}")
 LABELS = {
     "press_releases": "Press releases published",
     "reports": "Reports published",
@@ -138,20 +145,40 @@ class KpiReport:
 
 
 def parse_date(value: str, name: str) -> date:
-    """An ISO date (YYYY-MM-DD); BadRequest otherwise."""
+    """A date written YYYY-MM-DD between EARLIEST and LATEST; BadRequest otherwise."""
+    text = value.strip()
     try:
-        return date.fromisoformat(value.strip())
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        return in_range(date.fromisoformat(text), name)
     except ValueError:
         raise BadRequest(
-            f"{name} must be a date like 2018-05-01; got {value!r}"
+            f"{name} must be a date like 2018-05-01; got {value[:40]!r}"
         ) from None
+
+
+def in_range(day: date, name: str) -> date:
+    """``day`` when a period may include it; BadRequest otherwise."""
+    if not EARLIEST <= day <= LATEST:
+        raise BadRequest(
+            f"{name} must be between {EARLIEST.isoformat()} and "
+            f"{LATEST.isoformat()}; got {day.isoformat()}"
+        )
+    return day
+
+
+def parse_period_number(value: str) -> int:
+    """A reporting period's number as written in a query (1 to 9999)."""
+    if not _PERIOD_NUMBER.fullmatch(value):
+        raise BadRequest(f"period must be a number; got {value[:40]!r}")
+    return int(value)
 
 
 def _as_date(value: Any, what: str) -> date:
     if isinstance(value, datetime):
-        return value.date()
+        return in_range(value.date(), what)
     if isinstance(value, date):
-        return value
+        return in_range(value, what)
     return parse_date(str(value), what)
 
 

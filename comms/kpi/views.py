@@ -42,13 +42,7 @@ def require_login() -> WerkzeugResponse | None:
 
 def _period() -> indicators.Period:
     raw = request.args.get("period") or None
-    number = None
-    if raw is not None:
-        if not raw.isdigit() or len(raw) > 4:
-            from comms.errors import BadRequest
-
-            raise BadRequest(f"period must be a number; got {raw!r}")
-        number = int(raw)
+    number = None if raw is None else indicators.parse_period_number(raw)
     return indicators.choose_period(
         comms_state().site.reporting_periods,
         number=number,
@@ -102,6 +96,8 @@ def index() -> str:
         charts={name: Markup(svg) for name, svg in drawn.items()},  # noqa: S704
         periods=indicators.configured_periods(state.site.reporting_periods),
         query={k: v for k in ("period", "from", "to") if (v := request.args.get(k))},
+        earliest=indicators.EARLIEST.isoformat(),
+        latest=indicators.LATEST.isoformat(),
     )
 
 

@@ -144,3 +144,9 @@ def test_series_show_outputs_per_month_and_subscribers(session, store):
     assert data.feed_subscribers == [7, 47, 47, 47, 47, 52]
     assert data.video_days == ["2018-05-10", "2018-10-31"]
     assert data.video_views == [10, 1800]
+
+
+def test_a_configured_period_past_the_last_supported_day_is_refused():
+    raw = ({"name": "Forever", "start": date(2018, 1, 1), "end": date(9999, 12, 31)},)
+    with pytest.raises(BadRequest, match="reporting period 1 end must be between"):
+        choose_period(raw, number=1, start=None, end=None, today=date(2018, 5, 1))

@@ -114,9 +114,37 @@ def test_kpi_export_csv_matches_the_page(client, session, store):
     assert values == EXPECTED
 
 
-def test_kpi_page_rejects_a_bad_date(client, session):
+@pytest.mark.parametrize("path", ["/admin/kpi/", "/admin/kpi/export.csv"])
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("from=yesterday", "from must be a date like 2018-05-01"),
+        ("from=2018-05-01&to=9999-12-31", "to must be between 1970-01-01 and"),
+        ("to=9999-12-31", "to must be between 1970-01-01 and 2199-12-31"),
+        ("from=0001-01-01&to=2018-05-01", "from must be between 1970-01-01 and"),
+        ("to=0001-01-05", "to must be between 1970-01-01 and 2199-12-31"),
+        ("from=%2B2018-05-01", "from must be a date like 2018-05-01"),
+        ("from=20180501", "from must be a date like 2018-05-01"),
+        ("from=2018-06-01&to=2018-05-01", "from (2018-06-01) is after to"),
+        ("period=%C2%B2", "period must be a number"),
+        ("period=99999", "period must be a number"),
+        ("period=9", "period 9 is not configured"),
+    ],
+)
+def test_kpi_page_answers_400_with_the_reason_for_a_bad_period(
+    client, session, path, query, reason
+):
     log_in(client, session)
-    assert client.get("/admin/kpi/?from=yesterday").status_code == 400
+    response = client.get(f"{path}?{query}", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert reason in response.get_json()["error"]["message"]
+
+
+def test_kpi_date_fields_offer_only_the_days_a_period_may_cover(page):
+    for name in ("from", "to"):
+        assert re.search(
+            rf'name="{name}" min="1970-01-01" max="2199-12-31"', page
+        ), name
 
 
 def test_charts_escape_text_and_say_when_empty():
