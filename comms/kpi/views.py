@@ -40,6 +40,13 @@ def require_login() -> WerkzeugResponse | None:
     return redirect(f"{LOGIN_URL}?next={quote(target, safe='/')}")
 
 
+@bp.after_request
+def no_store(response: WerkzeugResponse) -> WerkzeugResponse:
+    """The figures are for officers only: never kept by a browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _period() -> indicators.Period:
     raw = request.args.get("period") or None
     number = None if raw is None else indicators.parse_period_number(raw)
@@ -115,5 +122,4 @@ def download(fmt: str) -> Response:
         body, mimetype = export.as_json(report, site_url), "application/json"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
     return response

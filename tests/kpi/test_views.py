@@ -147,6 +147,30 @@ def test_kpi_date_fields_offer_only_the_days_a_period_may_cover(page):
         ), name
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/kpi/?period=2",
+        "/admin/kpi/export.csv?period=2",
+        "/admin/kpi/export.json?period=2",
+        "/admin/kpi/?to=9999-12-31",
+        "/admin/",
+        "/admin/no-such-page",
+    ],
+)
+def test_admin_answers_are_never_stored_by_a_cache(client, session, path):
+    log_in(client, session)
+    response = client.get(path)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/admin/kpi/", "/admin/kpi/export.csv"])
+def test_admin_redirect_to_the_login_is_never_stored(client, path):
+    response = client.get(path)
+    assert response.status_code in (302, 303)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_charts_escape_text_and_say_when_empty():
     svg = ET.fromstring(charts.lines("A <b> & c", ["x"], {"s&p": [0]}))
     assert svg.find(f"{SVG}title").text == "A <b> & c"

@@ -41,10 +41,15 @@ def guard() -> Response | None:
     return None
 
 
-@bp.after_request
+@bp.after_app_request
 def no_store(response: Response) -> Response:
-    """Admin pages are private: never cached by browsers or proxies."""
-    response.headers["Cache-Control"] = "no-store"
+    """Every answer under /admin is private: never cached by browsers or proxies.
+
+    Registered for the whole app, so that the KPI pages, redirects to the login and
+    error pages under /admin are covered as well as this blueprint's own views.
+    """
+    if request.path == "/admin" or request.path.startswith("/admin/"):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
