@@ -44,6 +44,7 @@ class Settings:
     production: bool = False
     testing: bool = False
     counting: bool = True
+    count_flush_seconds: float = 2.0  # how long counts wait in memory before a write
 
     @property
     def resolved_database_url(self) -> str:
@@ -117,6 +118,7 @@ class Settings:
             mail_from=env.get("COMMS_MAIL_FROM") or None,
             production=env.get("COMMS_ENV", "development") == "production",
             counting=env.get("COMMS_COUNTING", "1").lower() not in ("0", "false", "no"),
+            count_flush_seconds=number("COMMS_COUNT_FLUSH_SECONDS", 2.0, float),
         )
         if errors:
             raise ConfigMissing("; ".join(errors))

@@ -22,6 +22,15 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
+def _worker_exit(_server: Any, worker: Any) -> None:
+    """Write the counts a worker gathered before it exits (atexit may not run)."""
+    from comms.kpi.counting import flush_counts
+
+    app = getattr(worker, "wsgi", None)
+    if app is not None:
+        flush_counts(app)
+
+
 def run_gunicorn(host: str, port: int, workers: int) -> None:
     """Serve `comms:create_app()` under gunicorn (each worker builds its own app)."""
     _Gunicorn(
@@ -31,5 +40,6 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
             "worker_class": "sync",
             "accesslog": "-",
             "timeout": 60,
+            "worker_exit": _worker_exit,
         }
     ).run()

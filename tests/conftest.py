@@ -87,6 +87,7 @@ def settings(tmp_path: Path, database_url: str, content_dir: Path) -> Settings:
         media_dir=tmp_path / "media",
         page_size=5,
         testing=True,
+        count_flush_seconds=0.0,  # each count written by its request
     )
 
 

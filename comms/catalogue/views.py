@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from comms import cache
 from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue import service
+from comms.catalogue.downloads import is_download
 from comms.catalogue.images import item_picture
 from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS
 from comms.errors import NotFound
@@ -128,7 +129,7 @@ def item(plural: str, slug: str) -> Response | WerkzeugResponse:
 
 @bp.route("/reports/<slug>/files/<filename>", methods=["GET", "HEAD"])
 def download(slug: str, filename: str) -> Response:
-    """A report's file, counted once per download started."""
+    """A report's file, counted once per download (see catalogue.downloads)."""
     session = get_session()
     report_file = service.find_download(session, slug, filename, now=now())
     path = comms_state().store.path_for(report_file.sha256)
@@ -143,18 +144,12 @@ def download(slug: str, filename: str) -> Response:
         etag=report_file.sha256,
         max_age=3600,
     )
-    if _is_new_download(response) and not request.environ.get("comms.static_export"):
+    counted = is_download(
+        request.method, response.status_code, response.headers.get("Content-Range")
+    )
+    if counted and not request.environ.get("comms.static_export"):
         service.count_download(session, report_file)
     return response
-
-
-def _is_new_download(response: Response) -> bool:
-    """A GET that starts sending the file: not a HEAD, a 304 or a resumed range."""
-    if request.method != "GET":
-        return False
-    if response.status_code == 206:
-        return (response.headers.get("Content-Range") or "").startswith("bytes 0-")
-    return response.status_code == 200
 
 
 def init_app(app: Flask) -> None:

@@ -3,7 +3,8 @@
 Nothing about the visitor is stored: a counter row is (day, metric, key, count),
 where the key names the thing counted (an item's URL, a file, a feed), never who
 asked. Feed-reader services state how many subscribers they serve in their
-User-Agent; that number (not the reader) is kept as the day's maximum.
+User-Agent; that number (not the reader) is kept as the day's maximum, when the
+service is one of FEED_READERS and the number at most MAX_STATED_SUBSCRIBERS.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from comms.catalogue.downloads import is_download
 from comms.catalogue.models import Item
 from comms.kpi.models import DailyCount, VideoSnapshot
 
@@ -39,12 +41,28 @@ NEWSLETTER_UNSUBSCRIBE = "newsletter_unsubscribe"
 MAX_METRICS = frozenset({FEED_SUBSCRIBERS})
 FEED_SUFFIXES = ("feed.xml", ".atom", ".json")
 BUFFER_KEY = "comms.kpi_counts"
-FLUSH_SECONDS = 2.0
 NO_COUNT = "comms.no_count"  # WSGI environ flag: in-process renders are not visits
 COUNTED = "comms.counted"  # WSGI environ: what this answer counted (a Counted)
+# Feed-reader services that state their subscribers in the User-Agent, and how
+# their product name starts. Anyone can send any User-Agent: a number is taken only
+# from these names and only up to MAX_STATED_SUBSCRIBERS, so that a forged claim
+# can neither name a service nor reach a figure no real feed has.
+FEED_READERS = (
+    ("Feedly", re.compile(r"Feedly(?:Bot)?\b", re.IGNORECASE)),
+    ("Inoreader", re.compile(r"Inoreader\b", re.IGNORECASE)),
+    ("NewsBlur", re.compile(r"NewsBlur\b", re.IGNORECASE)),
+    ("The Old Reader", re.compile(r"(?:theoldreader\.com|The ?Old ?Reader)\b", re.I)),
+    ("Feedbin", re.compile(r"Feedbin\b", re.IGNORECASE)),
+    ("BazQux", re.compile(r"BazQux\b", re.IGNORECASE)),
+    ("Feedspot", re.compile(r"Feedspot\b", re.IGNORECASE)),
+    ("Tiny Tiny RSS", re.compile(r"Tiny Tiny RSS\b", re.IGNORECASE)),
+)
+MAX_STATED_SUBSCRIBERS = 1_000_000
+# The most one event may add to a counter: far below the 2**63 of a BIGINT column,
+# so that no sum of a day's events can overflow it.
+MAX_AMOUNT = 2**31 - 1
 
-_SUBSCRIBERS = re.compile(r"(\d+)\s+(?:subscribers|readers)", re.IGNORECASE)
-_PRODUCT = re.compile(r"[A-Za-z][\w.\-]*")
+_SUBSCRIBERS = re.compile(r"(?<![0-9])([0-9]{1,7})\s+(?:subscribers|readers)\b", re.I)
 _BOTS = re.compile(r"bot|crawl|spider|slurp|preview|monitor|curl|wget", re.IGNORECASE)
 
 
@@ -57,7 +75,7 @@ def _upsert(dialect: str, metric: str, key: str, day: date, amount: int) -> Any:
     """The INSERT ... ON CONFLICT DO UPDATE statement for one counter."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(DailyCount).values(
-        day=day, metric=metric, key=key[:300], count=amount
+        day=day, metric=metric, key=key[:300], count=clamp(amount)
     )
     current = DailyCount.__table__.c.count
     new: ColumnElement[Any]
@@ -85,17 +103,31 @@ def record(
     session.execute(_upsert(dialect, metric, key, day or today(), amount))
 
 
+def clamp(amount: int) -> int:
+    """``amount`` within what one event may add to a counter (0 to MAX_AMOUNT)."""
+    return min(max(amount, 0), MAX_AMOUNT)
+
+
 def parse_subscribers(user_agent: str) -> tuple[str, int] | None:
-    """The service name and subscriber count a feed reader states, if it does."""
-    found = _SUBSCRIBERS.search(user_agent)
-    if found is None:
-        return None
+    """The service and subscriber count a known feed reader states, if credible.
+
+    None for a User-Agent that names no service of FEED_READERS, states no number,
+    or states more than MAX_STATED_SUBSCRIBERS.
+    """
     head = user_agent
     if head.startswith("Mozilla/") and "compatible;" in head:
         head = head.split("compatible;", 1)[1]
-    product = _PRODUCT.search(head)
-    service = product.group(0) if product else "unknown"
-    return service[:60], int(found.group(1))
+    head = head.lstrip()
+    service = next((name for name, p in FEED_READERS if p.match(head)), None)
+    if service is None:
+        return None
+    found = _SUBSCRIBERS.search(user_agent)
+    if found is None:
+        return None
+    stated = int(found.group(1))
+    if stated > MAX_STATED_SUBSCRIBERS:
+        return None
+    return service, stated
 
 
 def is_feed_request(blueprint: str | None, path: str) -> bool:
@@ -135,8 +167,12 @@ class CountBuffer:
     """Counts gathered in this process and written every ``interval`` seconds.
 
     One upsert per (day, metric, key) per interval instead of one per request keeps
-    counting cheap under load; at most ``interval`` seconds of counts are lost if the
-    process is killed. With ``interval`` 0 every event is written at once.
+    counting cheap under load. A daemon thread, started by the first count after a
+    quiet spell and ending when nothing is left to write, writes them: a count
+    reaches the database within ``interval`` seconds whether or not another request
+    comes. ``flush`` writes what is left at shutdown; at most ``interval`` seconds
+    of counts are lost if the process is killed. With ``interval`` 0 every event is
+    written at once, by the request that counts it.
     """
 
     def __init__(self, engine: Engine, interval: float) -> None:
@@ -144,36 +180,69 @@ class CountBuffer:
         self.interval = interval
         self._pending: dict[tuple[date, str, str], int] = {}
         self._lock = threading.Lock()
-        self._last = time.monotonic()
+        self._writer: threading.Thread | None = None
 
     def add(self, metric: str, key: str, amount: int) -> None:
-        """Count one event; write the gathered counts when the interval is over."""
+        """Count one event; it is written within ``interval`` seconds."""
         slot = (today(), metric, key)
+        amount = clamp(amount)
+        if self.interval <= 0:
+            self._write({slot: amount})
+            return
         with self._lock:
             held = self._pending.get(slot, 0)
             if metric in MAX_METRICS:
                 self._pending[slot] = max(held, amount)
             else:
-                self._pending[slot] = held + amount
-            due = time.monotonic() - self._last >= self.interval
-        if due:
+                self._pending[slot] = clamp(held + amount)
+            if self._writer is None:
+                # Checked and set under the lock that _run ends under, so a count
+                # never waits for a writer that has just decided to stop.
+                self._writer = threading.Thread(
+                    target=self._run, name="comms-count-writer", daemon=True
+                )
+                self._writer.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
             self.flush()
+            with self._lock:
+                if not self._pending:
+                    self._writer = None
+                    return
 
     def flush(self) -> None:
-        """Write every gathered count now (each in one upsert)."""
+        """Write every gathered count now."""
         with self._lock:
             pending, self._pending = self._pending, {}
-            self._last = time.monotonic()
-        if not pending:
-            return
+        if pending:
+            self._write(pending)
+
+    def _write(self, pending: dict[tuple[date, str, str], int]) -> None:
+        """Write ``pending`` in one transaction, else each counter on its own.
+
+        A counter the database refuses is logged and dropped alone: the others
+        of its window are still written, and counting goes on.
+        """
         try:
-            with self.engine.begin() as conn:
-                for (day, metric, key), amount in sorted(pending.items()):
-                    conn.execute(
-                        _upsert(self.engine.dialect.name, metric, key, day, amount)
-                    )
-        except Exception:  # a counter must never break the page it counts
-            log.exception("could not write %d counters", len(pending))
+            self._upsert_all(pending)
+            return
+        except Exception:  # retried counter by counter below
+            if len(pending) == 1:
+                log.exception("could not write the counter %s", next(iter(pending)))
+                return
+        for slot, amount in pending.items():
+            try:
+                self._upsert_all({slot: amount})
+            except Exception:  # a counter must never break the page it counts
+                log.exception("could not write the counter %s", slot)
+
+    def _upsert_all(self, pending: dict[tuple[date, str, str], int]) -> None:
+        dialect = self.engine.dialect.name
+        with self.engine.begin() as conn:
+            for (day, metric, key), amount in sorted(pending.items()):
+                conn.execute(_upsert(dialect, metric, key, day, amount))
 
 
 _COUNTED_ENDPOINTS = frozenset({"catalogue.item", "catalogue.download"})
@@ -191,10 +260,10 @@ def _count_response(response: Response) -> Response:
     ):
         return response  # the news page, listings, search: nothing to count
     status = response.status_code
-    if status == 206 and not (response.headers.get("Content-Range") or "").startswith(
-        "bytes 0-"
+    if endpoint == "catalogue.download" and not is_download(
+        request.method, status, response.headers.get("Content-Range")
     ):
-        return response  # a resumed download: counted when its first bytes went out
+        return response  # a resumed or probing range: no download
     events = events_for(
         endpoint,
         request.blueprint,
@@ -297,19 +366,25 @@ def has_snapshot(session: Session, day: date) -> bool:
     return found is not None
 
 
+def flush_counts(app: Flask) -> None:
+    """Write the counts ``app`` has gathered and not written yet (at shutdown)."""
+    buffer: CountBuffer | None = app.extensions.get(BUFFER_KEY)
+    if buffer is not None:
+        buffer.flush()
+
+
 def init_app(app: Flask) -> None:
     """Count item views, downloads and feed fetches after each response.
 
-    COMMS_COUNTING=0 switches counting off. Under test every event is written at
-    once; otherwise counts are gathered for FLUSH_SECONDS and written together (and
-    when the process exits).
+    COMMS_COUNTING=0 switches counting off. Counts are gathered for
+    COMMS_COUNT_FLUSH_SECONDS and written together by a background thread, and
+    whatever is left when the process exits (see also comms.serving).
     """
     state = app.extensions["comms"]
     if not state.settings.counting:
         return
-    interval = 0.0 if state.settings.testing else FLUSH_SECONDS
-    buffer = CountBuffer(state.engine, interval)
+    buffer = CountBuffer(state.engine, state.settings.count_flush_seconds)
     app.extensions[BUFFER_KEY] = buffer
-    if interval:
+    if buffer.interval > 0:
         atexit.register(buffer.flush)
     app.after_request(_count_response)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from comms import create_app
 from comms.catalogue.models import Item, ReportFile
 from comms.db import init_db
-from comms.kpi import counting
+from comms.kpi import counting, indicators
 from comms.kpi.counting import parse_subscribers, record, snapshot_videos
 from comms.kpi.models import VideoSnapshot
 from tests.factories import make_item, make_report
@@ -137,7 +146,7 @@ def test_feed_reader_subscribers_are_kept_as_the_days_maximum(client, session):
             "NewsBlur Feed Fetcher - 5 subscribers - http://www.newsblur.com",
             ("NewsBlur", 5),
         ),
-        ("Tiny Tiny RSS/21.0 (1 readers)", ("Tiny", 1)),
+        ("Tiny Tiny RSS/21.0 (1 readers)", ("Tiny Tiny RSS", 1)),
         ("Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0", None),
         ("", None),
     ],
@@ -209,3 +218,275 @@ def test_count_buffer_gathers_counts_and_writes_them_together(app, session):
     assert counts(session, counting.FEED_SUBSCRIBERS) == {
         (today, "Feedly /feed.xml"): 42
     }
+
+
+# Issue 14, point 3: the figures reported to the funder can be neither forged nor lost.
+
+PDF = b"%PDF-1.4\n" + b"x" * 991  # 1,000 bytes
+
+
+def _today() -> indicators.Period:
+    return indicators.Period(counting.today(), counting.today())
+
+
+@pytest.mark.parametrize(
+    ("agent", "expected"),
+    [
+        (
+            "Mozilla/5.0 (compatible; BazQux/2.4; +https://bazqux.com/fetcher; "
+            "3 subscribers)",
+            ("BazQux", 3),
+        ),
+        (
+            "Mozilla/5.0 (compatible; theoldreader.com; 12 subscribers; feed-id=1)",
+            ("The Old Reader", 12),
+        ),
+        (
+            "Mozilla/5.0 (compatible; Feedspot/1.0 (+https://www.feedspot.com/fs/"
+            "fetcher; like FeedFetcher-Google); 4 subscribers)",
+            ("Feedspot", 4),
+        ),
+        (FEEDLY.format(n=1_000_000), ("Feedly", 1_000_000)),
+        (FEEDLY.format(n=1_000_001), None),
+        (FEEDLY.format(n=2_000_000_000), None),
+        (FEEDLY.format(n=2**64), None),
+        (FEEDLY.format(n="9" * 5000), None),
+        (FEEDLY.format(n="\N{SUPERSCRIPT TWO}"), None),
+        ("Mozilla/5.0 (compatible; Evil/1.0; 2000000000 subscribers)", None),
+        ("Mozilla/5.0 (compatible; MyReader/1.0; 5 subscribers)", None),
+        ("MyFeedly/1.0 (5 subscribers)", None),
+    ],
+)
+def test_parse_subscribers_believes_only_known_services_and_sane_numbers(
+    agent, expected
+):
+    assert parse_subscribers(agent) == expected
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Mozilla/5.0 (compatible; Evil/1.0; 2000000000 subscribers)",
+        "Evil/1.0 (999999 subscribers)",
+        FEEDLY.format(n=2_000_000_000),
+        FEEDLY.format(n=2**64),
+        FEEDLY.format(n="9" * 5000),
+    ],
+)
+def test_a_forged_subscriber_claim_sets_no_figure(client, session, agent):
+    make_item(session)
+    assert client.get("/feed.xml", headers={"User-Agent": agent}).status_code == 200
+    assert counts(session, counting.FEED_SUBSCRIBERS) == {}
+    assert counts(session, counting.FEED_FETCH) == {(counting.today(), "/feed.xml"): 1}
+    assert indicators.compute(session, _today()).value("feed_subscribers") == 0
+
+
+def _download(client, method="get", **headers):
+    with getattr(client, method)(
+        "/reports/policy/files/policy.pdf", headers={**BROWSER, **headers}
+    ) as response:
+        response.get_data()
+        return response
+
+
+@pytest.fixture
+def report_file(session, store):
+    return make_report(
+        session, store, slug="policy", filename="policy.pdf", data=PDF
+    ).files[0]
+
+
+def test_fifty_one_byte_ranges_count_no_download(client, session, report_file):
+    for _ in range(50):
+        response = _download(client, Range="bytes=0-0")
+        assert response.status_code == 206
+        assert response.headers["Content-Range"] == "bytes 0-0/1000"
+    assert counts(session, counting.DOWNLOAD) == {}
+    assert session.get(ReportFile, report_file.id).download_count == 0
+    assert indicators.compute(session, _today()).value("report_downloads") == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "status", "downloads"),
+    [
+        ("get", {}, 200, 1),
+        ("get", {"Range": "bytes=0-"}, 206, 1),
+        ("get", {"Range": "bytes=0-999"}, 206, 1),
+        ("get", {"Range": "bytes=0-5000"}, 206, 1),  # past the end: the whole file
+        ("get", {"Range": "bytes=0-998"}, 206, 0),  # all but the last byte
+        ("get", {"Range": "bytes=0-0"}, 206, 0),
+        ("get", {"Range": "bytes=500-"}, 206, 0),  # resumed: counted at its start
+        ("get", {"Range": "bytes=-10"}, 206, 0),
+        ("get", {"If-None-Match": '"SHA"'}, 304, 0),
+        ("head", {}, 200, 0),
+    ],
+)
+def test_a_download_is_an_answer_from_the_first_byte_to_the_last(
+    client, session, report_file, method, headers, status, downloads
+):
+    headers = {k: v.replace("SHA", report_file.sha256) for k, v in headers.items()}
+    assert _download(client, method, **headers).status_code == status
+    expected = {(counting.today(), "policy/policy.pdf"): 1} if downloads else {}
+    assert counts(session, counting.DOWNLOAD) == expected
+    assert session.get(ReportFile, report_file.id).download_count == downloads
+
+
+@pytest.fixture
+def buffered(settings):
+    """An app that gathers counts for 2 s (the default) before writing them."""
+    app = create_app(replace(settings, count_flush_seconds=2.0))
+    init_db(app.extensions["comms"].engine)
+    yield app
+    counting.flush_counts(app)
+    app.extensions["comms"].engine.dispose()
+
+
+def test_an_overflowing_claim_loses_no_other_count_of_its_window(buffered):
+    with buffered.extensions["comms"].sessionmaker() as session:
+        make_report(
+            session,
+            buffered.extensions["comms"].store,
+            slug="policy",
+            filename="policy.pdf",
+            data=PDF,
+        )
+        make_item(session)
+        client = buffered.test_client()
+        for claim in (2**64, 2**63, 10**30):
+            agent = FEEDLY.format(n=claim)
+            assert (
+                client.get("/feed.xml", headers={"User-Agent": agent}).status_code
+                == 200
+            )
+        assert _download(client).status_code == 200
+        counting.flush_counts(buffered)
+        today = counting.today()
+        assert counts(session, counting.DOWNLOAD) == {(today, "policy/policy.pdf"): 1}
+        assert counts(session, counting.FEED_FETCH) == {(today, "/feed.xml"): 3}
+        assert counts(session, counting.FEED_SUBSCRIBERS) == {}
+        # Counting goes on: the next window is written too.
+        assert _download(client).status_code == 200
+        counting.flush_counts(buffered)
+        assert counts(session, counting.DOWNLOAD) == {(today, "policy/policy.pdf"): 2}
+
+
+def test_a_counter_the_database_refuses_is_dropped_alone(app, session, monkeypatch):
+    upsert = counting._upsert
+
+    def refusing(dialect, metric, key, day, amount):
+        if key == "bad":
+            raise OverflowError("refused")
+        return upsert(dialect, metric, key, day, amount)
+
+    monkeypatch.setattr(counting, "_upsert", refusing)
+    buffer = counting.CountBuffer(app.extensions["comms"].engine, interval=3600)
+    buffer.add(counting.ITEM_VIEW, "bad", 1)
+    buffer.add(counting.ITEM_VIEW, "reports/policy", 1)
+    buffer.add(counting.DOWNLOAD, "policy/policy.pdf", 1)
+    buffer.flush()
+    buffer.add(counting.ITEM_VIEW, "reports/policy", 1)
+    buffer.flush()
+    today = counting.today()
+    assert counts(session, counting.ITEM_VIEW) == {(today, "reports/policy"): 2}
+    assert counts(session, counting.DOWNLOAD) == {(today, "policy/policy.pdf"): 1}
+
+
+def test_no_amount_can_overflow_a_counter(session):
+    day = date(2018, 5, 1)
+    for amount in (2**64, 2**63 - 1, 2**63):
+        record(session, counting.NEWSLETTER_SEND, "n", day=day, amount=amount)
+    session.commit()
+    assert counts(session, counting.NEWSLETTER_SEND) == {
+        (day, "n"): 3 * counting.MAX_AMOUNT
+    }
+
+
+def test_a_count_is_written_within_seconds_on_a_quiet_site(buffered):
+    state = buffered.extensions["comms"]
+    with state.sessionmaker() as session:
+        make_report(
+            session, state.store, slug="policy", filename="policy.pdf", data=PDF
+        )
+        assert _download(buffered.test_client()).status_code == 200
+        assert counts(session, counting.DOWNLOAD) == {}  # gathered, not yet written
+        wanted = {(counting.today(), "policy/policy.pdf"): 1}
+        deadline = time.monotonic() + 10
+        while counts(session, counting.DOWNLOAD) != wanted:
+            assert time.monotonic() < deadline, "the count was never written"
+            time.sleep(0.1)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - loopback
+        answer.read()
+        return int(answer.status)
+
+
+@pytest.mark.parametrize(
+    ("options", "stop"),
+    [(["--workers", "1"], signal.SIGTERM), ([], signal.SIGINT)],
+    ids=["gunicorn", "development-server"],
+)
+def test_gathered_counts_are_written_when_the_server_stops(
+    settings, session, store, tmp_path, options, stop
+):
+    make_report(session, store, slug="policy", filename="policy.pdf", data=PDF)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "COMMS_DATABASE_URL": settings.database_url,
+        "COMMS_CONTENT_DIR": str(settings.content_dir),
+        "COMMS_MEDIA_DIR": str(settings.media_dir),
+        "COMMS_INSTANCE_PATH": str(tmp_path / "served"),
+        "COMMS_SECRET_KEY": "s" * 40,
+        "COMMS_COUNT_FLUSH_SECONDS": "3600",  # only the shutdown can write it
+    }
+    command = [sys.executable, "-c", "from comms.cli import main; main()"]
+    server = subprocess.Popen(  # noqa: S603 - our own CLI
+        [*command, "serve", "--port", str(port), *options],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _get(f"{base}/healthz")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert _get(f"{base}/reports/policy/files/policy.pdf") == 200
+        assert counts(session, counting.DOWNLOAD) == {}  # held for an hour
+        server.send_signal(stop)
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert counts(session, counting.DOWNLOAD) == {
+        (counting.today(), "policy/policy.pdf"): 1
+    }
+
+
+def test_a_gunicorn_worker_writes_its_counts_as_it_exits(buffered):
+    from comms.serving import _worker_exit
+
+    state = buffered.extensions["comms"]
+    with state.sessionmaker() as session:
+        make_item(session, kind="report", slug="policy")
+        client = buffered.test_client()
+        assert client.get("/reports/policy/", headers=BROWSER).status_code == 200
+        _worker_exit(None, SimpleNamespace(wsgi=buffered))
+        assert counts(session, counting.ITEM_VIEW) == {
+            (counting.today(), "reports/policy"): 1
+        }
