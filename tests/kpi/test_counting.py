@@ -86,6 +86,18 @@ def test_comms_counting_variable_switches_counting_off():
     assert Settings.from_env({}).counting is True
 
 
+def test_comms_count_flush_seconds_sets_how_long_counts_wait():
+    from comms.config import Settings
+    from comms.errors import ConfigMissing
+
+    assert Settings.from_env({}).count_flush_seconds == 2.0
+    assert (
+        Settings.from_env({"COMMS_COUNT_FLUSH_SECONDS": "5"}).count_flush_seconds == 5
+    )
+    with pytest.raises(ConfigMissing, match="COMMS_COUNT_FLUSH_SECONDS must be"):
+        Settings.from_env({"COMMS_COUNT_FLUSH_SECONDS": "0"})
+
+
 def test_download_is_counted_per_file_and_day_next_to_the_file_counter(
     client, session, store
 ):
