@@ -142,9 +142,9 @@ def test_kpi_page_answers_400_with_the_reason_for_a_bad_period(
 
 def test_kpi_date_fields_offer_only_the_days_a_period_may_cover(page):
     for name in ("from", "to"):
-        assert re.search(
-            rf'name="{name}" min="1970-01-01" max="2199-12-31"', page
-        ), name
+        assert re.search(rf'name="{name}" min="1970-01-01" max="2199-12-31"', page), (
+            name
+        )
 
 
 @pytest.mark.parametrize(
