@@ -13,10 +13,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from comms.catalogue.content_files import import_tree
 from comms.catalogue.models import Item, ReportFile
 from comms.config import Settings
+from comms.errors import ValidationFailed
 from tests.admin.helpers import png_bytes, post
-from tests.factories import make_item, make_pdf, make_report
+from tests.factories import make_item, make_pdf, make_report, write_content
 
 
 @lru_cache(maxsize=1)
@@ -220,3 +222,25 @@ def test_old_address_of_an_item_no_longer_public_gives_404(
          {"action": "unpublish"} if status == "draft"
          else {"action": "schedule", "published_at": "2099-01-01T00:00"})  # fmt: skip
     assert client.get("/press-releases/was-public/").status_code == 404
+
+
+def test_content_import_refuses_a_huge_image_of_the_content_folder(
+    session, store, content_dir
+) -> None:
+    (content_dir / "media").mkdir()
+    (content_dir / "media" / "cover.png").write_bytes(huge_png())
+    write_content(
+        content_dir,
+        "press-releases/big-cover.en.md",
+        "---\ntitle: T\npublished_at: 2018-05-15T09:00:00Z\n"
+        "image: /media/cover.png\n---\nBody.\n",
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        import_tree(session, store, content_dir)
+    assert "image: /media/cover.png: the image is 10000x8800 pixels (88 " in str(
+        refused.value
+    )
+    assert "the limit is 40 megapixels" in str(refused.value)
+    assert session.scalars(select(Item)).first() is None
+    # With a higher limit (the setting), the same file is accepted.
+    assert import_tree(session, store, content_dir, max_image_pixels=90_000_000).total
