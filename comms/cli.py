@@ -62,7 +62,10 @@ def run_import(app: Flask, path: Path, keep_going: bool) -> str:
         before = websub.catalogue_version(session)
         import_started = utcnow()  # items changed from here on get page snapshots
         try:
-            report = import_tree(session, state.store, path, keep_going=keep_going)
+            report = import_tree(
+                session, state.store, path, keep_going=keep_going,
+                max_image_pixels=state.settings.max_image_pixels,
+            )  # fmt: skip
         except ValidationFailed as exc:
             for problem in exc.problems:
                 click.echo(problem, err=True)

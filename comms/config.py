@@ -14,6 +14,9 @@ DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 DEFAULT_YOUTUBE_ENDPOINT = "https://youtube.googleapis.com"
 VIDEO_TYPES = ("video", "short", "live", "upcoming", "premiere", "stream")
 DEFAULT_VIDEO_PUBLIC_TYPES = ("video", "short", "live", "stream")
+# An image with more pixels is refused before it is decoded (a 40 MP photo is
+# about 160 MB once decoded).
+DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Settings:
     page_size: int = 20
     websub_hub: str | None = None
     max_upload_mb: int = 50
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     mail_rate: float = 10.0
     smtp_url: str | None = None
     mail_from: str | None = None
@@ -113,6 +117,9 @@ class Settings:
             feed_size=int(number("COMMS_FEED_SIZE", 50)),
             websub_hub=env.get("COMMS_WEBSUB_HUB") or None,
             max_upload_mb=int(number("COMMS_MAX_UPLOAD_MB", 50)),
+            max_image_pixels=int(
+                number("COMMS_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS)
+            ),
             mail_rate=number("COMMS_MAIL_RATE", 10.0, float),
             smtp_url=env.get("COMMS_SMTP_URL") or None,
             mail_from=env.get("COMMS_MAIL_FROM") or None,

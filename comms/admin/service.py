@@ -6,19 +6,19 @@ commits once; failures are comms.errors exceptions (or EditConflict).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from comms.admin import audit
 from comms.admin.forms import ItemDraft
 from comms.admin.models import User
-from comms.catalogue.models import KINDS, Item, ItemRegion, ItemTag
+from comms.catalogue.models import KINDS, Item, ItemRedirect, ItemRegion, ItemTag
 from comms.errors import CommsError, NotFound, ValidationFailed
 from comms.rendering import render_markdown
 
@@ -167,14 +167,23 @@ def update_item(
     *,
     expected_version: int | None,
     now: datetime,
+    then: Callable[[Item], None] | None = None,
 ) -> Item:
-    """Save the editor's values unless someone else saved the item in between."""
+    """Save the editor's values unless someone else saved the item in between.
+
+    ``then`` makes further changes (the files sent with the text) in the same commit.
+    """
     item = get_item(session, item_id)
     if expected_version is None or item.version != expected_version:
         raise EditConflict(_conflict_message(item))
     before = audit.item_snapshot(item)
+    old_slug = item.slug
     _apply(item, draft)
     _check_unique(session, item)
+    if item.slug != old_slug:
+        _keep_old_address(session, item, old_slug)
+    if then is not None:
+        then(item)
     item.updated_at = now  # always an UPDATE, so the version always moves on
     try:
         session.flush()
@@ -184,6 +193,24 @@ def update_item(
     record_change(session, actor, "update", item, before, now)
     session.commit()
     return item
+
+
+def _keep_old_address(session: Session, item: Item, old_slug: str) -> None:
+    """Make the item's old slug redirect to it (and its new slug redirect nowhere)."""
+    # The item's own changes are flushed later, inside update_item's conflict check.
+    with session.no_autoflush:
+        session.execute(
+            delete(ItemRedirect).where(
+                ItemRedirect.kind == item.kind,
+                ItemRedirect.language == item.language,
+                ItemRedirect.slug.in_((old_slug, item.slug)),
+            )
+        )
+    session.add(
+        ItemRedirect(
+            kind=item.kind, slug=old_slug, language=item.language, item_id=item.id
+        )
+    )
 
 
 def _conflict_message(item: Item) -> str:

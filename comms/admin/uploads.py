@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from PIL import Image, UnidentifiedImageError
 from werkzeug.utils import secure_filename
 
-from comms.catalogue.storage import InvalidFile, PdfInfo, inspect_pdf
+from comms.catalogue.storage import InvalidFile, PdfInfo, check_pixels, inspect_pdf
 
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
@@ -46,9 +46,13 @@ def check_pdf(data: bytes, max_bytes: int) -> PdfInfo:
     return inspect_pdf(data)
 
 
-def check_image(data: bytes, max_bytes: int) -> CheckedImage:
-    """The image's format and size, or InvalidFile unless Pillow decodes it."""
+def check_image(data: bytes, max_bytes: int, max_pixels: int) -> CheckedImage:
+    """The image's format and size, or InvalidFile unless Pillow decodes it.
+
+    The pixel count is read from the header and checked before anything is decoded.
+    """
     check_size(data, max_bytes)
+    check_pixels(data, max_pixels)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -28,7 +28,8 @@ from comms.catalogue.models import (
     NewsletterEntry,
     ReportFile,
 )
-from comms.catalogue.storage import InvalidFile, MediaStore, inspect_pdf
+from comms.catalogue.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf
+from comms.config import DEFAULT_MAX_IMAGE_PIXELS
 from comms.errors import ValidationFailed
 from comms.rendering import clean_text, render_markdown
 from comms.site import load_site
@@ -282,8 +283,24 @@ def _parse_fields(meta: dict[str, Any], spec: dict[str, Parser]) -> dict[str, An
 class FileReader:
     """Reads attached files once each, however many items name them."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS) -> None:
         self._cache: dict[Path, ParsedFile | str] = {}
+        self.max_image_pixels = max_image_pixels
+
+    def check_image(self, src: str, root: Path) -> None:
+        """Refuse an ``image`` of the content folder over the pixel limit.
+
+        Only the header is read: the site serves such a file as it is.
+        """
+        if not src.startswith("/media/"):
+            return
+        target = (root / "media" / src.removeprefix("/media/")).resolve()
+        if not target.is_relative_to(root.resolve()) or not target.is_file():
+            return
+        try:
+            check_pixels(target.read_bytes(), self.max_image_pixels)
+        except InvalidFile as exc:
+            raise BadFile(f"image: {src}: {exc}") from None
 
     def read(self, base: Path, entry: dict[str, Any], root: Path) -> ParsedFile:
         """Read and check one `files[]` entry relative to the Markdown file."""
@@ -363,6 +380,8 @@ def parse_file(
     if values.get("ends_at") and values.get("starts_at"):  # noqa: SIM102
         if values["ends_at"] < values["starts_at"]:
             raise BadFile("ends_at is before starts_at")
+    if values.get("image"):
+        reader.check_image(values["image"], root)
     if kind == "report":
         values.setdefault("licence", DEFAULT_LICENCE)
         parsed.files = [
@@ -433,11 +452,13 @@ def discover(root: Path) -> tuple[list[tuple[Path, str]], list[str]]:
     return found, problems
 
 
-def parse_tree(root: Path) -> tuple[list[ParsedItem], list[str]]:
+def parse_tree(
+    root: Path, max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+) -> tuple[list[ParsedItem], list[str]]:
     """Parse every content file under root; return the good ones and the problems."""
     found, problems = discover(root)
     regions = _site_regions(root)
-    reader = FileReader()
+    reader = FileReader(max_image_pixels)
     parsed: list[ParsedItem] = []
     for path, kind in found:
         try:
@@ -562,14 +583,19 @@ def _apply_newsletter(letter: Newsletter, parsed: ParsedItem) -> None:
 
 
 def import_tree(
-    session: Session, store: MediaStore, root: Path, *, keep_going: bool = False
+    session: Session,
+    store: MediaStore,
+    root: Path,
+    *,
+    keep_going: bool = False,
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
 ) -> ImportReport:
     """Check every content file under root, then upsert them by kind, slug, language.
 
     Nothing is stored when any file is bad, unless ``keep_going`` is set, in which
     case the good files are stored and the bad ones listed in the report.
     """
-    parsed, problems = parse_tree(root)
+    parsed, problems = parse_tree(root, max_image_pixels)
     parsed, duplicate_problems = _check_duplicates(parsed)
     problems += duplicate_problems
     items = [p for p in parsed if p.kind != "newsletter"]

@@ -203,6 +203,28 @@ class Item(Base):
         )
 
 
+class ItemRedirect(Base):
+    """A former slug of an item: its old addresses answer with a permanent redirect.
+
+    One row per old address (kind, slug, language), pointing at the item itself,
+    so a later rename needs no update here: A -> B -> C sends A straight to C.
+    """
+
+    __tablename__ = "item_redirect"
+    __table_args__ = (
+        UniqueConstraint("kind", "slug", "language", name="uq_item_redirect"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    slug: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ItemTag(Base):
     """A topic tag on an item."""
 

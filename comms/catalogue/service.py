@@ -24,6 +24,7 @@ from comms.catalogue.models import (
     KINDS,
     PLURAL_KINDS,
     Item,
+    ItemRedirect,
     ItemRegion,
     ItemTag,
     ReportFile,
@@ -249,6 +250,41 @@ def get_item_page(
     )
     versions = [v for v in related if v.translation == chosen.translation]
     return ItemPage(item=chosen, versions=versions)
+
+
+def find_moved(
+    session: Session,
+    kind: str,
+    slug: str,
+    *,
+    wanted: list[str],
+    default_language: str,
+    now: datetime,
+    filename: str | None = None,
+) -> Item | None:
+    """The reachable item that once had this slug, in the first wanted language.
+
+    Asked only when no item answers at the slug, so a new item that takes an old
+    slug is never shadowed. With ``filename``, only an item holding that file.
+    """
+    query = (
+        select(Item)
+        .join(ItemRedirect, ItemRedirect.item_id == Item.id)
+        .where(ItemRedirect.kind == kind, ItemRedirect.slug == slug, reachable(now))
+        .order_by(Item.language, Item.id)
+    )
+    if filename is not None:
+        query = query.where(
+            exists().where(
+                ReportFile.item_id == Item.id, ReportFile.filename == filename
+            )
+        )
+    moved = list(session.scalars(query))
+    by_language = {m.language: m for m in moved}
+    for lang in [*wanted, default_language]:
+        if lang in by_language:
+            return by_language[lang]
+    return moved[0] if moved else None
 
 
 def find_download(

@@ -7,10 +7,12 @@ import io
 import logging
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
@@ -71,6 +73,40 @@ def inspect_pdf(data: bytes, *, extract_text: bool = True) -> PdfInfo:
     )
 
 
+def check_pixels(data: bytes, max_pixels: int) -> tuple[int, int]:
+    """The image's width and height from its header; InvalidFile over ``max_pixels``.
+
+    Pillow's ``Image.open`` reads only the header, so a huge image that compresses
+    to a few hundred kilobytes is refused before anything is decoded.
+    """
+    try:
+        with warnings.catch_warnings():
+            # The limit below decides, whatever Pillow's own default says.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                width, height = probe.size
+    except Image.DecompressionBombError:
+        raise InvalidFile(
+            f"the image has over {_megapixels(2 * (Image.MAX_IMAGE_PIXELS or 0))} "
+            f"megapixels; the limit is {_megapixels(max_pixels)} megapixels"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InvalidFile(
+            "not an image Pillow can read (use PNG, JPEG or WebP)"
+        ) from None
+    if width * height > max_pixels:
+        raise InvalidFile(
+            f"the image is {width}x{height} pixels "
+            f"({_megapixels(width * height)} megapixels); "
+            f"the limit is {_megapixels(max_pixels)} megapixels"
+        )
+    return width, height
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.1f}".removesuffix(".0")
+
+
 class MediaStore:
     """Content-addressed file storage under one directory."""
 
@@ -103,3 +139,7 @@ class MediaStore:
     def read(self, sha256: str) -> bytes:
         """The stored bytes of this hash."""
         return self.path_for(sha256).read_bytes()
+
+    def delete(self, sha256: str) -> None:
+        """Remove the stored bytes of this hash (nothing happens when absent)."""
+        self.path_for(sha256).unlink(missing_ok=True)

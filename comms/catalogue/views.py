@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import (
     Blueprint,
     Flask,
@@ -19,7 +21,8 @@ from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue import service
 from comms.catalogue.downloads import is_download
 from comms.catalogue.images import item_picture
-from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS
+from comms.catalogue.media import MEDIA_MAX_AGE
+from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS, Item
 from comms.errors import NotFound
 from comms.web.context import (
     comms_state,
@@ -125,13 +128,42 @@ def item(plural: str, slug: str) -> Response | WerkzeugResponse:
         return cached_response(key, build, max_age=PAGE_MAX_AGE, vary=PAGE_VARY)
     except _Redirect as moved:
         return redirect(moved.location)
+    except NotFound:
+        languages = [explicit, *wanted] if explicit else wanted
+        renamed = _renamed(PLURAL_KINDS[plural], slug, languages)
+        if renamed is None:
+            raise
+        target = url_for("catalogue.item", plural=plural, slug=renamed.slug)
+        if explicit:
+            target += "?" + urlencode({"lang": explicit})
+        return redirect(target, code=308)
+
+
+def _renamed(
+    kind: str, slug: str, wanted: list[str], filename: str | None = None
+) -> Item | None:
+    """The public item that had this slug before a rename (see find_moved)."""
+    return service.find_moved(
+        get_session(), kind, slug, wanted=wanted,
+        default_language=comms_state().site.default_language, now=now(),
+        filename=filename,
+    )  # fmt: skip
 
 
 @bp.route("/reports/<slug>/files/<filename>", methods=["GET", "HEAD"])
-def download(slug: str, filename: str) -> Response:
+def download(slug: str, filename: str) -> Response | WerkzeugResponse:
     """A report's file, counted once per download (see catalogue.downloads)."""
     session = get_session()
-    report_file = service.find_download(session, slug, filename, now=now())
+    try:
+        report_file = service.find_download(session, slug, filename, now=now())
+    except NotFound:
+        renamed = _renamed("report", slug, preferred_languages(), filename)
+        if renamed is None:
+            raise
+        return redirect(
+            url_for("catalogue.download", slug=renamed.slug, filename=filename),
+            code=308,
+        )
     path = comms_state().store.path_for(report_file.sha256)
     if not path.exists():
         raise NotFound(f"the file {filename!r} is missing from the media store")
@@ -142,7 +174,8 @@ def download(slug: str, filename: str) -> Response:
         download_name=report_file.filename,
         conditional=True,
         etag=report_file.sha256,
-        max_age=3600,
+        # Short: the file stops being public the moment its report does.
+        max_age=MEDIA_MAX_AGE,
     )
     counted = is_download(
         request.method, response.status_code, response.headers.get("Content-Range")

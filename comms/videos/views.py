@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, send_file, url_for
 from sqlalchemy import select
 
+from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.models import Item
 from comms.catalogue.service import reachable
 from comms.errors import NotFound
@@ -36,12 +37,12 @@ def thumbnail(slug: str) -> Response:
                 mimetype=row.media_type,
                 conditional=True,
                 etag=row.sha256,
-                max_age=86400,
+                max_age=MEDIA_MAX_AGE,
             )
     response = Response(PLACEHOLDER, mimetype="image/jpeg")
     response.headers["X-Thumbnail"] = "placeholder"
     response.cache_control.public = True
-    response.cache_control.max_age = 3600
+    response.cache_control.max_age = MEDIA_MAX_AGE
     return response
 
 

@@ -38,13 +38,26 @@ def robots() -> Response:
 
 @bp.get("/media/<path:filename>")
 def site_media(filename: str) -> Response:
-    """Files of the site's identity (emblem, logo) from the content folder."""
+    """The site's emblem, or a content folder file a page that answers now links.
+
+    Report files are served from the media store under their report's address;
+    the content folder's copies are only the source of an import, never public.
+    """
     from pathlib import PurePosixPath
+
+    from comms.catalogue.media import MEDIA_MAX_AGE, linked_publicly
 
     if PurePosixPath(filename).suffix.lower() not in SITE_MEDIA_TYPES:
         raise NotFound("no such file")
+    emblem = comms_state().site.emblem
+    if emblem and emblem.removeprefix("media/") == filename:
+        max_age = 86400  # the site's identity, bound to no item
+    elif linked_publicly(get_session(), f"/media/{filename}", now=now()):
+        max_age = MEDIA_MAX_AGE
+    else:
+        raise NotFound("no such file")
     return send_from_directory(
-        comms_state().settings.content_dir / "media", filename, max_age=86400
+        comms_state().settings.content_dir / "media", filename, max_age=max_age
     )
 
 

@@ -61,6 +61,9 @@ ROUTES = [
     Route("admin.download_file", "GET", "/admin/items/{report}/files/report.pdf",
           200, 200),
     Route("admin.upload_image", "POST", "/admin/items/{item}/image", 303, 303, _image),
+    Route("admin.remove_image", "POST", "/admin/items/{pictured}/image/delete", 303,
+          303),
+    Route("admin.item_image", "GET", "/admin/media/images/{image}", 200, 200),
     Route("admin.newsletters", "GET", "/admin/newsletters/", 200, 200),
     Route("admin.new_issue", "GET", "/admin/newsletters/new", 200, 200),
     Route("admin.new_issue", "POST", "/admin/newsletters/new", 303, 303,
@@ -92,10 +95,14 @@ ROUTES = [
 _serial = iter(range(1, 10**6))
 
 
-def make_targets(session, store) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Fresh items, file and account for the route table to act on."""
+def make_targets(session, store) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Fresh items, file, image and account for the route table to act on."""
     session.expunge_all()  # the app may have deleted rows whose ids SQLite reuses
     item = make_item(session, status="draft", published_at=None)
+    image = f"{store.put(png_bytes())}.png"
+    pictured = make_item(
+        session, status="draft", published_at=None, image=f"/media/images/{image}"
+    )
     report = make_report(session, store)
     serial = next(_serial)
     other = make_user(session, f"other{serial}@example.org")
@@ -105,13 +112,15 @@ def make_targets(session, store) -> dict[str, int]:  # type: ignore[no-untyped-d
     return {
         "issue": issue.id,
         "item": item.id,
+        "pictured": pictured.id,
+        "image": image,
         "report": report.id,
         "file": report.files[0].id,
         "other": other.id,
     }
 
 
-def _call(client: Any, route: Route, targets: dict[str, int]):  # type: ignore[no-untyped-def]
+def _call(client: Any, route: Route, targets: dict[str, Any]):  # type: ignore[no-untyped-def]
     path = route.path.format(**targets)
     if route.method == "GET":
         response = client.get(path)

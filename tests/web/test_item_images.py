@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 
-from comms.admin.attachments import set_image
+from comms.admin.attachments import Limits, set_image
 from comms.static_export import export_site
 from tests.admin.helpers import make_user, png_bytes
 from tests.factories import make_item
@@ -27,7 +27,7 @@ def pictured(session, store):
     officer = make_user(session, "officer@example.org", "editor")
     set_image(
         session, officer, store, item.id, data=png_bytes((64, 40)), alt=ALT,
-        max_bytes=1024 * 1024, now=datetime.now(UTC),
+        limits=Limits(1024 * 1024, 40_000_000), now=datetime.now(UTC),
     )  # fmt: skip
     session.refresh(item)
     assert item.image and item.image.startswith("/media/images/")

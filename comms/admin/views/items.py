@@ -8,15 +8,17 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from comms.admin import attachments, service
 from comms.admin import dashboard as dashboard_service
-from comms.admin import service
 from comms.admin.forms import (
     ItemDraft,
     item_form_values,
     parse_datetime,
     parse_item_form,
 )
+from comms.admin.uploads import FileTooLarge
 from comms.admin.views.blueprint import bp, form_values, render, require_user
+from comms.admin.views.files import limits
 from comms.catalogue.models import KINDS, PLURAL_KINDS, STATUSES, Item
 from comms.catalogue.service import parse_page
 from comms.errors import NotFound, ValidationFailed
@@ -133,10 +135,18 @@ def edit_item(item_id: int) -> Response | tuple[str, int]:
         body = values.get("body", item.body)
         return _editor(item.kind, values, item, preview=render_markdown(body))
     version = values.get("version", "")
+    sent = attachments.EditorSave(
+        draft=draft,
+        expected_version=int(version) if version.isdigit() else None,
+        image=_chosen("image"),
+        image_alt=request.form.get("image_alt"),
+        file=_chosen("file"),
+        file_language=values.get("file_language") or None,
+    )
     try:
-        service.update_item(
-            session, user, item_id, draft,
-            expected_version=int(version) if version.isdigit() else None, now=_now(),
+        attachments.save_from_editor(
+            session, user, comms_state().store, item_id, sent,
+            limits=limits(), now=_now(),
         )  # fmt: skip
     except service.EditConflict as exc:
         current = service.get_item(session, item_id)
@@ -144,8 +154,28 @@ def edit_item(item_id: int) -> Response | tuple[str, int]:
     except ValidationFailed as exc:
         session.rollback()
         return _editor(item.kind, values, item, status=422, problems=exc.problems)
-    flash("Saved.")
+    except FileTooLarge as exc:
+        session.rollback()
+        return _editor(item.kind, values, item, status=413, problems=[f"{exc}"])
+    flash(_saved_message(sent))
     return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
+
+
+def _chosen(field: str) -> attachments.Upload | None:
+    """A file chosen in the editor's form, or None when the field was left empty."""
+    storage = request.files.get(field)
+    if storage is None or not storage.filename:
+        return None
+    return attachments.Upload(storage.filename, storage.read())
+
+
+def _saved_message(sent: attachments.EditorSave) -> str:
+    done = ["Saved."]
+    if sent.image:
+        done.append("Image saved.")
+    if sent.file:
+        done.append("PDF uploaded.")
+    return " ".join(done)
 
 
 @bp.post("/items/<int:item_id>/status")
