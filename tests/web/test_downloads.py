@@ -72,6 +72,9 @@ def test_revalidation_and_resumed_ranges_do_not_count_again(client, session, rep
     assert downloads(session, report) == 1
     with client.get(URL, headers={"Range": "bytes=0-99"}) as response:
         assert response.status_code == 206
+    assert downloads(session, report) == 1  # a probe of the start, not a download
+    with client.get(URL, headers={"Range": "bytes=0-"}) as response:
+        assert response.status_code == 206
     assert downloads(session, report) == 2
 
 
