@@ -114,9 +114,12 @@ def export_command(path: Path) -> None:
     if not db.schema_exists(state.engine):
         raise click.ClickException("the database has no schema yet: run comms init-db")
     with state.sessionmaker() as session:
-        count = export_tree(
-            session, state.store, path, state.settings.content_dir / "site.yml"
-        )
+        try:
+            count = export_tree(
+                session, state.store, path, state.settings.content_dir / "site.yml"
+            )
+        except CommsError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"exported {count} files to {path}")
 
 

@@ -25,6 +25,7 @@ from comms.catalogue.service import (
     visible,
 )
 from comms.errors import BadRequest
+from comms.links import shown_url
 from comms.site import Site
 from comms.videos.thumbnails import thumbnail_path
 
@@ -183,8 +184,9 @@ def item_data(item: Item, site_url: str) -> dict[str, Any]:
             starts_at=_iso(item.starts_at),
             ends_at=_iso(item.ends_at),
             location=item.location,
-            online_url=details.get("online_url"),
-            registration_url=details.get("registration_url"),
+            # Checked again on the way out: partner sites put these in links.
+            online_url=shown_url(details.get("online_url")),
+            registration_url=shown_url(details.get("registration_url")),
             participants=item.participants,
         )
     else:
