@@ -23,14 +23,20 @@ def get_app() -> Flask:
         return app
     context = click.get_current_context(silent=True)
     info = context.find_object(ScriptInfo) if context else None
-    if info is not None:  # under `flask --app comms` or a test runner
-        return info.load_app()
-    from comms import create_app
+    from comms import db
 
     try:
-        return create_app()
+        if info is not None:  # under `flask --app comms` or a test runner
+            app = info.load_app()
+        else:
+            from comms import create_app
+
+            app = create_app()
+        # One line instead of a traceback when the database cannot be reached.
+        db.check_reachable(app.extensions["comms"].engine)
     except CommsError as exc:
         raise click.ClickException(str(exc)) from None
+    return app
 
 
 @click.group(name="comms")
