@@ -61,6 +61,7 @@ def build_app(settings: Settings | None = None) -> Flask:
 
     db_session_teardown(app)
     errors_http.init_app(app)
+    security.init_input_checks(app)
     i18n.init_app(app)
     web.init_app(app)
     catalogue_views.init_app(app)

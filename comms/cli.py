@@ -23,14 +23,20 @@ def get_app() -> Flask:
         return app
     context = click.get_current_context(silent=True)
     info = context.find_object(ScriptInfo) if context else None
-    if info is not None:  # under `flask --app comms` or a test runner
-        return info.load_app()
-    from comms import create_app
+    from comms import db
 
     try:
-        return create_app()
+        if info is not None:  # under `flask --app comms` or a test runner
+            app = info.load_app()
+        else:
+            from comms import create_app
+
+            app = create_app()
+        # One line instead of a traceback when the database cannot be reached.
+        db.check_reachable(app.extensions["comms"].engine)
     except CommsError as exc:
         raise click.ClickException(str(exc)) from None
+    return app
 
 
 @click.group(name="comms")
@@ -117,9 +123,12 @@ def export_command(path: Path) -> None:
     if not db.schema_exists(state.engine):
         raise click.ClickException("the database has no schema yet: run comms init-db")
     with state.sessionmaker() as session:
-        count = export_tree(
-            session, state.store, path, state.settings.content_dir / "site.yml"
-        )
+        try:
+            count = export_tree(
+                session, state.store, path, state.settings.content_dir / "site.yml"
+            )
+        except CommsError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"exported {count} files to {path}")
 
 

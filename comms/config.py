@@ -71,8 +71,10 @@ class Settings:
         key_file = self.instance_path / "secret_key"
         if not key_file.exists():
             self.instance_path.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
+            # Created 0600 in one step: never readable by others, not even briefly.
+            descriptor = os.open(key_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32))
         return replace(self, secret_key=key_file.read_text().strip())
 
     @classmethod

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from comms.errors import ConfigMissing
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # NULL until the transaction writes anything (a row, a lock, a function's insert).
@@ -30,17 +34,64 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def describe(url: str) -> str:
+    """The database URL as it may be printed: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL too broken to parse: print no part
+        return "(unparsable COMMS_DATABASE_URL)"
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only, before SQLite does.
+
+    SQLite would create it with the umask's mode (usually world-readable) and
+    gives its -wal and -shm files the database file's mode, so all three are 0600.
+    """
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:  # created meanwhile by another process: keep it
+            return
+    except OSError as exc:
+        raise ConfigMissing(
+            f"cannot create the database {path}: {exc.strerror or exc}"
+        ) from None
+    os.close(descriptor)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine: SQLite in WAL mode with foreign keys, or a pooled server DB."""
     if url.startswith("sqlite"):
-        if ":memory:" not in url and url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(
-                parents=True, exist_ok=True
-            )
+        try:
+            database = make_url(url).database
+        except ArgumentError as exc:
+            raise ConfigMissing(f"COMMS_DATABASE_URL: {exc}") from None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _create_private_file(Path(database))
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+    except ArgumentError as exc:  # a malformed URL or an unknown driver
+        raise ConfigMissing(f"COMMS_DATABASE_URL {describe(url)}: {exc}") from None
+
+
+def check_reachable(engine: Engine) -> None:
+    """Open one connection; ConfigMissing naming the database (no password) if not."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        lines = str(exc.orig or exc).strip().splitlines()
+        reason = lines[0] if lines else type(exc.orig).__name__
+        raise ConfigMissing(
+            f"cannot open the database {describe(str(engine.url))}: {reason}"
+        ) from None
 
 
 def end_session(session: Session, error: BaseException | None) -> None:

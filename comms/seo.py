@@ -17,6 +17,7 @@ from markupsafe import Markup
 from comms import citations
 from comms.catalogue import images
 from comms.catalogue.models import Item
+from comms.links import shown_url
 from comms.site import Site
 
 SCHEMA = "https://schema.org"
@@ -195,7 +196,8 @@ def _event_ld(
     item: Item, site: Site, site_url: str, base: dict[str, Any]
 ) -> dict[str, Any]:
     details = item.details or {}
-    online = details.get("online_url")
+    online = shown_url(details.get("online_url"))
+    registration = shown_url(details.get("registration_url"))
     locations: list[dict[str, Any]] = []
     if item.location:
         locations.append(
@@ -221,10 +223,10 @@ def _event_ld(
         data["endDate"] = item.ends_at.isoformat()
     if locations:
         data["location"] = locations[0] if len(locations) == 1 else locations
-    if details.get("registration_url"):
+    if registration:
         data["offers"] = {
             "@type": "Offer",
-            "url": details["registration_url"],
+            "url": registration,
             "price": 0,
             "priceCurrency": "EUR",
         }

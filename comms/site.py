@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from comms import links
 from comms.errors import ConfigMissing
 
 
@@ -50,6 +51,10 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         data = loaded
     programme = data.get("programme") or {}
     funding = data.get("funding") or {}
+    for section, name in (("programme", programme), ("funding", funding)):
+        if not isinstance(name, dict):
+            raise ConfigMissing(f"{path}: {section}: must be a mapping")
+    _check_values(path, programme, funding, data.get("contact"))
     default_language = str(data.get("default_language", "en"))
     languages = tuple(str(x) for x in data.get("languages") or [default_language])
     if default_language not in languages:
@@ -62,7 +67,7 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         programme_name=str(programme.get("name", "")),
         programme_url=str(programme.get("url", "")),
         funding_text=str(funding.get("text", "Co-funded by the European Union")),
-        emblem=funding.get("emblem"),
+        emblem=str(funding["emblem"]).strip() if funding.get("emblem") else None,
         emblem_alt=str(funding.get("emblem_alt", "Flag of the European Union")),
         funder=str(funding.get("funder", "")),
         grant=str(funding.get("grant", "")),
@@ -71,3 +76,25 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         reporting_periods=tuple(data.get("reporting_periods") or ()),
         partners=tuple(data.get("partners") or ()),
     )
+
+
+def _check_values(
+    path: Path, programme: dict[str, Any], funding: dict[str, Any], contact: Any
+) -> None:
+    """Refuse a file reference leaving media/, a link or address that is not one.
+
+    Checked when site.yml is read, so serve, import, export and the static export
+    all refuse it the same way, before any file is read or written.
+    """
+    checks: list[tuple[str, Any, Any]] = [
+        ("funding.emblem", funding.get("emblem"), links.media_path),
+        ("programme.url", programme.get("url"), links.public_url),
+        ("contact", contact, links.email_address),
+    ]
+    for key, value, check in checks:
+        if value is None or value == "":
+            continue
+        try:
+            check(value if isinstance(value, str) else repr(value))
+        except ValueError as exc:
+            raise ConfigMissing(f"{path}: {key}: {exc}") from None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from comms import links
 from comms.rendering import clean_text
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -94,9 +95,27 @@ class _Parser:
 
     def url(self, name: str) -> str | None:
         value = self.text(name)
-        if value and not re.match(r"^https?://[^\s/]+", value):
-            self.problems.append(f"{name}: must be an http:// or https:// address")
-        return value or None
+        if not value:
+            return None
+        try:
+            return links.public_url(value)
+        except ValueError as exc:  # the same reason the content-file import gives
+            self.problems.append(f"{name}: {exc}")
+            return value
+
+    def contacts(self, name: str) -> list[dict[str, str]]:
+        keys = ("name", "organisation", "email", "phone")
+        result = []
+        for line in _lines(self.raw.get(name, "")):
+            parts = [p.strip() for p in line.split(";")]
+            contact = {k: v for k, v in zip(keys, parts, strict=False) if v}
+            if "email" in contact:
+                try:
+                    contact["email"] = links.email_address(contact["email"])
+                except ValueError as exc:
+                    self.problems.append(f"{name}: email: {exc}")
+            result.append(contact)
+        return result
 
     def count(self, name: str) -> int | None:
         value = self.raw.get(name, "").strip()
@@ -126,15 +145,6 @@ def slugify(text: str) -> str:
 
 def _lines(raw: str) -> list[str]:
     return [line.strip() for line in clean_text(raw).splitlines() if line.strip()]
-
-
-def _contacts(raw: str) -> list[dict[str, str]]:
-    keys = ("name", "organisation", "email", "phone")
-    result = []
-    for line in _lines(raw):
-        parts = [p.strip() for p in line.split(";")]
-        result.append({k: v for k, v in zip(keys, parts, strict=False) if v})
-    return result
 
 
 def parse_item_form(
@@ -167,7 +177,7 @@ def parse_item_form(
         columns["author"] = p.text("author") or None
         tags = p.slugs("tags")
     if kind == "press_release":
-        details["contacts"] = _contacts(raw.get("contacts", ""))
+        details["contacts"] = p.contacts("contacts")
     elif kind == "report":
         for name in ("report_type", "deliverable", "work_package", "doi"):
             columns[name] = p.text(name) or None

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -25,11 +25,14 @@ from comms.catalogue.service import (
     visible,
 )
 from comms.errors import BadRequest
+from comms.links import shown_url
 from comms.site import Site
 from comms.videos.thumbnails import thumbnail_path
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# Ours are about 60 characters; anything much longer was not made here.
+MAX_CURSOR_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ def encode_cursor(cursor: Cursor) -> str:
 def decode_cursor(value: str) -> Cursor:
     """The position a cursor string names; BadRequest when it is not one of ours."""
     try:
+        if len(value) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long to be a cursor")
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         stamp, item_id = json.loads(raw)
         published_at = datetime.fromisoformat(stamp)
@@ -76,7 +81,9 @@ def decode_cursor(value: str) -> Cursor:
             raise ValueError("bad cursor")
         if isinstance(item_id, bool) or not 0 < item_id < 2**63:
             raise ValueError("bad cursor")
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        # Stored times are UTC: a time that has no UTC equivalent is not ours.
+        published_at = published_at.astimezone(UTC)
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error):
         raise BadRequest("cursor is not valid: use next_cursor as given") from None
     return Cursor(published_at=published_at, id=item_id)
 
@@ -183,8 +190,9 @@ def item_data(item: Item, site_url: str) -> dict[str, Any]:
             starts_at=_iso(item.starts_at),
             ends_at=_iso(item.ends_at),
             location=item.location,
-            online_url=details.get("online_url"),
-            registration_url=details.get("registration_url"),
+            # Checked again on the way out: partner sites put these in links.
+            online_url=shown_url(details.get("online_url")),
+            registration_url=shown_url(details.get("registration_url")),
             participants=item.participants,
         )
     else:

@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from comms import links
 from comms.catalogue import front_matter
 from comms.catalogue.models import (
     KIND_PLURALS,
@@ -30,7 +31,7 @@ from comms.catalogue.models import (
 )
 from comms.catalogue.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf
 from comms.config import DEFAULT_MAX_IMAGE_PIXELS
-from comms.errors import ValidationFailed
+from comms.errors import ConfigMissing, ValidationFailed
 from comms.rendering import clean_text, render_markdown
 from comms.site import load_site
 
@@ -59,6 +60,14 @@ def _slug(value: Any) -> str:
     if not SLUG.match(text):
         raise ValueError(f"{text!r} is not a slug (lowercase letters, digits, hyphens)")
     return text
+
+
+def _url(value: Any) -> str:
+    return links.public_url(_text(value))
+
+
+def _image(value: Any) -> str:
+    return links.image_source(_text(value))
 
 
 def _slugs(value: Any) -> list[str]:
@@ -98,7 +107,9 @@ def _choice(*options: str) -> Callable[[Any], str]:
     return parse
 
 
-def _mapping_list(*keys: str) -> Callable[[Any], list[dict[str, Any]]]:
+def _mapping_list(
+    *keys: str, checks: dict[str, Parser] | None = None
+) -> Callable[[Any], list[dict[str, Any]]]:
     def parse(value: Any) -> list[dict[str, Any]]:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise ValueError("must be a list of mappings")
@@ -106,7 +117,15 @@ def _mapping_list(*keys: str) -> Callable[[Any], list[dict[str, Any]]]:
             unknown = set(entry) - set(keys)
             if unknown:
                 raise ValueError(f"unknown key {sorted(unknown)[0]!r}")
-        return [{k: _text(e[k]) for k in keys if k in e} for e in value]
+        result = [{k: _text(e[k]) for k in keys if k in e} for e in value]
+        for entry in result:
+            for key, check in (checks or {}).items():
+                if key in entry:
+                    try:
+                        entry[key] = check(entry[key])
+                    except ValueError as exc:
+                        raise ValueError(f"{key}: {exc}") from None
+        return result
 
     return parse
 
@@ -118,11 +137,14 @@ def _thumbnails(value: Any) -> dict[str, Any]:
     for name, thumb in value.items():
         if not isinstance(thumb, dict) or "url" not in thumb:
             raise ValueError(f"{name}: needs a url")
-        result[str(name)] = {
-            k: (_text(thumb[k]) if k == "url" else _count(thumb[k]))
-            for k in ("url", "width", "height")
-            if k in thumb
-        }
+        try:
+            result[str(name)] = {
+                k: (_url(thumb[k]) if k == "url" else _count(thumb[k]))
+                for k in ("url", "width", "height")
+                if k in thumb
+            }
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
     return result
 
 
@@ -154,11 +176,17 @@ COMMON: dict[str, Parser] = {
     "regions": _slugs,
     "author": _text,
     "demo": _flag,
-    "image": _text,
+    "image": _image,
 }
 KIND_FIELDS: dict[str, dict[str, Parser]] = {
     "press_release": {
-        "contacts": _mapping_list("name", "organisation", "email", "phone")
+        "contacts": _mapping_list(
+            "name",
+            "organisation",
+            "email",
+            "phone",
+            checks={"email": links.email_address},
+        )
     },
     "report": {
         "report_type": _text,
@@ -188,8 +216,8 @@ KIND_FIELDS: dict[str, dict[str, Parser]] = {
         "starts_at": front_matter.parse_datetime,
         "ends_at": front_matter.parse_datetime,
         "location": _text,
-        "online_url": _text,
-        "registration_url": _text,
+        "online_url": _url,
+        "registration_url": _url,
         "participants": _count,
     },
 }
@@ -418,6 +446,10 @@ def _site_regions(root: Path) -> set[str] | None:
         data = yaml.safe_load(site.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError:
         raise ValidationFailed([f"{site}: invalid YAML"]) from None
+    try:  # the same checks serve and export apply (links, file references)
+        load_site(root)
+    except ConfigMissing as exc:
+        raise ValidationFailed([str(exc)]) from None
     regions = data.get("regions") if isinstance(data, dict) else None
     return set(regions) if isinstance(regions, dict) else None
 
@@ -722,8 +754,10 @@ def export_tree(
     session: Session, store: MediaStore, root: Path, site_file: Path | None = None
 ) -> int:
     """Write every item and newsletter under root; return the number of files."""
+    # site.yml is checked before anything is written (a path leaving media/...).
+    has_site = site_file is not None and site_file.exists()
+    emblem = load_site(site_file.parent).emblem if site_file and has_site else None
     root.mkdir(parents=True, exist_ok=True)
-    media = root / "media"
     written_media: dict[str, str] = {}
     count = 0
     items: Iterable[Item] = session.scalars(
@@ -736,14 +770,12 @@ def export_tree(
             if written_media.get(name, f.sha256) != f.sha256:
                 name = f"{f.sha256[:12]}-{f.filename}"
             if name not in written_media:
-                media.mkdir(exist_ok=True)
-                (media / name).write_bytes(store.read(f.sha256))
+                _write_inside(root, f"media/{name}", store.read(f.sha256))
                 written_media[name] = f.sha256
             paths.append(f"../media/{name}")
-        folder = root / KIND_PLURALS[item.kind]
-        folder.mkdir(exist_ok=True)
         text = front_matter.dump(item_front_matter(item, paths), item.body)
-        (folder / f"{item.slug}.{item.language}.md").write_text(text, encoding="utf-8")
+        relative = f"{KIND_PLURALS[item.kind]}/{item.slug}.{item.language}.md"
+        _write_inside(root, relative, text.encode("utf-8"))
         count += 1
     for letter in session.scalars(
         select(Newsletter).order_by(Newsletter.slug, Newsletter.language)
@@ -759,19 +791,28 @@ def export_tree(
             "demo": True if letter.demo else None,
             "items": [{"kind": e.kind, "slug": e.slug} for e in letter.entries] or None,
         }
-        folder = root / NEWSLETTER_DIR
-        folder.mkdir(exist_ok=True)
         text = front_matter.dump(
             {k: v for k, v in meta.items() if v is not None}, letter.intro
         )
-        (folder / f"{letter.slug}.{letter.language}.md").write_text(
-            text, encoding="utf-8"
-        )
+        relative = f"{NEWSLETTER_DIR}/{letter.slug}.{letter.language}.md"
+        _write_inside(root, relative, text.encode("utf-8"))
         count += 1
-    if site_file is not None and site_file.exists():
-        (root / "site.yml").write_bytes(site_file.read_bytes())
-        emblem = load_site(site_file.parent).emblem
+    if site_file is not None and has_site:
+        _write_inside(root, "site.yml", site_file.read_bytes())
         if emblem and (site_file.parent / emblem).is_file():
-            (root / emblem).parent.mkdir(parents=True, exist_ok=True)
-            (root / emblem).write_bytes((site_file.parent / emblem).read_bytes())
+            _write_inside(root, emblem, (site_file.parent / emblem).read_bytes())
     return count
+
+
+def _write_inside(root: Path, relative: str, data: bytes) -> None:
+    """Write ``data`` to root/relative, refusing any path that resolves outside root.
+
+    A second guard behind the checks on the values (slugs, file names, site.yml):
+    whatever a stored value holds, an export writes only inside its target folder.
+    """
+    base = root.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(base) or target == base:
+        raise ValidationFailed([f"{relative}: would be written outside {root}"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from comms import links
 from comms.catalogue.models import Item
 from comms.videos.sync import best_thumbnail
 from comms.videos.thumbnails import thumbnail_path
@@ -29,15 +30,13 @@ class Picture:
 
 def item_image(item: Item) -> Picture | None:
     """The image an officer gave the item (``/media/images/...``), with its alt."""
-    src = (item.image or "").strip()
-    if not src:
+    if not item.image or not item.image.strip():
+        return None
+    try:  # a site path, or an http(s) URL given in a content file; nothing else
+        src = links.image_source(item.image)
+    except ValueError:
         return None
     parts = urlsplit(src)
-    # A site path, or an http(s) URL given in a content file; nothing else.
-    if parts.scheme not in ("", "http", "https") or (
-        not parts.scheme and not src.startswith("/")
-    ):
-        return None
     if parts.hostname and _is_google_image_host(parts.hostname):
         return None
     alt = str((item.details or {}).get("image_alt") or "")

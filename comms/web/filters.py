@@ -10,6 +10,7 @@ from flask import Flask, request, url_for
 
 from comms.errors import BadRequest
 from comms.i18n import format_date, format_datetime, format_number
+from comms.links import shown_url
 from comms.web.context import comms_state, interface_language
 
 LANGUAGE_NAMES = {
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(shown_url, "public_url")
     app.add_template_global(item_url)
     app.add_template_global(page_url)
     app.add_template_global(language_url)
