@@ -138,6 +138,24 @@ def test_idle_minutes_setting_is_read_and_checked() -> None:
         Settings.from_env({"COMMS_SESSION_IDLE_MINUTES": "0"})
 
 
+@pytest.mark.parametrize(
+    ("site_url", "secure"),
+    [("http://127.0.0.1:5000", False), ("https://news.example.org", True)],
+)
+def test_lang_cookie_is_secure_on_an_https_site(settings, site_url, secure) -> None:
+    from comms.db import init_db
+
+    app = create_app(replace(settings, site_url=site_url))
+    init_db(app.extensions["comms"].engine)
+    response = app.test_client().get("/?lang=de")
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang=")
+    )
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie) is secure
+    app.extensions["comms"].engine.dispose()
+
+
 def _comms(
     args: list[str], tmp_path: Path, **env: str
 ) -> subprocess.CompletedProcess[str]:
