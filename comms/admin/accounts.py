@@ -96,7 +96,7 @@ def log_in(
 def change_password(
     session: Session, user: User, current: str, new: str, *, now: datetime
 ) -> None:
-    """Set a new password after checking the current one."""
+    """Set a new password after checking the current one; end every session."""
     problems = []
     if not auth.verify_password(user, current):
         problems.append("current_password: this is not your current password")
@@ -108,6 +108,7 @@ def change_password(
     before = audit.user_snapshot(user)
     user.password_hash = auth.hash_password(new)
     user.password_changed_at = now
+    auth.end_all_logins(session, user)
     audit.record(session, user, "change-password", user, before=before,
                  after=audit.user_snapshot(user), now=now)  # fmt: skip
     session.commit()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from comms.admin import auth
-from comms.admin.models import LoginAttempt, User
+from comms.admin.models import LoginAttempt, LoginSession, User
 from tests.admin.helpers import PASSWORD, log_in_as, make_user, post
 
 
@@ -44,7 +44,14 @@ def test_login_renews_the_session(app, editor) -> None:
     _login(client, "editor@example.org")
     with client.session_transaction() as sess:
         assert "planted" not in sess
-        assert sess["uid"] == editor.id
+        token = sess[auth.SESSION_KEY]
+    with app.extensions["comms"].sessionmaker() as session:
+        assert (
+            auth.resume_login(
+                session, token, now=datetime.now(UTC), idle=timedelta(minutes=30)
+            ).id
+            == editor.id
+        )
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(app, editor) -> None:
@@ -210,11 +217,16 @@ def test_password_change_keeps_typed_problems_visible(app, editor) -> None:
     assert "at least 10 characters" in body
 
 
-def test_expired_session_is_logged_out(app, editor) -> None:
+def test_expired_session_is_logged_out(app, session, editor) -> None:
     client = app.test_client()
     log_in_as(client, editor)
-    with client.session_transaction() as sess:
-        sess["at"] = int(
-            datetime.now(UTC).timestamp() - auth.SESSION_LIFETIME.total_seconds() - 5
+    long_ago = datetime.now(UTC) - auth.SESSION_LIFETIME - timedelta(seconds=5)
+    # Used a minute ago, but opened longer ago than the absolute limit.
+    session.execute(
+        update(LoginSession).values(
+            created_at=long_ago, last_seen_at=datetime.now(UTC) - timedelta(minutes=1)
         )
+    )
+    session.commit()
     assert client.get("/admin/").location.startswith("/admin/login")
+    assert session.scalar(select(func.count()).select_from(LoginSession)) == 0
