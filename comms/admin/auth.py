@@ -117,26 +117,50 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-@dataclass(frozen=True)
-class Throttle:
-    """What to do with a login try: go ahead (after ``delay``) or refuse."""
+# --- throttling: every try is counted before it is checked --------------------------
 
+
+@dataclass(frozen=True)
+class Attempt:
+    """A password try already counted: go ahead (after ``delay``) or refused."""
+
+    id: int | None
     refused: bool
     delay: float
     retry_after: int
 
 
-def throttle(session: Session, email: str, address: str, now: datetime) -> Throttle:
-    """Decide on a login try from the recent failures of this account and address."""
+def claim_attempt(session: Session, email: str, address: str, now: datetime) -> Attempt:
+    """Count a password try for ``email`` from ``address`` and decide on it.
+
+    The try is stored and committed first, as a failure, and only then are the
+    recent failures counted, this one included. Every worker, process and host
+    shares the database, so of N simultaneous tries the k-th to commit counts at
+    least k rows: no more than the limit are ever checked. A refused try is
+    removed again (it was not checked, so it does not lengthen the lock-out).
+    """
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(1)))
+    row = LoginAttempt(email=email, address=address, success=False, at=now)
+    session.add(row)
+    session.commit()
     since = now - WINDOW
     account = _failures(session, LoginAttempt.email == email, since, reset=True)
     by_address = _failures(session, LoginAttempt.address == address, since, reset=False)
-    retry = int(WINDOW.total_seconds())
-    if account >= ACCOUNT_HARD_LIMIT or by_address >= ADDRESS_HARD_LIMIT:
-        return Throttle(refused=True, delay=0.0, retry_after=retry)
-    over = account - ACCOUNT_SOFT_LIMIT + 1
+    if account > ACCOUNT_HARD_LIMIT or by_address > ADDRESS_HARD_LIMIT:
+        session.execute(delete(LoginAttempt).where(LoginAttempt.id == row.id))
+        session.commit()
+        retry = int(WINDOW.total_seconds())
+        return Attempt(id=None, refused=True, delay=0.0, retry_after=retry)
+    over = account - ACCOUNT_SOFT_LIMIT  # the failures before this one, past the soft
     delay = min(SLOWDOWN_MAX, slowdown_step() * over) if over > 0 else 0.0
-    return Throttle(refused=False, delay=delay, retry_after=0)
+    return Attempt(id=row.id, refused=False, delay=delay, retry_after=0)
+
+
+def attempt_succeeded(session: Session, attempt: Attempt) -> None:
+    """Mark a checked try as a success (the caller commits)."""
+    session.execute(
+        update(LoginAttempt).where(LoginAttempt.id == attempt.id).values(success=True)
+    )
 
 
 def _failures(
@@ -154,14 +178,6 @@ def _failures(
         select(func.count()).select_from(LoginAttempt).where(*conditions)
     )
     return int(count or 0)
-
-
-def record_attempt(
-    session: Session, email: str, address: str, success: bool, now: datetime
-) -> None:
-    """Store one login try and forget tries older than a day."""
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(1)))
-    session.add(LoginAttempt(email=email, address=address, success=success, at=now))
 
 
 def find_user(session: Session, email: str) -> User | None:

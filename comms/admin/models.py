@@ -53,7 +53,11 @@ class LoginSession(Base):
 
 
 class LoginAttempt(Base):
-    """One login try, kept in the database so every worker sees the same count."""
+    """One password try (login or password change), counted before it is checked.
+
+    Kept in the database so every worker and host sees the same count; a try still
+    being checked counts as a failure until it succeeds.
+    """
 
     __tablename__ = "admin_login_attempt"
     __table_args__ = (

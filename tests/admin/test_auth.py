@@ -157,13 +157,13 @@ def test_failures_past_the_soft_limit_are_slowed_then_refused(session, app) -> N
     now = datetime.now(UTC)
     decisions = []
     for _ in range(auth.ACCOUNT_HARD_LIMIT + 1):
-        decisions.append(auth.throttle(session, "a@example.org", "10.0.0.1", now))
-        auth.record_attempt(session, "a@example.org", "10.0.0.1", False, now)
-        session.commit()
+        decisions.append(auth.claim_attempt(session, "a@example.org", "10.0.0.1", now))
     assert [d.delay for d in decisions[: auth.ACCOUNT_SOFT_LIMIT]] == [0.0] * 5
     slowed = decisions[auth.ACCOUNT_SOFT_LIMIT : auth.ACCOUNT_HARD_LIMIT]
     assert all(0 < d.delay <= auth.SLOWDOWN_MAX and not d.refused for d in slowed)
     assert decisions[-1].refused
+    stored = session.scalar(select(func.count()).select_from(LoginAttempt))
+    assert stored == auth.ACCOUNT_HARD_LIMIT  # the refused try was not kept
 
 
 def test_successful_login_clears_the_account_failures(app, session, editor) -> None:
@@ -171,10 +171,10 @@ def test_successful_login_clears_the_account_failures(app, session, editor) -> N
     for n in range(auth.ACCOUNT_SOFT_LIMIT + 1):
         _login(client, "editor@example.org", f"guess {n}")
     assert _login(client, "editor@example.org").status_code == 303
-    decision = auth.throttle(session, "editor@example.org", "x", datetime.now(UTC))
-    assert decision.delay == 0.0
     count = session.scalar(select(func.count()).select_from(LoginAttempt))
     assert count == auth.ACCOUNT_SOFT_LIMIT + 2
+    decision = auth.claim_attempt(session, "editor@example.org", "x", datetime.now(UTC))
+    assert decision.delay == 0.0 and not decision.refused
 
 
 def test_password_change_ends_other_sessions(app, session, editor) -> None:
