@@ -48,7 +48,7 @@ def create_user(
     problems = []
     if new.role not in ROLES:
         problems.append(f"role: use one of {', '.join(ROLES)}")
-    problem = auth.password_problem(new.password)
+    problem = auth.password_problem(new.password, email)
     if problem:
         problems.append(f"password: {problem}")
     if auth.find_user(session, email) is not None:
@@ -116,7 +116,7 @@ def change_password(
         session.commit()
     else:
         problems.append("current_password: this is not your current password")
-    problem = auth.password_problem(new)
+    problem = auth.password_problem(new, user.email)
     if problem:
         problems.append(f"new_password: {problem}")
     if problems:

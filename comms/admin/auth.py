@@ -1,4 +1,4 @@
-"""Passwords (argon2id), login sessions, throttling and safe redirects.
+"""Passwords (argon2id and zxcvbn), login sessions, throttling and safe redirects.
 
 A login session is a row on the server; the signed cookie holds only a random
 token whose hash finds that row. Logging out deletes it, so does changing the
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from flask import session as flask_session
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
+from zxcvbn import zxcvbn
 
 from comms.admin.models import LoginAttempt, LoginSession, User
 from comms.web.context import comms_state, get_session
@@ -40,9 +42,14 @@ ADDRESS_HARD_LIMIT = 30
 SLOWDOWN_STEP = 0.1  # seconds added per failure past the soft limit
 SLOWDOWN_MAX = 1.0
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1000
+MIN_PASSWORD_SCORE = 3  # zxcvbn: "safely unguessable", about 10^8 guesses and more
+ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input; the first 72 are judged
 
 
 _FAST_FOR_TESTS = {"enabled": False}
+# zxcvbn keeps each call's user inputs in a module-level dictionary.
+_ZXCVBN_LOCK = threading.Lock()
 
 
 def use_test_profile(enabled: bool) -> None:
@@ -94,13 +101,28 @@ def verify_password(user: User | None, password: str) -> bool:
     return ok and user is not None and user.active
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
+def password_problem(password: str, email: str) -> str | None:
+    """Why ``password`` is not acceptable for the account ``email``, or None.
+
+    Common, low-variety and e-mail-derived passwords are judged by zxcvbn, not a
+    home-made rule set.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
-    if len(password) > 1000:
+    if len(password) > MAX_PASSWORD_LENGTH:
         return "the password is too long"
-    return None
+    local, _, domain = email.lower().partition("@")
+    with _ZXCVBN_LOCK:
+        verdict = zxcvbn(
+            password[:ZXCVBN_MAX_LENGTH],
+            user_inputs=[email.lower(), local, *domain.split(".")],
+        )
+    if verdict["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    feedback = verdict["feedback"]
+    hints = [feedback["warning"], *feedback["suggestions"]]
+    why = " ".join(h for h in hints if h) or "It is too easy to guess."
+    return f"the password is too easy to guess. {why}"
 
 
 def safe_next(target: str | None) -> str | None:
