@@ -25,7 +25,6 @@ from flask import session as flask_session
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from zxcvbn import zxcvbn
 
 from comms.admin.models import LoginAttempt, LoginSession, User
 from comms.web.context import comms_state, get_session
@@ -111,6 +110,9 @@ def password_problem(password: str, email: str) -> str | None:
         return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > MAX_PASSWORD_LENGTH:
         return "the password is too long"
+    # Imported here: its word lists take 20 ms and megabytes, needed only here.
+    from zxcvbn import zxcvbn
+
     local, _, domain = email.lower().partition("@")
     with _ZXCVBN_LOCK:
         verdict = zxcvbn(
