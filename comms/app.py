@@ -44,7 +44,7 @@ def build_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
+        SESSION_COOKIE_SECURE=settings.https,
     )
     stamp.install()
     app.extensions["comms"] = Comms(settings)

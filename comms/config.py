@@ -17,6 +17,8 @@ DEFAULT_VIDEO_PUBLIC_TYPES = ("video", "short", "live", "stream")
 # An image with more pixels is refused before it is decoded (a 40 MP photo is
 # about 160 MB once decoded).
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
+MIN_SECRET_BYTES = 32
+DEFAULT_SESSION_IDLE_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str | None = None
     production: bool = False
+    allow_http: bool = False  # production over plain http: tests and local runs only
+    session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
     testing: bool = False
     counting: bool = True
     count_flush_seconds: float = 2.0  # how long counts wait in memory before a write
@@ -62,12 +66,44 @@ class Settings:
         """Where uploaded and imported files are stored."""
         return self.media_dir or self.instance_path / "media"
 
+    @property
+    def https(self) -> bool:
+        """True when the site is served over https (Secure cookies, HSTS)."""
+        return self.site_url.startswith("https://")
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unsafe to run in production (empty elsewhere)."""
+        if not self.production:
+            return []
+        problems = []
+        if not self.secret_key:
+            problems.append("COMMS_SECRET_KEY is required in production")
+        elif len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            problems.append(
+                f"COMMS_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes in "
+                f"production (it has {len(self.secret_key.encode())}); "
+                "generate one with: python -c 'import secrets; "
+                "print(secrets.token_hex(32))'"
+            )
+        if not self.https and not self.allow_http:
+            problems.append(
+                f"COMMS_SITE_URL must start with https:// in production "
+                f"(it is {self.site_url!r}); COMMS_ALLOW_HTTP=1 allows plain http "
+                "for tests and local runs only"
+            )
+        return problems
+
     def with_secret(self) -> Settings:
-        """Return settings whose secret key is set (generated once in development)."""
+        """Return settings whose secret key is set (generated once in development).
+
+        Raises ConfigMissing, naming every problem, when production settings are
+        unsafe.
+        """
+        problems = self.production_problems()
+        if problems:
+            raise ConfigMissing("; ".join(problems))
         if self.secret_key:
             return self
-        if self.production:
-            raise ConfigMissing("COMMS_SECRET_KEY is required in production")
         key_file = self.instance_path / "secret_key"
         if not key_file.exists():
             self.instance_path.mkdir(parents=True, exist_ok=True)
@@ -126,12 +162,22 @@ class Settings:
             smtp_url=env.get("COMMS_SMTP_URL") or None,
             mail_from=env.get("COMMS_MAIL_FROM") or None,
             production=env.get("COMMS_ENV", "development") == "production",
+            allow_http=_flag(env.get("COMMS_ALLOW_HTTP", "0")),
+            session_idle_minutes=int(
+                number("COMMS_SESSION_IDLE_MINUTES", DEFAULT_SESSION_IDLE_MINUTES)
+            ),
             counting=env.get("COMMS_COUNTING", "1").lower() not in ("0", "false", "no"),
             count_flush_seconds=number("COMMS_COUNT_FLUSH_SECONDS", 2.0, float),
         )
+        errors += settings.production_problems()
         if errors:
             raise ConfigMissing("; ".join(errors))
         return settings
+
+
+def _flag(raw: str) -> bool:
+    """A yes/no variable: 0, false, no and the empty string are no."""
+    return raw.strip().lower() not in ("", "0", "false", "no")
 
 
 def _video_types(env: Mapping[str, str], errors: list[str]) -> tuple[str, ...]:

@@ -100,8 +100,7 @@ def too_large_message(limit_mb: int) -> str:
 def init_app(app: Flask) -> None:
     """Add the headers to every response and register the 413 page."""
     settings = app.extensions["comms"].settings
-    https = settings.site_url.startswith("https://")
-    headers = [(n.lower(), n, v) for n, v in security_headers(https).items()]
+    headers = [(n.lower(), n, v) for n, v in security_headers(settings.https).items()]
     app.session_interface = SessionInterface()
 
     @app.after_request

@@ -15,12 +15,10 @@ from comms.errors import CommsError, NotFound, ValidationFailed
 
 
 class TooManyAttempts(CommsError):
-    """Too many failed logins for this account or address: try again later."""
+    """Too many wrong passwords for this account or address: try again later."""
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "Too many failed logins. Wait a few minutes before you try again."
-        )
+    def __init__(self, retry_after: int, what: str = "failed logins") -> None:
+        super().__init__(f"Too many {what}. Wait a few minutes before you try again.")
         self.retry_after = retry_after
 
 
@@ -50,7 +48,7 @@ def create_user(
     problems = []
     if new.role not in ROLES:
         problems.append(f"role: use one of {', '.join(ROLES)}")
-    problem = auth.password_problem(new.password)
+    problem = auth.password_problem(new.password, email)
     if problem:
         problems.append(f"password: {problem}")
     if auth.find_user(session, email) is not None:
@@ -77,15 +75,15 @@ def log_in(
 ) -> User | None:
     """The account if the password matches; slowed, then refused, after failures."""
     email = email.strip().lower()[:254]
-    decision = auth.throttle(session, email, address, now)
-    if decision.refused:
-        raise TooManyAttempts(decision.retry_after)
-    if decision.delay:
-        time.sleep(decision.delay)
+    attempt = auth.claim_attempt(session, email, address, now)
+    if attempt.refused:
+        raise TooManyAttempts(attempt.retry_after)
+    if attempt.delay:
+        time.sleep(attempt.delay)
     user = auth.find_user(session, email)
     ok = auth.verify_password(user, password)
-    auth.record_attempt(session, email, address, ok, now)
     if ok and user is not None:
+        auth.attempt_succeeded(session, attempt)
         if auth.hasher().check_needs_rehash(user.password_hash):
             user.password_hash = auth.hash_password(password)
         user.last_login_at = now
@@ -94,13 +92,31 @@ def log_in(
 
 
 def change_password(
-    session: Session, user: User, current: str, new: str, *, now: datetime
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    address: str,
+    now: datetime,
 ) -> None:
-    """Set a new password after checking the current one."""
+    """Set a new password after checking the current one; end every session.
+
+    The check of the current password is throttled like a login, on the same
+    account: a stolen session cannot be used to guess the password.
+    """
+    attempt = auth.claim_attempt(session, user.email, address, now)
+    if attempt.refused:
+        raise TooManyAttempts(attempt.retry_after, "wrong passwords")
+    if attempt.delay:
+        time.sleep(attempt.delay)
     problems = []
-    if not auth.verify_password(user, current):
+    if auth.verify_password(user, current):
+        auth.attempt_succeeded(session, attempt)
+        session.commit()
+    else:
         problems.append("current_password: this is not your current password")
-    problem = auth.password_problem(new)
+    problem = auth.password_problem(new, user.email)
     if problem:
         problems.append(f"new_password: {problem}")
     if problems:
@@ -108,6 +124,7 @@ def change_password(
     before = audit.user_snapshot(user)
     user.password_hash = auth.hash_password(new)
     user.password_changed_at = now
+    auth.end_all_logins(session, user)
     audit.record(session, user, "change-password", user, before=before,
                  after=audit.user_snapshot(user), now=now)  # fmt: skip
     session.commit()

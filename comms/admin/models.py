@@ -1,4 +1,4 @@
-"""Officers' accounts, login attempts (for throttling) and the audit log."""
+"""Officers' accounts, their login sessions, login attempts and the audit log."""
 
 from __future__ import annotations
 
@@ -34,8 +34,30 @@ class User(Base):
         return self.role == "admin"
 
 
+class LoginSession(Base):
+    """One open admin session: the cookie holds a random token, this row its hash.
+
+    Logging out deletes the row, so a copy of the cookie opens nothing afterwards.
+    """
+
+    __tablename__ = "admin_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
 class LoginAttempt(Base):
-    """One login try, kept in the database so every worker sees the same count."""
+    """One password try (login or password change), counted before it is checked.
+
+    Kept in the database so every worker and host sees the same count; a try still
+    being checked counts as a failure until it succeeds.
+    """
 
     __tablename__ = "admin_login_attempt"
     __table_args__ = (

@@ -25,7 +25,12 @@ def remember_language(response: Response) -> Response:
         and request.cookies.get("lang") != lang
     ):
         response.set_cookie(
-            "lang", lang, max_age=LANG_COOKIE_AGE, samesite="Lax", httponly=True
+            "lang",
+            lang,
+            max_age=LANG_COOKIE_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=comms_state().settings.https,  # like the session cookie
         )
     return response
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-import time
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -31,13 +31,13 @@ def make_user(session: Session, email: str, role: str = "editor") -> User:
     return user
 
 
-def log_in_as(client: Any, user: User, secret: str = "test-secret") -> None:
+def log_in_as(client: Any, user: User) -> None:
     """Give the client the session a real login would have made."""
+    with client.application.extensions["comms"].sessionmaker() as session:
+        token = auth.open_login(session, user, now=datetime.now(UTC))
     with client.session_transaction() as sess:
         sess.clear()
-        sess["uid"] = user.id
-        sess["auth"] = auth.session_fragment(user, secret)
-        sess["at"] = int(time.time())
+        sess[auth.SESSION_KEY] = token
         sess["_csrf"] = TOKEN
 
 

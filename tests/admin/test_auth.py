@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from comms.admin import auth
-from comms.admin.models import LoginAttempt, User
+from comms.admin.models import LoginAttempt, LoginSession, User
 from tests.admin.helpers import PASSWORD, log_in_as, make_user, post
 
 
@@ -44,7 +44,14 @@ def test_login_renews_the_session(app, editor) -> None:
     _login(client, "editor@example.org")
     with client.session_transaction() as sess:
         assert "planted" not in sess
-        assert sess["uid"] == editor.id
+        token = sess[auth.SESSION_KEY]
+    with app.extensions["comms"].sessionmaker() as session:
+        assert (
+            auth.resume_login(
+                session, token, now=datetime.now(UTC), idle=timedelta(minutes=30)
+            ).id
+            == editor.id
+        )
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(app, editor) -> None:
@@ -150,13 +157,13 @@ def test_failures_past_the_soft_limit_are_slowed_then_refused(session, app) -> N
     now = datetime.now(UTC)
     decisions = []
     for _ in range(auth.ACCOUNT_HARD_LIMIT + 1):
-        decisions.append(auth.throttle(session, "a@example.org", "10.0.0.1", now))
-        auth.record_attempt(session, "a@example.org", "10.0.0.1", False, now)
-        session.commit()
+        decisions.append(auth.claim_attempt(session, "a@example.org", "10.0.0.1", now))
     assert [d.delay for d in decisions[: auth.ACCOUNT_SOFT_LIMIT]] == [0.0] * 5
     slowed = decisions[auth.ACCOUNT_SOFT_LIMIT : auth.ACCOUNT_HARD_LIMIT]
     assert all(0 < d.delay <= auth.SLOWDOWN_MAX and not d.refused for d in slowed)
     assert decisions[-1].refused
+    stored = session.scalar(select(func.count()).select_from(LoginAttempt))
+    assert stored == auth.ACCOUNT_HARD_LIMIT  # the refused try was not kept
 
 
 def test_successful_login_clears_the_account_failures(app, session, editor) -> None:
@@ -164,10 +171,10 @@ def test_successful_login_clears_the_account_failures(app, session, editor) -> N
     for n in range(auth.ACCOUNT_SOFT_LIMIT + 1):
         _login(client, "editor@example.org", f"guess {n}")
     assert _login(client, "editor@example.org").status_code == 303
-    decision = auth.throttle(session, "editor@example.org", "x", datetime.now(UTC))
-    assert decision.delay == 0.0
     count = session.scalar(select(func.count()).select_from(LoginAttempt))
     assert count == auth.ACCOUNT_SOFT_LIMIT + 2
+    decision = auth.claim_attempt(session, "editor@example.org", "x", datetime.now(UTC))
+    assert decision.delay == 0.0 and not decision.refused
 
 
 def test_password_change_ends_other_sessions(app, session, editor) -> None:
@@ -210,11 +217,16 @@ def test_password_change_keeps_typed_problems_visible(app, editor) -> None:
     assert "at least 10 characters" in body
 
 
-def test_expired_session_is_logged_out(app, editor) -> None:
+def test_expired_session_is_logged_out(app, session, editor) -> None:
     client = app.test_client()
     log_in_as(client, editor)
-    with client.session_transaction() as sess:
-        sess["at"] = int(
-            datetime.now(UTC).timestamp() - auth.SESSION_LIFETIME.total_seconds() - 5
+    long_ago = datetime.now(UTC) - auth.SESSION_LIFETIME - timedelta(seconds=5)
+    # Used a minute ago, but opened longer ago than the absolute limit.
+    session.execute(
+        update(LoginSession).values(
+            created_at=long_ago, last_seen_at=datetime.now(UTC) - timedelta(minutes=1)
         )
+    )
+    session.commit()
     assert client.get("/admin/").location.startswith("/admin/login")
+    assert session.scalar(select(func.count()).select_from(LoginSession)) == 0

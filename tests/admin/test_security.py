@@ -53,6 +53,109 @@ def test_production_refuses_to_start_without_a_secret(tmp_path) -> None:
         create_app(Settings(instance_path=tmp_path, production=True))
 
 
+STRONG_SECRET = "s" * 32
+PRODUCTION = {
+    "COMMS_ENV": "production",
+    "COMMS_SECRET_KEY": STRONG_SECRET,
+    "COMMS_SITE_URL": "https://news.example.org",
+}
+SHORT_SECRET = "COMMS_SECRET_KEY must be at least 32 bytes in production (it has 31)"
+PLAIN_HTTP = "COMMS_SITE_URL must start with https:// in production"
+
+
+def test_production_settings_accept_a_long_secret_and_https() -> None:
+    settings = Settings.from_env(PRODUCTION)
+    assert settings.production and settings.https
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"COMMS_SECRET_KEY": "s" * 31}, SHORT_SECRET),
+        ({"COMMS_SECRET_KEY": "é" * 15 + "s"}, SHORT_SECRET),  # bytes, not letters
+        ({"COMMS_SITE_URL": "http://news.example.org"}, PLAIN_HTTP),
+        ({"COMMS_SITE_URL": "news.example.org"}, PLAIN_HTTP),
+    ],
+)
+def test_production_refuses_weak_settings(change, problem) -> None:
+    with pytest.raises(ConfigMissing, match=re.escape(problem)):
+        Settings.from_env(PRODUCTION | change)
+
+
+def test_production_names_every_weak_setting_at_once() -> None:
+    weak = PRODUCTION | {"COMMS_SECRET_KEY": "x", "COMMS_SITE_URL": "http://a.org"}
+    with pytest.raises(ConfigMissing) as caught:
+        Settings.from_env(weak)
+    assert "at least 32 bytes" in str(caught.value)
+    assert PLAIN_HTTP in str(caught.value)
+
+
+def test_plain_http_is_allowed_only_when_asked() -> None:
+    local = PRODUCTION | {"COMMS_SITE_URL": "http://127.0.0.1:5000"}
+    settings = Settings.from_env(local | {"COMMS_ALLOW_HTTP": "1"})
+    assert settings.allow_http and not settings.https
+    with pytest.raises(ConfigMissing, match=PLAIN_HTTP):
+        Settings.from_env(local | {"COMMS_ALLOW_HTTP": "0"})
+
+
+def test_development_keeps_short_secrets_and_plain_http() -> None:
+    settings = Settings.from_env({"COMMS_SECRET_KEY": "x"})
+    assert not settings.production and settings.secret_key == "x"
+
+
+def test_settings_built_in_code_are_checked_too(tmp_path) -> None:
+    weak = Settings(
+        instance_path=tmp_path,
+        production=True,
+        secret_key="x",
+        site_url="https://news.example.org",
+    )
+    with pytest.raises(ConfigMissing, match="at least 32 bytes"):
+        create_app(weak)
+
+
+def test_serve_with_weak_production_settings_is_one_clear_line(tmp_path) -> None:
+    done = _comms(["serve"], tmp_path, **(PRODUCTION | {"COMMS_SECRET_KEY": "short"}))
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: COMMS_SECRET_KEY must")
+    done = _comms(
+        ["serve"], tmp_path, **(PRODUCTION | {"COMMS_SITE_URL": "http://a.org"})
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"Error: {PLAIN_HTTP} (it is 'http://a.org'); COMMS_ALLOW_HTTP=1 allows "
+        "plain http for tests and local runs only"
+    ]
+
+
+def test_idle_minutes_setting_is_read_and_checked() -> None:
+    assert Settings.from_env({}).session_idle_minutes == 30
+    assert (
+        Settings.from_env({"COMMS_SESSION_IDLE_MINUTES": "5"}).session_idle_minutes == 5
+    )
+    with pytest.raises(ConfigMissing, match="COMMS_SESSION_IDLE_MINUTES must be"):
+        Settings.from_env({"COMMS_SESSION_IDLE_MINUTES": "0"})
+
+
+@pytest.mark.parametrize(
+    ("site_url", "secure"),
+    [("http://127.0.0.1:5000", False), ("https://news.example.org", True)],
+)
+def test_lang_cookie_is_secure_on_an_https_site(settings, site_url, secure) -> None:
+    from comms.db import init_db
+
+    app = create_app(replace(settings, site_url=site_url))
+    init_db(app.extensions["comms"].engine)
+    response = app.test_client().get("/?lang=de")
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang=")
+    )
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie) is secure
+    app.extensions["comms"].engine.dispose()
+
+
 def _comms(
     args: list[str], tmp_path: Path, **env: str
 ) -> subprocess.CompletedProcess[str]:
@@ -72,7 +175,9 @@ def _comms(
     "args", [["user", "create", "a@example.org"], ["serve", "--workers", "2"]]
 )
 def test_production_without_secret_is_one_clear_line(tmp_path, args) -> None:
-    done = _comms(args, tmp_path, COMMS_ENV="production")
+    done = _comms(
+        args, tmp_path, COMMS_ENV="production", COMMS_SITE_URL="https://example.org"
+    )
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert lines == ["Error: COMMS_SECRET_KEY is required in production"]

@@ -24,15 +24,15 @@ def counts(session: Session, metric: str) -> dict[tuple[date, str], int]:
 def log_in(client, session: Session) -> None:  # type: ignore[no-untyped-def]
     """Log the test client in to the admin as a new officer."""
     import time
+    from datetime import UTC, datetime
 
-    from comms.admin.auth import session_fragment
+    from comms.admin.auth import SESSION_KEY, open_login
     from comms.admin.models import User
 
     user = User(email=f"officer{time.monotonic_ns()}@example.org", password_hash="h")
     session.add(user)
     session.commit()
-    secret = client.application.extensions["comms"].settings.secret_key
+    token = open_login(session, user, now=datetime.now(UTC))
     with client.session_transaction() as sess:
-        sess["user_id"] = sess["uid"] = user.id
-        sess["auth"] = session_fragment(user, secret)
-        sess["at"] = int(time.time())
+        sess["user_id"] = user.id
+        sess[SESSION_KEY] = token

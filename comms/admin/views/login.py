@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import flash, redirect, request, session, url_for
+from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from comms.admin import accounts, auth
@@ -19,6 +19,11 @@ from comms.errors import ValidationFailed
 from comms.web.context import get_session
 
 
+def _address() -> str:
+    """The client's address, as the throttle keys it."""
+    return (request.remote_addr or "unknown")[:64]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | tuple[str, int]:
     """The login form; on success a fresh session and a redirect inside the site."""
@@ -28,13 +33,12 @@ def login() -> Response | tuple[str, int]:
             return redirect(next_url or url_for("admin.dashboard"))
         return render("admin/login.html", next_url=next_url, email="")
     email = request.form.get("email", "")
-    address = (request.remote_addr or "unknown")[:64]
     try:
         user = accounts.log_in(
             get_session(),
             email,
             request.form.get("password", ""),
-            address=address,
+            address=_address(),
             now=datetime.now(UTC),
         )
     except accounts.TooManyAttempts as exc:
@@ -56,8 +60,8 @@ def login() -> Response | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End the session."""
-    session.clear()
+    """End the session, on the server too: a copy of the cookie opens nothing."""
+    auth.end_session()
     flash("You are logged out.")
     return redirect(url_for("admin.login"), code=303)
 
@@ -79,8 +83,12 @@ def password() -> Response | tuple[str, int]:
                 user,
                 request.form.get("current_password", ""),
                 new,
+                address=_address(),
                 now=datetime.now(UTC),
             )
+        except accounts.TooManyAttempts as exc:
+            page, status = render("admin/password.html", 429, problems=[str(exc)])
+            return Response(page, status, headers={"Retry-After": str(exc.retry_after)})
         except ValidationFailed as exc:
             problems = exc.problems
     if problems:
