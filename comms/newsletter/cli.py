@@ -63,16 +63,13 @@ def send_command(
         except CommsError as exc:
             raise _fail(exc) from None
         issue = versions[0].translation
-        rendered = {
-            v.language: mail.render_issue(
-                app.jinja_env,
-                v,
-                service.issue_groups(session, v, now),
-                site=state.site,
-                site_url=settings.site_url,
-            )
-            for v in versions
-        }
+        try:
+            rendered = dispatch.render_versions(
+                app.jinja_env, session, versions, site=state.site,
+                site_url=settings.site_url, now=now,
+            )  # fmt: skip
+        except CommsError as exc:
+            raise _fail(exc) from None
         default = state.site.default_language
         if dry_run:
             report = sending.dry_run(session, issue, rendered, default)
