@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Item, ItemTag, Newsletter
 from comms.catalogue.service import visible
+from comms.db import leaving_no_trace
 from comms.errors import NotFound, ValidationFailed
 from comms.messages import N_
 from comms.newsletter.models import Consent, Delivery, Subscriber, new_key
@@ -236,14 +237,18 @@ def person_data(session: Session, email: str) -> dict[str, Any]:
 
 
 def erase_person(session: Session, email: str) -> None:
-    """Delete an address with its consent records and deliveries, then commit."""
+    """Delete an address with its consent records and deliveries, then commit.
+
+    On SQLite no copy of the rows stays in the database file or its WAL.
+    """
     subscriber = find_subscriber(session, email)
     if subscriber is None:
         raise NotFound("no subscriber with that address")
-    session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
-    session.execute(delete(Consent).where(Consent.subscriber_id == subscriber.id))
-    session.delete(subscriber)
-    session.commit()
+    with leaving_no_trace(session):
+        session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
+        session.execute(delete(Consent).where(Consent.subscriber_id == subscriber.id))
+        session.delete(subscriber)
+        session.commit()
 
 
 def count_subscribers(session: Session) -> dict[str, int]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
-from sqlalchemy import delete, func, select
+import pytest
+from sqlalchemy import delete, func, select, update
 
 from comms.newsletter.models import Consent, Delivery, Subscriber
 from tests.newsletter.helpers import make_issue, make_subscribers
@@ -174,3 +176,37 @@ def test_export_neutralises_formula_cells_and_imports_back_unchanged(
     stored = {(s.email, s.source) for s in session.scalars(select(Subscriber))}
     # the import trims a source's spaces, as it always did
     assert stored == {(email, source.strip()) for email, source in HOSTILE}
+
+
+def test_erase_leaves_the_address_in_neither_the_sqlite_file_nor_its_wal(
+    app, runner, session, smtp, settings
+):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's own files; PostgreSQL's are the server's")
+    make_issue(session)
+    address = "erase-me.unique@example.net"
+    make_subscribers(session, 3, prefix="keep")
+    session.add(
+        Subscriber(email=address, language="en", topics=[], regions=[],
+                   status="confirmed", source="web form")
+    )  # fmt: skip
+    session.commit()
+    assert runner.invoke(args=["newsletter", "send", "issue-1"]).exit_code == 0
+    session.close()
+    engine = app.extensions["comms"].engine
+    with engine.connect() as conn:  # some copies in the file, some in the WAL
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    session.execute(
+        update(Subscriber).where(Subscriber.email == address).values(bounce_count=1)
+    )
+    session.commit()
+    session.close()
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    files = [database, database.with_name(database.name + "-wal")]
+    assert any(address.encode() in f.read_bytes() for f in files)
+
+    erased = runner.invoke(args=["subscribers", "erase", address, "--yes"])
+    assert erased.exit_code == 0, erased.output
+    for path in files:
+        assert address.encode() not in path.read_bytes(), path.name
+    assert _count(session) == 3
