@@ -44,6 +44,9 @@ class Settings:
     production: bool = False
     testing: bool = False
     counting: bool = True
+    # Where rate-limit counts live: memory:// (per process) or redis://host:port/db
+    # (shared by every worker and host).
+    ratelimit_storage_url: str = "memory://"
 
     @property
     def resolved_database_url(self) -> str:
@@ -117,6 +120,7 @@ class Settings:
             mail_from=env.get("COMMS_MAIL_FROM") or None,
             production=env.get("COMMS_ENV", "development") == "production",
             counting=env.get("COMMS_COUNTING", "1").lower() not in ("0", "false", "no"),
+            ratelimit_storage_url=env.get("COMMS_RATELIMIT_STORAGE_URL") or "memory://",
         )
         if errors:
             raise ConfigMissing("; ".join(errors))
