@@ -1,4 +1,4 @@
-"""`comms newsletter send` and `comms subscribers import|export|show|erase`."""
+"""`comms newsletter send` and `comms subscribers import|export|show|erase|purge`."""
 
 from __future__ import annotations
 
@@ -171,7 +171,7 @@ def _send_all(
 
 @click.group("subscribers")
 def subscribers_group() -> None:
-    """Import, export, show and erase newsletter subscribers."""
+    """Import, export, show, erase and purge newsletter subscribers."""
 
 
 @subscribers_group.command("import")
@@ -301,3 +301,20 @@ def erase_command(email: str, yes: bool) -> None:
         except CommsError as exc:
             raise _fail(exc) from None
     click.echo("erased 1 subscriber with their consent records and deliveries")
+
+
+@subscribers_group.command("purge")
+def purge_command() -> None:
+    """Delete pending subscriptions whose confirmation link has expired."""
+    from comms.newsletter import service
+    from comms.newsletter.tokens import CONFIRM_MAX_AGE
+
+    app = _app()
+    with app.extensions["comms"].sessionmaker() as session:
+        count = service.purge_expired(session, now=datetime.now(UTC))
+        session.commit()
+    days = CONFIRM_MAX_AGE // 86400
+    click.echo(
+        f"purged {count} pending subscriptions not confirmed within {days} days, "
+        "with their consent records"
+    )
