@@ -142,8 +142,18 @@ def _over_limit(email: str) -> Response | None:
                 PER_MAILBOX, "subscribe-mailbox", service.mailbox_key(email)
             )
     except ratelimit.LimitsUnavailable as exc:
+        # Closed rather than open: without its limits the form would mail anyone.
         log.error("newsletter subscription refused: %s", exc)
-        verdict = ratelimit.Verdict(False, 60)
+        page, status = _message(
+            gettext("Subscriptions are closed for now"),
+            gettext(
+                "The site cannot check how often subscriptions were asked for at "
+                "the moment, so it cannot take them. Nothing was stored. Please "
+                "try again later."
+            ),
+            503,
+        )
+        return Response(page, status, headers={"Retry-After": "60"})
     if verdict.allowed:
         return None
     minutes = max(1, -(-verdict.retry_after // 60))

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from comms import create_app
 from comms.db import init_db
+from comms.errors import ConfigMissing
 from comms.newsletter.models import Consent, Subscriber
 from tests.factories import make_item, past
 from tests.newsletter.helpers import csrf_of, make_subscribers
@@ -236,3 +237,21 @@ def test_two_app_instances_share_the_limits_through_redis(settings, smtp):
     assert _mails(smtp, domain) == 8
     for app in (first, second):
         app.extensions["comms"].engine.dispose()
+
+
+def test_unreachable_limit_storage_closes_the_form_and_sends_nothing(settings, smtp):
+    app = create_app(replace(settings, ratelimit_storage_url="redis://127.0.0.1:1/0"))
+    init_db(app.extensions["comms"].engine)
+    answer = _subscribe(app.test_client(), "a@example.net")
+    assert answer.status_code == 503
+    assert "cannot check how often" in answer.text
+    assert answer.headers["Retry-After"] == "60"
+    assert smtp.recorder.count() == 0
+    with app.extensions["comms"].sessionmaker() as session:
+        assert _count(session) == 0
+    app.extensions["comms"].engine.dispose()
+
+
+def test_an_unknown_limit_storage_is_refused_at_start(settings):
+    with pytest.raises(ConfigMissing, match="COMMS_RATELIMIT_STORAGE_URL"):
+        create_app(replace(settings, ratelimit_storage_url="memcache:/nowhere"))
