@@ -53,6 +53,9 @@ class Settings:
     testing: bool = False
     counting: bool = True
     count_flush_seconds: float = 2.0  # how long counts wait in memory before a write
+    # Where rate-limit counts live: memory:// (per process) or redis://host:port/db
+    # (shared by every worker and host).
+    ratelimit_storage_url: str = "memory://"
 
     @property
     def resolved_database_url(self) -> str:
@@ -168,6 +171,7 @@ class Settings:
             ),
             counting=env.get("COMMS_COUNTING", "1").lower() not in ("0", "false", "no"),
             count_flush_seconds=number("COMMS_COUNT_FLUSH_SECONDS", 2.0, float),
+            ratelimit_storage_url=env.get("COMMS_RATELIMIT_STORAGE_URL") or "memory://",
         )
         errors += settings.production_problems()
         if errors:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +142,31 @@ def init_db(engine: Engine) -> None:
 def schema_exists(engine: Engine) -> bool:
     """True when the catalogue tables exist."""
     return inspect(engine).has_table("item")
+
+
+@contextmanager
+def leaving_no_trace(session: Session) -> Iterator[None]:
+    """Rows deleted (and committed) inside leave no copy in an SQLite file or its WAL.
+
+    SQLite keeps a deleted row's bytes in the page's free space, and the page as it
+    was in the ``-wal`` file until a checkpoint: secure_delete zeroes the former
+    and a TRUNCATE checkpoint writes the pages back and empties the WAL. Nothing to
+    do on PostgreSQL, whose files only the server reads.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    # Set on the connection the session's deletes will run on.
+    session.execute(text("PRAGMA secure_delete = ON"))
+    yield
+    with engine.connect() as conn:
+        busy, _pages, _done = conn.exec_driver_sql(
+            "PRAGMA wal_checkpoint(TRUNCATE)"
+        ).one()
+    if busy:
+        log.warning(
+            "another connection was reading: deleted rows may stay in the -wal "
+            "file until its next full checkpoint"
+        )

@@ -11,6 +11,17 @@ from markdown_it import MarkdownIt
 
 # XML 1.0 forbids these code points; they are removed from every stored text.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Line breaks (the Unicode ones too) and every other control character: none belongs
+# in a one-line value, and in a title that becomes a mail Subject a line break would
+# start a header of the sender's choosing. So would an RFC 2047 encoded word that
+# decodes to one (=?utf-8?q?=0D=0A...?=): the email package decodes such words in a
+# value it is given, and mail clients would show them decoded anyway.
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
+ONE_LINE_PROBLEM = (
+    "must be one line of plain text, without line breaks, control characters "
+    "or encoded words (=?...?=)"
+)
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 ALLOWED_TAGS = {
@@ -31,6 +42,11 @@ ALLOWED_ATTRIBUTES = {
 def clean_text(text: str) -> str:
     """Remove characters that XML 1.0 (and so every feed) forbids."""
     return _XML_FORBIDDEN.sub("", text)
+
+
+def is_one_line(text: str) -> bool:
+    """True when ``text`` has no line break, control character or encoded word."""
+    return not (_NOT_ONE_LINE.search(text) or _ENCODED_WORD.search(text))
 
 
 @lru_cache(maxsize=1)

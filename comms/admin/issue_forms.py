@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from comms.admin.forms import SLUG
 from comms.catalogue.models import KINDS, Newsletter
-from comms.rendering import clean_text
+from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line
 
 MAX_ROWS = 500
 Row = tuple[str, str, bool, str]  # kind, slug, picked, order as typed
@@ -52,6 +52,8 @@ def parse_issue_form(
     title = clean_text(raw.get("title", "")).strip()
     if not title:
         problems.append("title: required")
+    elif not is_one_line(title):  # the title becomes the mail's Subject header
+        problems.append(f"title: {ONE_LINE_PROBLEM}")
     elif len(title) > 500:
         problems.append("title: at most 500 characters")
     slug = raw.get("slug", "").strip().lower()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from comms.catalogue import images
@@ -274,6 +274,10 @@ def newsletter_list(
     stmt = stmt.order_by(
         Newsletter.published_at.desc(), Newsletter.slug, Newsletter.language
     )
+    letters = list(session.scalars(stmt))
+    public = _public_keys(
+        session, {(e.kind, e.slug) for n in letters for e in n.entries}, now
+    )
     return [
         {
             "slug": n.slug,
@@ -283,10 +287,35 @@ def newsletter_list(
             "title": n.title,
             "published_at": _iso(n.published_at),
             "url": f"{site_url}/newsletter/{n.slug}/",
-            "items": [{"kind": e.kind, "slug": e.slug} for e in n.entries],
+            "items": [
+                {"kind": e.kind, "slug": e.slug}
+                for e in n.entries
+                if (e.kind, e.slug) in public
+            ],
         }
-        for n in session.scalars(stmt)
+        for n in letters
     ]
+
+
+def _public_keys(
+    session: Session, keys: set[tuple[str, str]], now: datetime
+) -> set[tuple[str, str]]:
+    """Those of ``keys`` (kind, slug) that name an item public now.
+
+    An issue keeps its entries when an item is withdrawn or scheduled again; the
+    API must not name such an item to partner sites.
+    """
+    found: set[tuple[str, str]] = set()
+    wanted = sorted(keys)
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(Item.kind, Item.slug).where(
+                tuple_(Item.kind, Item.slug).in_(wanted[start : start + 500]),
+                visible(Item, now),
+            )
+        )
+        found.update((kind, slug) for kind, slug in rows)
+    return found
 
 
 def check_language(value: str | None, site: Site) -> str | None:

@@ -32,7 +32,7 @@ from comms.catalogue.models import (
 from comms.catalogue.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf
 from comms.config import DEFAULT_MAX_IMAGE_PIXELS
 from comms.errors import ConfigMissing, ValidationFailed
-from comms.rendering import clean_text, render_markdown
+from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line, render_markdown
 from comms.site import load_site
 
 NEWSLETTER_DIR = "newsletters"
@@ -53,6 +53,13 @@ def _text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError("must be text")
     return clean_text(str(value)).strip()
+
+
+def _line(value: Any) -> str:
+    text = _text(value)
+    if not is_one_line(text):
+        raise ValueError(ONE_LINE_PROBLEM)
+    return text
 
 
 def _slug(value: Any) -> str:
@@ -222,7 +229,7 @@ KIND_FIELDS: dict[str, dict[str, Parser]] = {
     },
 }
 NEWSLETTER_FIELDS: dict[str, Parser] = {
-    "title": _text,
+    "title": _line,  # becomes the mail's Subject header
     "number": _count,
     "status": _choice(*STATUSES),
     "published_at": front_matter.parse_datetime,

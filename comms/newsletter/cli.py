@@ -1,4 +1,4 @@
-"""`comms newsletter send` and `comms subscribers import|export|show|erase`."""
+"""`comms newsletter send` and `comms subscribers import|export|show|erase|purge`."""
 
 from __future__ import annotations
 
@@ -63,16 +63,13 @@ def send_command(
         except CommsError as exc:
             raise _fail(exc) from None
         issue = versions[0].translation
-        rendered = {
-            v.language: mail.render_issue(
-                app.jinja_env,
-                v,
-                service.issue_groups(session, v, now),
-                site=state.site,
-                site_url=settings.site_url,
-            )
-            for v in versions
-        }
+        try:
+            rendered = dispatch.render_versions(
+                app.jinja_env, session, versions, site=state.site,
+                site_url=settings.site_url, now=now,
+            )  # fmt: skip
+        except CommsError as exc:
+            raise _fail(exc) from None
         default = state.site.default_language
         if dry_run:
             report = sending.dry_run(session, issue, rendered, default)
@@ -174,7 +171,7 @@ def _send_all(
 
 @click.group("subscribers")
 def subscribers_group() -> None:
-    """Import, export, show and erase newsletter subscribers."""
+    """Import, export, show, erase and purge newsletter subscribers."""
 
 
 @subscribers_group.command("import")
@@ -304,3 +301,20 @@ def erase_command(email: str, yes: bool) -> None:
         except CommsError as exc:
             raise _fail(exc) from None
     click.echo("erased 1 subscriber with their consent records and deliveries")
+
+
+@subscribers_group.command("purge")
+def purge_command() -> None:
+    """Delete pending subscriptions whose confirmation link has expired."""
+    from comms.newsletter import service
+    from comms.newsletter.tokens import CONFIRM_MAX_AGE
+
+    app = _app()
+    with app.extensions["comms"].sessionmaker() as session:
+        count = service.purge_expired(session, now=datetime.now(UTC))
+        session.commit()
+    days = CONFIRM_MAX_AGE // 86400
+    click.echo(
+        f"purged {count} pending subscriptions not confirmed within {days} days, "
+        "with their consent records"
+    )

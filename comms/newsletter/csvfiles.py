@@ -1,4 +1,8 @@
-"""Subscriber CSV import and export (columns email,language,confirmed_at,source)."""
+"""Subscriber CSV import and export (columns email,language,confirmed_at,source).
+
+Cells that a spreadsheet would run as a formula are written with a leading quote
+(comms.csv_cells) and read back without it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from comms.csv_cells import neutralise_row, restore
 from comms.errors import ValidationFailed
 from comms.newsletter.models import Consent, Subscriber
 from comms.newsletter.service import normalise_email
@@ -61,8 +66,9 @@ def read_rows(
     rows: list[ImportRow] = []
     problems: list[str] = []
     seen: set[str] = set()
-    for record in reader:
+    for raw in reader:
         line = reader.line_num
+        record = {k: restore(v) if isinstance(v, str) else v for k, v in raw.items()}
         try:
             email = normalise_email(record.get("email") or "")
         except ValidationFailed as exc:
@@ -169,10 +175,12 @@ def export_rows(session: Session) -> Iterator[tuple[str, str, str, str]]:
 
 def write_csv(session: Session, out: TextIO) -> int:
     """Write the export to ``out``; return the number of rows."""
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF as RFC 4180 says: with "\n" alone, csv would not quote a cell holding a
+    # bare CR, and every reader would split the row there.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     count = 0
     for row in export_rows(session):
-        writer.writerow(row)
+        writer.writerow(neutralise_row(row))
         count += 1
     return count

@@ -8,7 +8,7 @@ imports nothing from Flask. Sending lives in ``sending.py``; SMTP and MIME in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Item, ItemTag, Newsletter
 from comms.catalogue.service import visible
+from comms.db import leaving_no_trace
 from comms.errors import NotFound, ValidationFailed
 from comms.messages import N_
 from comms.newsletter.models import Consent, Delivery, Subscriber, new_key
-from comms.newsletter.tokens import ConfirmClaim, TokenInvalid
+from comms.newsletter.tokens import CONFIRM_MAX_AGE, ConfirmClaim, TokenInvalid
 
 KIND_LABELS = {
     "press_release": N_("Press releases"),
@@ -29,9 +30,9 @@ KIND_LABELS = {
     "event": N_("Events"),
     "video": N_("Videos"),
 }
-# A second request for the same pending address within this time sends no new mail,
-# so the form cannot be used to flood someone's mailbox.
-RESEND_AFTER = timedelta(minutes=10)
+# At most this many topics and regions in one request (the form offers up to 30
+# topics and site.yml's regions).
+MAX_CHOICES = 50
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
     r"@(?=.{4,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -64,6 +65,30 @@ def normalise_email(raw: str) -> str:
     return email
 
 
+def mailbox_key(email: str) -> str:
+    """The mailbox an address reaches, for limits: case and ``+tag`` folded away.
+
+    ``Victim+1@Example.org`` and ``victim+2@example.org`` land in one mailbox; the
+    address itself is stored as given.
+    """
+    local, _at, domain = email.strip().lower().rpartition("@")
+    return f"{local.partition('+')[0]}@{domain}"
+
+
+def _choices(
+    field: str, chosen: list[str] | None, offered: Collection[str]
+) -> tuple[tuple[str, ...], str | None]:
+    """The chosen values if all are offered, else a ``field: reason`` problem."""
+    values = [v for v in chosen or [] if v]
+    if len(values) > MAX_CHOICES or any(v not in offered for v in values):
+        return (), f"{field}: " + (
+            N_("choose only among the topics offered")
+            if field == "topic"
+            else N_("choose only among the regions offered")
+        )
+    return tuple(sorted(set(values))), None
+
+
 def checked_request(
     email: str,
     language: str,
@@ -71,8 +96,13 @@ def checked_request(
     languages: tuple[str, ...],
     topics: list[str] | None = None,
     regions: list[str] | None = None,
+    offered_topics: Collection[str] = (),
+    offered_regions: Collection[str] = (),
 ) -> SubscriptionRequest:
-    """A validated subscription request; ValidationFailed names every problem."""
+    """A validated subscription request; ValidationFailed names every problem.
+
+    Topics and regions must be among those the form offers.
+    """
     problems: list[str] = []
     try:
         address = normalise_email(email)
@@ -81,13 +111,16 @@ def checked_request(
         address = ""
     if language not in languages:
         problems.append(f"language: choose one of {', '.join(languages)}")
+    chosen_topics, problem = _choices("topic", topics, offered_topics)
+    if problem:
+        problems.append(problem)
+    chosen_regions, problem = _choices("region", regions, offered_regions)
+    if problem:
+        problems.append(problem)
     if problems:
         raise ValidationFailed(problems)
     return SubscriptionRequest(
-        email=address,
-        language=language,
-        topics=tuple(sorted({t[:100] for t in topics or [] if t})),
-        regions=tuple(sorted({r[:100] for r in regions or [] if r})),
+        email=address, language=language, topics=chosen_topics, regions=chosen_regions
     )
 
 
@@ -116,34 +149,33 @@ def subscribe(
 ) -> None:
     """Start (or restart) double opt-in for an address, then commit.
 
-    An address that is already confirmed gets no mail and nothing changes, so the
-    form's answer reveals nobody's subscription. If the confirmation mail cannot be
-    sent, the session is rolled back and the error re-raised: nothing is stored.
+    Every address takes the same path, so neither the answer nor its timing reveals
+    a subscription: a row is written, a confirmation mail rendered and sent. For an
+    address already confirmed the row is a consent record of the request, and the
+    mail's link (to the current subscription) changes nothing; its choices stay.
+    Limits on how often an address or a client may ask are the caller's. Expired
+    requests are purged on the way. If the confirmation mail cannot be sent, the
+    session is rolled back and the error re-raised: nothing is stored.
     """
+    purge_expired(session, now=now)
     subscriber = find_subscriber(session, request.email)
-    if subscriber is not None and subscriber.status == "confirmed":
-        return
-    if (
-        subscriber is not None
-        and subscriber.status == "pending"
-        and subscriber.confirmation_sent_at is not None
-        and now - subscriber.confirmation_sent_at < RESEND_AFTER
-    ):
-        return
-    if subscriber is None:
-        subscriber = Subscriber(email=request.email, source=method, created_at=now)
-        session.add(subscriber)
-    subscriber.status = "pending"
-    subscriber.language = request.language
-    subscriber.topics = list(request.topics)
-    subscriber.regions = list(request.regions)
-    subscriber.nonce = new_key()
-    subscriber.confirmation_sent_at = now
     detail = f"language={request.language}"
     if request.topics:
         detail += f"; topics={','.join(request.topics)}"
     if request.regions:
         detail += f"; regions={','.join(request.regions)}"
+    if subscriber is not None and subscriber.status == "confirmed":
+        detail += "; already confirmed: choices kept"
+    else:
+        if subscriber is None:
+            subscriber = Subscriber(email=request.email, source=method, created_at=now)
+            session.add(subscriber)
+        subscriber.status = "pending"
+        subscriber.language = request.language
+        subscriber.topics = list(request.topics)
+        subscriber.regions = list(request.regions)
+        subscriber.nonce = new_key()
+    subscriber.confirmation_sent_at = now
     _consent(subscriber, "requested", method, now, detail)
     try:
         session.flush()
@@ -152,6 +184,30 @@ def subscribe(
     except BaseException:
         session.rollback()
         raise
+
+
+def purge_expired(session: Session, *, now: datetime) -> int:
+    """Delete pending subscriptions whose confirmation link has expired.
+
+    Their consent records go with them. Rows imported unconfirmed and never mailed
+    (no confirmation sent) stay: they wait for the officer's opt-in mail. Returns
+    the number of subscriptions deleted; the caller commits.
+    """
+    cutoff = now - timedelta(seconds=CONFIRM_MAX_AGE)
+    expired = (
+        Subscriber.status == "pending",
+        Subscriber.confirmation_sent_at < cutoff,
+    )
+    session.execute(
+        delete(Consent).where(
+            Consent.subscriber_id.in_(select(Subscriber.id).where(*expired))
+        )
+    )
+    # Deliveries of someone who left and asked again go by ON DELETE CASCADE.
+    result = session.execute(
+        delete(Subscriber).where(*expired).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def confirm(session: Session, claim: ConfirmClaim, *, now: datetime) -> Subscriber:
@@ -236,14 +292,18 @@ def person_data(session: Session, email: str) -> dict[str, Any]:
 
 
 def erase_person(session: Session, email: str) -> None:
-    """Delete an address with its consent records and deliveries, then commit."""
+    """Delete an address with its consent records and deliveries, then commit.
+
+    On SQLite no copy of the rows stays in the database file or its WAL.
+    """
     subscriber = find_subscriber(session, email)
     if subscriber is None:
         raise NotFound("no subscriber with that address")
-    session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
-    session.execute(delete(Consent).where(Consent.subscriber_id == subscriber.id))
-    session.delete(subscriber)
-    session.commit()
+    with leaving_no_trace(session):
+        session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
+        session.execute(delete(Consent).where(Consent.subscriber_id == subscriber.id))
+        session.delete(subscriber)
+        session.commit()
 
 
 def count_subscribers(session: Session) -> dict[str, int]:

@@ -9,7 +9,7 @@ from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext
 
-from comms import csrf
+from comms import csrf, ratelimit
 from comms.errors import ConfigMissing, ValidationFailed
 from comms.i18n import translated
 from comms.newsletter import service
@@ -30,6 +30,10 @@ from comms.web.context import comms_state, get_session, now, preferred_languages
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 log = logging.getLogger(__name__)
 ONE_CLICK = "List-Unsubscribe=One-Click"
+# How often one client (an IPv4 address or an IPv6 /64) and one mailbox (the
+# address without its +tag, any case) may ask for a confirmation mail.
+PER_CLIENT = ratelimit.per(5, 10 * 60)
+PER_MAILBOX = ratelimit.per(3, 60 * 60)
 
 
 def _message(title: str, message: str, status: int) -> tuple[str, int]:
@@ -122,9 +126,53 @@ def _form(errors: list[str] | None = None, status: int = 200) -> tuple[str, int]
     ), status
 
 
+def _over_limit(email: str) -> Response | None:
+    """A 429 answer when this client or this mailbox asked too often, else None.
+
+    The client's limit is counted first, so requests it is refused do not use up
+    a mailbox's allowance.
+    """
+    limiter = ratelimit.limiter(current_app)
+    try:
+        verdict = limiter.hit(
+            PER_CLIENT, "subscribe-client", ratelimit.client_key(request.remote_addr)
+        )
+        if verdict.allowed:
+            verdict = limiter.hit(
+                PER_MAILBOX, "subscribe-mailbox", service.mailbox_key(email)
+            )
+    except ratelimit.LimitsUnavailable as exc:
+        # Closed rather than open: without its limits the form would mail anyone.
+        log.error("newsletter subscription refused: %s", exc)
+        page, status = _message(
+            gettext("Subscriptions are closed for now"),
+            gettext(
+                "The site cannot check how often subscriptions were asked for at "
+                "the moment, so it cannot take them. Nothing was stored. Please "
+                "try again later."
+            ),
+            503,
+        )
+        return Response(page, status, headers={"Retry-After": "60"})
+    if verdict.allowed:
+        return None
+    minutes = max(1, -(-verdict.retry_after // 60))
+    page, status = _message(
+        gettext("Too many requests"),
+        gettext(
+            "There have been too many subscription requests from your connection "
+            "or for this address. Nothing was sent. Please try again in "
+            "%(minutes)s min.",
+            minutes=minutes,
+        ),
+        429,
+    )
+    return Response(page, status, headers={"Retry-After": str(verdict.retry_after)})
+
+
 @bp.route("/subscribe", methods=["GET", "POST"])
 @csrf.protect
-def subscribe() -> tuple[str, int]:
+def subscribe() -> Response | tuple[str, int]:
     """The subscribe form; a POST starts double opt-in (CSRF-checked)."""
     if request.method == "GET":
         return _form()
@@ -136,10 +184,15 @@ def subscribe() -> tuple[str, int]:
             request.form.get("language", site.default_language),
             languages=site.languages,
             topics=request.form.getlist("topic"),
-            regions=[r for r in request.form.getlist("region") if r in site.regions],
+            regions=request.form.getlist("region"),
+            offered_topics=service.topic_choices(get_session(), now()),
+            offered_regions=site.regions,
         )
     except ValidationFailed as exc:
         return _form([_form_error(p) for p in exc.problems], 400)
+    refused = _over_limit(wanted.email)
+    if refused is not None:
+        return refused
     settings = state.settings
     try:
         config = SmtpConfig.parse(settings.smtp_url)

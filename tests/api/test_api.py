@@ -168,6 +168,7 @@ def test_limiter_opens_a_new_window():
 
 
 def test_tags_regions_and_newsletters(client, session):
+    make_item(session, kind="report", slug="r")
     make_item(session, tags=["energy", "clusters"], regions=["bayern"])
     make_item(session, tags=["energy"])
     make_item(session, tags=["hidden"], status="draft")
@@ -193,6 +194,31 @@ def test_tags_regions_and_newsletters(client, session):
     [issue] = client.get("/api/v1/newsletters").get_json()["newsletters"]
     assert issue["slug"] == "n1" and issue["items"] == [{"kind": "report", "slug": "r"}]
     assert issue["url"].endswith("/newsletter/n1/")
+
+
+def test_newsletters_name_only_items_public_now(client, session):
+    make_item(session, slug="online")
+    make_item(session, slug="draft-plan", status="draft")
+    make_item(session, slug="next-year", published_at=future(365))
+    make_item(session, slug="withdrawn", status="archived", published_at=past(9))
+    letter = Newsletter(
+        slug="n1", language="en", translation="n1", number=1, title="Issue 1",
+        status="published", published_at=past(1),
+    )  # fmt: skip
+    letter.entries = [
+        NewsletterEntry(position=i, kind="press_release", slug=slug)
+        for i, slug in enumerate(
+            ["draft-plan", "online", "next-year", "withdrawn", "erased"]
+        )
+    ]
+    session.add(letter)
+    session.commit()
+    answer = client.get("/api/v1/newsletters")
+    assert answer.status_code == 200
+    [issue] = answer.get_json()["newsletters"]
+    assert issue["items"] == [{"kind": "press_release", "slug": "online"}]
+    for hidden in ("draft-plan", "next-year", "withdrawn", "erased"):
+        assert hidden not in answer.text
 
 
 def test_openapi_document_is_openapi_3_1(client):

@@ -12,7 +12,7 @@ from comms import create_app
 from comms.newsletter.models import Consent, Subscriber
 from comms.newsletter.tokens import confirm_token, unsubscribe_token
 from tests.factories import past
-from tests.newsletter.helpers import csrf_of, make_subscribers
+from tests.newsletter.helpers import csrf_of, link_in, local, make_subscribers
 
 
 def _count(session, model=Subscriber) -> int:
@@ -66,28 +66,40 @@ def test_invalid_address_shows_the_form_again_and_stores_nothing(client, session
     assert smtp.recorder.count() == 0
 
 
-def test_subscribing_a_confirmed_address_sends_nothing_and_looks_the_same(
+def test_subscribing_a_confirmed_address_looks_the_same_and_changes_nothing(
     client, session, smtp
 ):
+    """Both get the same answer and the same mail; the subscription stays as it is."""
     [known] = make_subscribers(session, 1)
     fresh = _subscribe(client, "new@example.net")
+    again = _subscribe(client, known, topic="nonsense")
+    assert again.status_code == 400  # topics are checked before anything else
     again = _subscribe(client, known)
     assert fresh.status_code == again.status_code == 200
-    assert "Check your inbox" in again.text
-    assert smtp.recorder.to(known) == []
+    assert fresh.text == again.text
     assert len(smtp.recorder.to("new@example.net")) == 1
+    [mail] = smtp.recorder.to(known)
     assert (
-        session.scalars(select(Subscriber).where(Subscriber.email == known))
-        .one()
-        .status
-        == "confirmed"
+        mail.message["Subject"]
+        == (smtp.recorder.to("new@example.net")[0].message["Subject"])
     )
+    link = link_in(
+        mail.message.get_body(("plain",)).get_content(), "/newsletter/confirm/"
+    )
+    assert client.post(local(link)).status_code == 200
+    session.expire_all()
+    subscriber = session.scalars(
+        select(Subscriber).where(Subscriber.email == known)
+    ).one()
+    assert subscriber.status == "confirmed"
+    assert [c.action for c in subscriber.consents] == ["requested"]
+    assert "already confirmed" in subscriber.consents[0].detail
 
 
 def test_repeated_requests_do_not_flood_a_mailbox(client, session, smtp):
-    for _ in range(3):
-        assert _subscribe(client, "flood@example.net").status_code == 200
-    assert len(smtp.recorder.to("flood@example.net")) == 1
+    answers = [_subscribe(client, "flood@example.net") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert len(smtp.recorder.to("flood@example.net")) == 3
 
 
 def test_subscribe_without_smtp_configured_says_so_and_stores_nothing(settings):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, select, update
 
 from comms.newsletter.models import Consent, Delivery, Subscriber
 from tests.newsletter.helpers import make_issue, make_subscribers
@@ -130,3 +132,81 @@ def test_show_prints_one_persons_data_and_erase_removes_it(runner, session, smtp
     missing = runner.invoke(args=["subscribers", "show", email])
     assert missing.exit_code != 0
     assert "no subscriber with that address" in missing.output
+
+
+HOSTILE = [
+    ("=1+2@example.net", '=HYPERLINK("https://evil.example","x")'),
+    ("+1@example.net", "+SUM(A1:A9)"),
+    ("-2@example.net", "-1+1"),
+    ("'q@example.net", "@SUM(1)"),
+    ("plain@example.net", "\tfair"),
+    ("cr@example.net", "\rfair"),
+    ("quote@example.net", "'=already quoted"),
+]
+
+
+def test_export_neutralises_formula_cells_and_imports_back_unchanged(
+    runner, session, tmp_path
+):
+    session.add_all(
+        Subscriber(email=email, language="en", topics=[], regions=[],
+                   status="confirmed", source=source)
+        for email, source in HOSTILE
+    )  # fmt: skip
+    session.commit()
+    out = tmp_path / "out.csv"
+    result = runner.invoke(args=["subscribers", "export", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(newline="") as handle:
+        rows = list(csv.reader(handle))[1:]
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert rows[0][0] == "'=1+2@example.net"
+    assert rows[0][3] == '\'=HYPERLINK("https://evil.example","x")'
+    assert rows[3][0] == "''q@example.net"
+    assert rows[5] == ["cr@example.net", "en", "", "'\rfair"]
+    assert rows[6][3] == "''=already quoted"
+
+    session.execute(delete(Subscriber))
+    session.commit()
+    result = runner.invoke(args=["subscribers", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "7 added (0 already opted in)" in result.output
+    session.expire_all()
+    stored = {(s.email, s.source) for s in session.scalars(select(Subscriber))}
+    # the import trims a source's spaces, as it always did
+    assert stored == {(email, source.strip()) for email, source in HOSTILE}
+
+
+def test_erase_leaves_the_address_in_neither_the_sqlite_file_nor_its_wal(
+    app, runner, session, smtp, settings
+):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's own files; PostgreSQL's are the server's")
+    make_issue(session)
+    address = "erase-me.unique@example.net"
+    make_subscribers(session, 3, prefix="keep")
+    session.add(
+        Subscriber(email=address, language="en", topics=[], regions=[],
+                   status="confirmed", source="web form")
+    )  # fmt: skip
+    session.commit()
+    assert runner.invoke(args=["newsletter", "send", "issue-1"]).exit_code == 0
+    session.close()
+    engine = app.extensions["comms"].engine
+    with engine.connect() as conn:  # some copies in the file, some in the WAL
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    session.execute(
+        update(Subscriber).where(Subscriber.email == address).values(bounce_count=1)
+    )
+    session.commit()
+    session.close()
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    files = [database, database.with_name(database.name + "-wal")]
+    assert any(address.encode() in f.read_bytes() for f in files)
+
+    erased = runner.invoke(args=["subscribers", "erase", address, "--yes"])
+    assert erased.exit_code == 0, erased.output
+    for path in files:
+        assert address.encode() not in path.read_bytes(), path.name
+    assert _count(session) == 3

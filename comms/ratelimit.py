@@ -1,0 +1,96 @@
+"""Rate limits any feature can use: the `limits` library over one shared storage.
+
+The storage comes from COMMS_RATELIMIT_STORAGE_URL. ``memory://`` (the default)
+counts in each process, so N workers allow up to N times a limit; with
+``redis://host:port/db`` every worker on every host shares the counts. Windows are
+moving: a limit of 5 per 10 minutes allows a sixth request 10 minutes after the
+first, not at the turn of a clock-aligned window.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.errors import ConfigurationError, StorageError
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from comms.errors import CommsError, ConfigMissing
+
+EXTENSION = "comms.ratelimiter"
+
+
+class LimitsUnavailable(CommsError):
+    """The shared storage of the counts (Redis) cannot be reached."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a request may go on; if not, how many seconds until one may."""
+
+    allowed: bool
+    retry_after: int = 0
+
+
+def per(amount: int, seconds: int) -> RateLimitItem:
+    """A limit of ``amount`` hits in any ``seconds`` seconds."""
+    return RateLimitItemPerSecond(amount, seconds)
+
+
+class RateLimiter:
+    """Counts hits per (scope, key) in the configured storage."""
+
+    def __init__(self, storage_url: str) -> None:
+        try:
+            storage = storage_from_string(storage_url, wrap_exceptions=True)
+        except ConfigurationError as exc:
+            raise ConfigMissing(
+                f"COMMS_RATELIMIT_STORAGE_URL {storage_url!r} cannot be used: {exc} "
+                "(use memory:// or redis://host:port/db)"
+            ) from None
+        self._strategy = MovingWindowRateLimiter(storage)
+
+    def hit(self, limit: RateLimitItem, scope: str, key: str) -> Verdict:
+        """Count one hit of ``key`` against ``limit``; refused hits are not counted."""
+        try:
+            if self._strategy.hit(limit, scope, key):
+                return Verdict(True)
+            stats = self._strategy.get_window_stats(limit, scope, key)
+        except StorageError as exc:
+            raise LimitsUnavailable(
+                f"rate limit storage unavailable: {type(exc.storage_error).__name__}"
+            ) from exc
+        return Verdict(False, max(1, math.ceil(stats.reset_time - time.time())))
+
+
+def client_key(address: str | None) -> str:
+    """The key of a client: its IPv4 address, or the /64 network of an IPv6 one.
+
+    One IPv6 subscriber line usually gets a whole /64: counting single addresses
+    would give one client 2^64 allowances.
+    """
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its limiter (once, whichever feature asks first)."""
+    if EXTENSION not in app.extensions:
+        settings = app.extensions["comms"].settings
+        app.extensions[EXTENSION] = RateLimiter(settings.ratelimit_storage_url)
+
+
+def limiter(app: Flask) -> RateLimiter:
+    """The app's limiter."""
+    found: RateLimiter = app.extensions[EXTENSION]
+    return found
