@@ -109,7 +109,12 @@ def test_officer_posts_a_press_release_and_a_visitor_finds_it(
             assert visitor.locator(".body strong").inner_text() == "matter"
             feed = visitor.request.get(f"{base}/feed.xml")
             assert feed.ok and title in feed.text()
-            picture = visitor.request.get(f"{base}{image_url}")
+            public_src = visitor.locator(".item-image img").get_attribute("src")
+            assert (
+                public_src
+                and public_src.rsplit("/", 1)[-1] == image_url.rsplit("/", 1)[-1]
+            )
+            picture = visitor.request.get(f"{base}{public_src}")
             assert picture.ok and picture.headers["content-type"] == "image/png"
         finally:
             browser.close()
