@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from comms.csv_cells import neutralise
 from comms.kpi.indicators import KpiReport
 
 CSV_COLUMNS = (
@@ -93,7 +94,11 @@ def as_csv(report: KpiReport, site_url: str) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(as_rows(report, site_url))
+    # Titles and codes are officers' text: a spreadsheet must not run them.
+    writer.writerows(
+        {k: neutralise(v) if isinstance(v, str) else v for k, v in row.items()}
+        for row in as_rows(report, site_url)
+    )
     return out.getvalue()
 
 

@@ -103,3 +103,21 @@ def test_kpi_reports_a_bad_period_in_one_line(runner, app, args, message):
     assert result.exit_code in (1, 2)  # 2: click's usage error
     assert isinstance(result.exception, SystemExit)
     assert message in result.output.splitlines()[-1]
+
+
+def test_kpi_csv_writes_a_formula_like_title_as_text(runner, session, activity):
+    from sqlalchemy import update
+
+    from comms.catalogue.models import Item
+
+    formula = '=HYPERLINK("http://evil.example","Click")'
+    session.execute(update(Item).where(Item.slug == "r1").values(title=formula))
+    session.commit()
+    result = runner.invoke(args=["kpi", "--period", "2", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    [row] = [
+        r
+        for r in csv.DictReader(io.StringIO(result.stdout))
+        if r["section"] == "deliverable"
+    ]
+    assert row["title"] == "'" + formula
