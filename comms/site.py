@@ -10,6 +10,7 @@ import yaml
 
 from comms import links
 from comms.errors import ConfigMissing
+from comms.rendering import ONE_LINE_PROBLEM, is_one_line
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,13 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
     languages = tuple(str(x) for x in data.get("languages") or [default_language])
     if default_language not in languages:
         languages = (default_language, *languages)
+    name = name_override or str(data.get("name", "comms"))
+    # The name goes into every mail's Subject and From: one line, always.
+    if not is_one_line(name):
+        where = "COMMS_SITE_NAME" if name_override else f"{path}: name"
+        raise ConfigMissing(f"{where}: {ONE_LINE_PROBLEM}")
     return Site(
-        name=name_override or str(data.get("name", "comms")),
+        name=name,
         description=str(data.get("description", "")),
         default_language=default_language,
         languages=languages,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from html import unescape
 from pathlib import Path
@@ -263,3 +264,19 @@ def test_export_never_writes_outside_its_folder_whatever_a_stored_name_holds(
     assert "would be written outside" in result.stderr
     assert not (tmp_path / "escaped.pdf").exists()
     assert [p.name for p in parent.iterdir()] == ["export"]
+
+
+@pytest.mark.parametrize(
+    "name", ["Alps\r\nBcc: victim@evil.example", "Alps\x0bX", "=?utf-8?q?A=0D=0AB?="]
+)
+def test_a_site_name_of_more_than_one_line_is_refused_at_start(
+    settings, content_dir, name
+):
+    # The name goes into every mail's Subject: a line break there would be a header.
+    write_content(content_dir, "site.yml", f"name: {json.dumps(name)}\n")
+    with pytest.raises(ConfigMissing, match=r"site.yml: name: must be one line"):
+        create_app(settings)
+    with pytest.raises(ConfigMissing, match=r"COMMS_SITE_NAME: must be one line"):
+        from comms.site import load_site
+
+        load_site(content_dir.parent / "nowhere", name_override=name)
