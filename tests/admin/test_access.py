@@ -61,6 +61,10 @@ ROUTES = [
     Route("admin.download_file", "GET", "/admin/items/{report}/files/report.pdf",
           200, 200),
     Route("admin.upload_image", "POST", "/admin/items/{item}/image", 303, 303, _image),
+    # No repository token in these settings: refused with a message, nothing sent.
+    Route("admin.deposit_item", "POST", "/admin/items/{report}/deposit", 422, 422),
+    Route("admin.publish_deposit", "POST", "/admin/items/{report}/deposit/publish",
+          422, 422, lambda: {"confirm": "publish"}),
     Route("admin.newsletters", "GET", "/admin/newsletters/", 200, 200),
     Route("admin.new_issue", "GET", "/admin/newsletters/new", 200, 200),
     Route("admin.new_issue", "POST", "/admin/newsletters/new", 303, 303,
