@@ -333,3 +333,21 @@ def test_the_doi_shows_on_the_page_citations_json_ld_and_api(zapp, repo: FakeInv
     assert csl[0]["DOI"] == doi
     api = client.get("/api/v1/items/reports/stresstest").get_json()
     assert api["doi"] == doi
+
+
+def test_a_lost_publication_found_on_the_next_run_gets_its_doi(zapp, repo: FakeInvenio):
+    add_report(zapp)
+    repo.fail("lost_answer", on="publish", times=1)
+    repo.fail("drop", on="get_record")  # and the check that follows fails too
+    result = deposit(zapp, "stresstest", "--yes")
+    assert result.exit_code == 1
+    assert row(zapp).state == "failed"
+    assert doi_of(zapp) is None
+    assert len(repo.published()) == 1  # published, though we could not tell
+    repo.heal()
+    again = deposit(zapp, "stresstest", "--yes")
+    assert again.exit_code == 0, again.output
+    assert "the earlier publication was completed" in again.output
+    assert repo.calls["publish"] == 1 and repo.calls["create"] == 1
+    assert row(zapp).state == "published"
+    assert doi_of(zapp) == row(zapp).doi == f"10.5072/zenodo.{row(zapp).record_id}"
