@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from comms.admin.models import AuditEntry
 from comms.catalogue.models import Item
 from tests.admin.helpers import TOKEN, log_in_as, make_user, post
 from tests.deposits.fake_invenio import FakeInvenio
@@ -79,6 +80,14 @@ def test_deposit_then_confirmed_publish_shows_the_doi_and_record(
     assert f'<a href="https://doi.org/{doi}">{doi}</a>' in text
     assert f'<a href="{row(zapp).record_url}">' in text
     assert len(repo.published()) == 1
+    with zapp.extensions["comms"].sessionmaker() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "deposit"))
+        assert entry is not None
+        assert (entry.user_email, entry.before, entry.after) == (
+            "editor@example.org",
+            {"doi": None},
+            {"doi": doi},
+        )
 
 
 def test_a_refused_token_is_said_on_the_page(zapp, repo: FakeInvenio):

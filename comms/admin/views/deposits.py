@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from comms.admin import audit
 from comms.admin import service as admin_service
 from comms.admin.views.blueprint import bp, require_user
 from comms.admin.views.items import editor_page
@@ -63,10 +64,11 @@ def deposit_item(item_id: int) -> Response | tuple[str, int]:
 @bp.post("/items/<int:item_id>/deposit/publish")
 def publish_deposit(item_id: int) -> Response | tuple[str, int]:
     """Publish the prepared draft once the officer confirmed; the DOI goes live."""
-    require_user()
+    user = require_user()
     state = comms_state()
     session = get_session()
     item = admin_service.get_item(session, item_id)
+    before = item.doi
     if request.form.get("confirm") != "publish":
         return editor_page(
             item,
@@ -80,6 +82,13 @@ def publish_deposit(item_id: int) -> Response | tuple[str, int]:
         )
     except CommsError as exc:
         return _failure(item_id, exc)
+    audit.record(
+        session, user, "deposit", item, before={"doi": before},
+        after={"doi": deposit.doi}, now=datetime.now(UTC),
+        summary=f"report {item.slug}.{item.language}: published in "
+        f"{deposit.repository} with DOI {deposit.doi}",
+    )  # fmt: skip
+    session.commit()
     flash(f"Published in the repository with DOI {deposit.doi}.")
     if deposit.last_error:
         flash(deposit.last_error)
