@@ -11,6 +11,7 @@ from flask.cli import ScriptInfo
 
 from comms import checks as _checks
 from comms.admin import cli as _admin_cli
+from comms.deposits import cli as _deposits_cli
 from comms.errors import CommsError, ValidationFailed
 from comms.kpi import cli as _kpi_cli
 from comms.videos import cli as _videos_cli
@@ -210,6 +211,7 @@ main.add_command(_admin_cli.user_group)
 main.add_command(_videos_cli.videos_group)
 main.add_command(_checks.check_command)
 main.add_command(_kpi_cli.kpi_command)
+main.add_command(_deposits_cli.zenodo_group)
 
 
 def init_app(app: Flask) -> None:
