@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from comms.catalogue.storage import MediaStore
@@ -111,31 +111,44 @@ def _ask(
     mode: str,
     now: datetime,
 ) -> PushSubscription:
+    by_id = PushSubscription.id == sub_id
     with factory() as session:
         sub = session.get_one(PushSubscription, sub_id)
         # Committed before the request: the hub may verify before it answers.
         sub.pending, sub.requested_at = mode, now
+        hub, topic, secret = sub.hub, sub.topic, sub.secret
+        callback = callback_url(settings, sub)
         session.commit()
-        try:
-            websub.request(
-                sub.hub,
-                mode=mode,
-                topic=sub.topic,
-                callback=callback_url(settings, sub),
-                secret=sub.secret,
-                lease_seconds=settings.websub_lease_seconds,
-                timeout=settings.websub_timeout,
+    # No transaction stays open while the hub calls back (SQLite would block it).
+    try:
+        websub.request(
+            hub, mode=mode, topic=topic, callback=callback, secret=secret,
+            lease_seconds=settings.websub_lease_seconds,
+            timeout=settings.websub_timeout,
+        )  # fmt: skip
+    except websub.HubError as exc:
+        with factory() as session:
+            session.execute(
+                update(PushSubscription).where(by_id).values(last_error=str(exc))
             )
-        except websub.HubError as exc:
-            session.refresh(sub)
-            if not isinstance(exc, websub.HubUnreachable) and sub.pending == mode:
-                sub.pending = None  # refused: no verification will come
-            sub.last_error = str(exc)
+            if not isinstance(exc, websub.HubUnreachable):
+                # Refused: no verification will come for this request.
+                session.execute(
+                    update(PushSubscription)
+                    .where(by_id, PushSubscription.pending == mode)
+                    .values(pending=None)
+                )
             session.commit()
-            raise
-        session.refresh(sub)
-        sub.last_error = None
+        raise
+    with factory() as session:
+        # Unless the hub has verified or denied in the meantime (it may be quick).
+        session.execute(
+            update(PushSubscription)
+            .where(by_id, PushSubscription.pending == mode)
+            .values(last_error=None)
+        )
         session.commit()
+        sub = session.get_one(PushSubscription, sub_id)
         session.expunge(sub)
         return sub
 
