@@ -276,7 +276,7 @@ def receive(
     quick = replace(
         settings,
         youtube_timeout=min(settings.youtube_timeout, settings.websub_timeout),
-        youtube_retries=min(settings.youtube_retries, 1),
+        youtube_retries=0,  # a failure is covered by the next poll (poll_due)
     )
     try:
         report = sync(
