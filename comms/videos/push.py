@@ -251,7 +251,9 @@ def receive(
     """Check a notification's signature and sync the videos of our channel it names."""
     with factory() as session:
         sub = _by_token(session, token)
-        if sub is None or sub.state == "unsubscribed":
+        newest = current(session)
+        # 410 also for an older channel's subscription: the hub then drops it.
+        if sub is None or sub.state == "unsubscribed" or sub is not newest:
             return Received("gone")
         if not websub.signature_ok(sub.secret, body, signature):
             log.warning("push notification with a bad signature ignored")

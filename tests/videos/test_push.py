@@ -193,7 +193,7 @@ def test_hub_refusing_the_request_is_reported(papp, hub, fake, status):
     assert not hub.verifications
 
 
-def test_hub_unreachable_is_reported(papp, hub, fake, make_app):
+def test_hub_unreachable_is_reported(papp, hub, fake):
     hub.stop()
     result = cli(papp, "videos", "push", "subscribe")
     assert result.exit_code == 1
@@ -245,7 +245,6 @@ def test_signed_notification_syncs_exactly_that_video(papp, hub, fake):
         runs = list(session.scalars(select(SyncRun).order_by(SyncRun.id.desc())))
     assert len(runs) == runs_before + 1
     assert (runs[0].outcome, runs[0].quota_units, runs[0].new) == ("ok", 1, 1)
-    del sub
 
 
 @pytest.mark.parametrize("algorithm", ["sha256", "sha384", "sha512"])
@@ -492,6 +491,20 @@ def test_scheduled_sync_polls_when_push_is_silent_or_lapsed(papp, hub, fake, why
     assert plan.startswith("scheduled sync: ")
 
 
+def test_notification_for_a_replaced_subscription_gets_410(papp, hub, fake):
+    _synced_channel(papp, fake)
+    old = subscribed(papp, hub)
+    other = "UCanotherchannel00000000"
+    result = cli(papp, "videos", "push", "subscribe", "--channel-id", other)
+    assert result.exit_code == 0, result.output
+    hub.wait_verifications(2)
+    assert row(papp).channel_id == other
+    fake.reset_counts()
+    statuses = hub.publish(notification(fake.videos[0].id), topic=old.topic)
+    assert statuses == [410]
+    assert fake.units == 0
+
+
 def test_unsubscribe_is_verified_then_the_sync_polls(papp, hub, fake):
     _synced_channel(papp, fake)
     subscribed(papp, hub)
@@ -501,6 +514,9 @@ def test_unsubscribe_is_verified_then_the_sync_polls(papp, hub, fake):
     assert hub.requests[1]["hub.mode"] == "unsubscribe"
     assert row(papp).state == "unsubscribed"
     assert not hub.subscriptions
+    fake.reset_counts()
+    assert run_sync(papp).stdout.startswith("3 videos: 0 new, 3 updated")
+    assert fake.units > 0
 
 
 def test_admin_dashboard_shows_the_lease_and_last_notification(papp, hub, fake):
