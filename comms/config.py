@@ -13,6 +13,7 @@ from comms.errors import ConfigMissing
 DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 DEFAULT_YOUTUBE_ENDPOINT = "https://youtube.googleapis.com"
 DEFAULT_ZENODO_URL = "https://sandbox.zenodo.org"
+DEFAULT_YOUTUBE_HUB = "https://pubsubhubbub.appspot.com/subscribe"
 VIDEO_TYPES = ("video", "short", "live", "upcoming", "premiere", "stream")
 DEFAULT_VIDEO_PUBLIC_TYPES = ("video", "short", "live", "stream")
 # An image with more pixels is refused before it is decoded (a 40 MP photo is
@@ -42,7 +43,15 @@ class Settings:
     video_public_types: tuple[str, ...] = DEFAULT_VIDEO_PUBLIC_TYPES
     feed_size: int = 50
     page_size: int = 20
-    websub_hub: str | None = None
+    websub_hub: str | None = None  # the hub announcing the site's own feeds
+    # Push from YouTube: the hub we subscribe the channel's upload feed at, the
+    # public base of our callback (default: site_url), the lease asked for (the
+    # hub decides), and after how many hours without news the timer polls again.
+    websub_youtube_hub: str = DEFAULT_YOUTUBE_HUB
+    public_callback_url: str | None = None
+    websub_lease_seconds: int = 432000  # five days
+    websub_silence_hours: float = 24.0
+    websub_timeout: float = 10.0  # the hub request, and the pushed video's sync
     max_upload_mb: int = 50
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     mail_rate: float = 10.0
@@ -70,6 +79,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.instance_path / 'comms.sqlite3'}"
+
+    @property
+    def callback_base(self) -> str:
+        """The public address the WebSub hub calls back (no trailing slash)."""
+        return (self.public_callback_url or self.site_url).rstrip("/")
 
     @property
     def resolved_media_dir(self) -> Path:
@@ -164,6 +178,12 @@ class Settings:
             video_public_types=_video_types(env, errors),
             feed_size=int(number("COMMS_FEED_SIZE", 50)),
             websub_hub=env.get("COMMS_WEBSUB_HUB") or None,
+            websub_youtube_hub=_http_url(env, "COMMS_WEBSUB_YOUTUBE_HUB", errors)
+            or DEFAULT_YOUTUBE_HUB,
+            public_callback_url=_http_url(env, "COMMS_PUBLIC_CALLBACK_URL", errors),
+            websub_lease_seconds=int(number("COMMS_WEBSUB_LEASE_SECONDS", 432000)),
+            websub_silence_hours=number("COMMS_WEBSUB_SILENCE_HOURS", 24.0, float),
+            websub_timeout=number("COMMS_WEBSUB_TIMEOUT", 10.0, float),
             max_upload_mb=int(number("COMMS_MAX_UPLOAD_MB", 50)),
             max_image_pixels=int(
                 number("COMMS_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS)
@@ -171,7 +191,7 @@ class Settings:
             mail_rate=number("COMMS_MAIL_RATE", 10.0, float),
             smtp_url=env.get("COMMS_SMTP_URL") or None,
             mail_from=env.get("COMMS_MAIL_FROM") or None,
-            zenodo_url=_http_url(env, "COMMS_ZENODO_URL", DEFAULT_ZENODO_URL, errors),
+            zenodo_url=_http_url(env, "COMMS_ZENODO_URL", errors) or DEFAULT_ZENODO_URL,
             zenodo_token=env.get("COMMS_ZENODO_TOKEN") or None,
             zenodo_community=env.get("COMMS_ZENODO_COMMUNITY") or None,
             zenodo_timeout=number("COMMS_ZENODO_TIMEOUT", 60.0, float),
@@ -195,17 +215,6 @@ def _flag(raw: str) -> bool:
     return raw.strip().lower() not in ("", "0", "false", "no")
 
 
-def _http_url(
-    env: Mapping[str, str], name: str, default: str, errors: list[str]
-) -> str:
-    """An http(s) base URL without its trailing slash."""
-    raw = (env.get(name) or "").strip() or default
-    if not raw.startswith(("https://", "http://")):
-        errors.append(f"{name} must be an http(s) URL, got {raw!r}")
-        return default
-    return raw.rstrip("/")
-
-
 def _video_types(env: Mapping[str, str], errors: list[str]) -> tuple[str, ...]:
     """COMMS_VIDEO_PUBLIC_TYPES: the video types shown on the news page and feeds."""
     raw = env.get("COMMS_VIDEO_PUBLIC_TYPES")
@@ -220,3 +229,14 @@ def _video_types(env: Mapping[str, str], errors: list[str]) -> tuple[str, ...]:
         )
         return DEFAULT_VIDEO_PUBLIC_TYPES
     return wanted
+
+
+def _http_url(env: Mapping[str, str], name: str, errors: list[str]) -> str | None:
+    """An http(s) URL setting without a trailing slash; None when unset or bad."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("https://", "http://")) or " " in raw:
+        errors.append(f"{name} must be an http(s) URL, got {raw!r}")
+        return None
+    return raw.rstrip("/")

@@ -11,6 +11,8 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Item, Newsletter
+from comms.videos import push
+from comms.videos.models import PushSubscription
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Dashboard:
     counts: dict[str, int]
     last_sync: dict[str, Any] | None
     issues: list[IssueStatus] = field(default_factory=list)
+    push: PushSubscription | None = None  # the YouTube push lease, if set up
 
 
 def build_dashboard(session: Session, now: datetime, limit: int = 10) -> Dashboard:
@@ -56,7 +59,10 @@ def build_dashboard(session: Session, now: datetime, limit: int = 10) -> Dashboa
             select(Item.status, func.count()).group_by(Item.status)
         )
     }
-    return Dashboard(drafts, scheduled, counts, last_sync(session), issues(session))
+    return Dashboard(
+        drafts, scheduled, counts, last_sync(session), issues(session),
+        push=push.current(session),
+    )  # fmt: skip
 
 
 def last_sync(session: Session) -> dict[str, Any] | None:

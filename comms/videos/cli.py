@@ -1,8 +1,9 @@
-"""`comms videos sync [--full]` and `comms videos status`."""
+"""`comms videos sync [--full]`, `comms videos status` and `comms videos push ...`."""
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -60,10 +61,25 @@ def _state() -> Any:
     "--full", is_flag=True, help="Walk the whole channel, not just new uploads."
 )
 def sync_command(full: bool) -> None:
-    """Pull the channel's video metadata and thumbnails into the catalogue."""
+    """Pull the channel's video metadata and thumbnails into the catalogue.
+
+    With YouTube push set up, it also renews the push lease when due, and skips
+    the poll while push is active and was heard from recently.
+    """
+    from comms.videos import push
     from comms.videos.service import sync_videos
 
     state = _state()
+    with state.sessionmaker() as session:
+        has_push = push.current(session) is not None
+    if has_push:
+        _renew_quietly(state)
+        with state.sessionmaker() as session:
+            reason = push.poll_reason(session, state.settings, _now())
+            if not full and reason is None:
+                click.echo("push is active and recent: no poll needed")
+                return
+            push.set_poll_due(session, False)
     bar = _Bar() if sys.stderr.isatty() else None
     try:
         report = sync_videos(
@@ -75,11 +91,31 @@ def sync_command(full: bool) -> None:
             progress=bar,
         )
     except SyncError as exc:
+        if has_push:
+            with state.sessionmaker() as session:
+                push.set_poll_due(session, True)
         raise sync_failed(exc) from None
     finally:
         if bar is not None:
             bar.close()
     click.echo(report.line())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _renew_quietly(state: Any) -> None:
+    """Renew the push lease when due; a failure is one line on stderr, not fatal."""
+    from comms.videos import push, websub
+
+    try:
+        renewed = push.renew(state.sessionmaker, state.settings, _now())
+    except websub.HubError as exc:
+        click.echo(f"push lease not renewed: {exc}", err=True)
+        return
+    if renewed is not None:
+        click.echo("push lease renewal asked of the hub", err=True)
 
 
 @videos_group.command("status")
@@ -113,3 +149,95 @@ def _run_line(run: Any) -> str:
         f"{head} {run.total} videos: {run.new} new, {run.updated} updated, "
         f"{run.unavailable} unavailable; {run.quota_units} quota units"
     )
+
+
+@videos_group.group("push")
+def push_group() -> None:
+    """YouTube push: the channel's uploads announced by WebSub within seconds."""
+
+
+def _channel_id(state: Any, given: str | None) -> str:
+    from comms.videos.youtube import YouTube, channel_lookup, check_settings
+
+    if given:
+        param, value = channel_lookup(given)
+        if param != "id":
+            raise click.ClickException("--channel-id must be a UC... channel id")
+        return value
+    _key, ref = check_settings(state.settings)
+    param, value = channel_lookup(ref)
+    if param == "id":
+        return value
+    client = YouTube(state.settings)  # an @handle: channels.list, 1 quota unit
+    try:
+        return client.channel(ref).id
+    finally:
+        client.close()
+
+
+@push_group.command("subscribe")
+@click.option("--channel-id", help="The UC... id (default: COMMS_YOUTUBE_CHANNEL).")
+def push_subscribe(channel_id: str | None) -> None:
+    """Subscribe the channel's upload feed at the hub (it then verifies us)."""
+    from comms.videos import push, websub
+
+    state = _state()
+    try:
+        channel = _channel_id(state, channel_id)
+        sub = push.subscribe(state.sessionmaker, state.settings, channel, _now())
+    except SyncError as exc:
+        raise sync_failed(exc) from None
+    except websub.HubError as exc:
+        raise click.ClickException(str(exc)) from None
+    base = push.callback_url(state.settings, sub).removesuffix(sub.token)
+    click.echo(f"subscription asked of {sub.hub}; the hub now calls {base}...")
+
+
+@push_group.command("renew")
+@click.option("--force", is_flag=True, help="Renew now, even if not due yet.")
+def push_renew(force: bool) -> None:
+    """Renew the push lease when less than a fifth of it remains."""
+    from comms.videos import push, websub
+
+    state = _state()
+    try:
+        sub = push.renew(state.sessionmaker, state.settings, _now(), force=force)
+    except websub.HubError as exc:
+        raise click.ClickException(str(exc)) from None
+    if sub is None:
+        click.echo("push lease renewal not due (or no subscription)")
+    else:
+        click.echo(f"renewal asked of {sub.hub}")
+
+
+@push_group.command("unsubscribe")
+def push_unsubscribe() -> None:
+    """Ask the hub to end the push lease; the scheduled sync then polls."""
+    from comms.errors import NotFound
+    from comms.videos import push, websub
+
+    state = _state()
+    try:
+        sub = push.unsubscribe(state.sessionmaker, state.settings, _now())
+    except (websub.HubError, NotFound) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"unsubscription asked of {sub.hub}")
+
+
+@push_group.command("status")
+def push_status() -> None:
+    """Print the push lease, its expiry and the last notification."""
+    from comms.videos import push
+
+    state = _state()
+    now = _now()
+    with state.sessionmaker() as session:
+        sub = push.current(session)
+        if sub is None:
+            click.echo("push is not set up: run comms videos push subscribe")
+            return
+        reason = push.poll_reason(session, state.settings, now)
+        for line in push.status_lines(sub, now):
+            click.echo(line)
+        plan = f"polls ({reason})" if reason else "skips the poll"
+        click.echo(f"scheduled sync: {plan}")

@@ -1,4 +1,4 @@
-"""Video sync bookkeeping: the run records (also the lock) and fetched thumbnails."""
+"""Video sync bookkeeping: run records (also the lock), thumbnails, the push lease."""
 
 from __future__ import annotations
 
@@ -52,3 +52,37 @@ class VideoThumbnail(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+PUSH_STATES = ("requested", "active", "denied", "unsubscribed")
+
+
+class PushSubscription(Base):
+    """The channel's upload feed subscribed at a WebSub hub (YouTube push).
+
+    ``token`` makes the callback URL unguessable; ``secret`` is the HMAC key the
+    hub signs notifications with. ``pending`` is the mode (subscribe or
+    unsubscribe) last asked of the hub and not yet verified: the callback confirms
+    only what we asked. ``poll_due`` asks the next scheduled sync to poll, because
+    a notification could not be synced.
+    """
+
+    __tablename__ = "video_push_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(300), unique=True)
+    channel_id: Mapped[str] = mapped_column(String(30))
+    hub: Mapped[str] = mapped_column(String(500))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    secret: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20), default="requested")
+    pending: Mapped[str | None] = mapped_column(String(20))
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_seconds: Mapped[int | None] = mapped_column(Integer)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_notification_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_video_id: Mapped[str | None] = mapped_column(String(20))
+    notifications: Mapped[int] = mapped_column(Integer, default=0)
+    poll_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -31,7 +31,7 @@ from comms.rendering import render_markdown
 from comms.videos import sync, thumbnails
 from comms.videos.errors import DatabaseFailure, SyncError, SyncRunning
 from comms.videos.models import SyncRun, VideoThumbnail
-from comms.videos.youtube import YouTube, check_settings
+from comms.videos.youtube import PAGE_SIZE, YouTube, check_settings
 
 STALE_AFTER = timedelta(hours=6)
 VOLATILE = {"view_count", "like_count", "comment_count", "synced_at"}
@@ -192,17 +192,69 @@ def sync_videos(
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
     """Bring the catalogue's videos in step with the channel, in one transaction."""
+
+    def fetch(client: YouTube, spool: IO[str], counts: _Counts) -> dict[str, str]:
+        _key, channel_ref = check_settings(settings)
+        return _fetch(
+            factory, client, store, channel_ref, full, spool, counts, progress,
+            settings.youtube_timeout,
+        )  # fmt: skip
+
+    return _run(factory, settings, fetch, default_language, full=full, sleep=sleep)
+
+
+def sync_ids(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    store: MediaStore,
+    ids: list[str],
+    *,
+    default_language: str,
+    hints: dict[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncReport:
+    """Sync just these videos (one videos.list call): what a push notification asks.
+
+    The same merge plan as the full sync: overrides are kept, a known video the
+    answer leaves out is marked private (or as ``hints`` says), never deleted.
+    """
+    wanted = list(dict.fromkeys(ids))
+    if not 0 < len(wanted) <= PAGE_SIZE:
+        raise ValueError(f"sync_ids takes 1 to {PAGE_SIZE} ids, got {len(wanted)}")
+
+    def fetch(client: YouTube, spool: IO[str], counts: _Counts) -> dict[str, str]:
+        resources = client.videos(wanted)
+        remote = [sync.parse_video(r) for r in resources]
+        fetched = _thumbnails(factory, store, remote, settings.youtube_timeout, counts)
+        spool.write(json.dumps({"ids": wanted, "items": resources, "thumbs": fetched}))
+        spool.write("\n")
+        counts.total = len(wanted)
+        return dict(hints or {})
+
+    return _run(factory, settings, fetch, default_language, full=False, sleep=sleep)
+
+
+Fetch = Callable[[YouTube, IO[str], _Counts], dict[str, str]]
+
+
+def _run(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    fetch: Fetch,
+    default_language: str,
+    *,
+    full: bool,
+    sleep: Callable[[float], None],
+) -> SyncReport:
+    """Hold the lock, run the network phase, then write in one transaction."""
     run_id = acquire(factory, full=full)
     client: YouTube | None = None
     try:
-        _key, channel_ref = check_settings(settings)
+        check_settings(settings)
         client = YouTube(settings, sleep=sleep)
         with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
             counts = _Counts()
-            hints = _fetch(
-                factory, client, store, channel_ref, full, spool, counts, progress,
-                settings.youtube_timeout,
-            )  # fmt: skip
+            hints = fetch(client, spool, counts)
             spool.seek(0)
             with factory() as session:
                 try:
