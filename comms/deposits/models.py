@@ -50,4 +50,7 @@ class ReportDeposit(Base):
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Claimed by a deposit or publication under way until then: a second one started
+    # meanwhile (another officer, the CLI) is refused instead of making a second draft.
+    busy_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     item: Mapped[Item] = relationship()

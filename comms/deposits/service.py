@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Item
@@ -35,6 +36,8 @@ from comms.errors import CommsError, NotFound
 from comms.site import Site
 
 T = TypeVar("T")
+# How long a deposit or publication may hold its row before another may take it.
+CLAIM_FOR = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -153,15 +156,22 @@ class _Run:
         self.client = client
 
     def guarded(self, work: Callable[[], T]) -> T:
-        """Run ``work``; on a failure, roll back, keep the error on the row, raise."""
+        """Run ``work`` holding the row's claim; on a failure keep the error, raise.
+
+        The claim is given back either way; a process that dies holding it loses it
+        when ``busy_until`` passes.
+        """
         try:
-            return work()
+            result = work()
         except CommsError as exc:
             self.session.rollback()
             self.deposit.state = "failed"
             self.deposit.last_error = str(exc)
+            self.deposit.busy_until = None
             self.session.commit()
             raise
+        self.save(busy_until=None)
+        return result
 
     def save(self, **fields: Any) -> None:
         """Set fields on the row and commit them at once (they are the resume point)."""
@@ -178,8 +188,12 @@ def _start(
     if deposit is None:
         deposit = ReportDeposit(item_id=item.id, repository=repository, state="draft")
         session.add(deposit)
-        session.commit()
-    elif deposit.repository != repository:
+        try:
+            session.commit()
+        except IntegrityError:  # another deposit of this report made the row first
+            session.rollback()
+            raise _under_way(item) from None
+    if deposit.repository != repository:
         if deposit.published_record_id:
             raise DepositRefused(
                 f"report {item.slug!r} is deposited at {deposit.repository}, "
@@ -191,7 +205,33 @@ def _start(
         deposit.draft_doi = None
         deposit.files = {}
         session.commit()
+    _claim(session, deposit, item)
     return _Run(session, deposit, client)
+
+
+def _under_way(item: Item) -> DepositRefused:
+    return DepositRefused(
+        f"another deposit of report {item.slug!r} is under way: "
+        "try again when it has finished"
+    )
+
+
+def _claim(session: Session, deposit: ReportDeposit, item: Item) -> None:
+    """Take the row for this run, or refuse when another run holds it."""
+    now = datetime.now(UTC)
+    claimed = session.execute(
+        update(ReportDeposit)
+        .where(
+            ReportDeposit.id == deposit.id,
+            or_(ReportDeposit.busy_until.is_(None), ReportDeposit.busy_until < now),
+        )
+        .values(busy_until=now + CLAIM_FOR)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise _under_way(item)
+    session.refresh(deposit)
 
 
 def prepare(
@@ -314,6 +354,7 @@ def publish(
         raise DepositRefused(
             f"report {item.slug!r} has no draft ready to publish: deposit it first"
         )
+    _claim(session, deposit, item)
     run = _Run(session, deposit, client)
     run.guarded(lambda: _publish(run, item, now))
     if settings.zenodo_community and deposit.version_count == 1:

@@ -351,3 +351,36 @@ def test_a_lost_publication_found_on_the_next_run_gets_its_doi(zapp, repo: FakeI
     assert repo.calls["publish"] == 1 and repo.calls["create"] == 1
     assert row(zapp).state == "published"
     assert doi_of(zapp) == row(zapp).doi == f"10.5072/zenodo.{row(zapp).record_id}"
+
+
+def _hold_claim(app: Any, until: Any) -> None:
+    """What a deposit under way elsewhere (another officer, a CLI run) leaves."""
+    from sqlalchemy import update
+
+    with app.extensions["comms"].sessionmaker() as session:
+        session.execute(update(ReportDeposit).values(busy_until=until))
+        session.commit()
+
+
+def test_a_second_deposit_while_one_is_under_way_is_refused(zapp, repo: FakeInvenio):
+    from datetime import UTC, datetime, timedelta
+
+    add_report(zapp)
+    first = deposit(zapp, "stresstest", answer="n\n")  # a draft, not published
+    assert first.exit_code == 0, first.output
+    assert row(zapp).busy_until is None  # a finished run gives its claim back
+    _hold_claim(zapp, datetime.now(UTC) + timedelta(minutes=5))
+    calls = sum(repo.calls.values())
+    second = deposit(zapp, "stresstest", "--yes")
+    assert second.exit_code == 1
+    assert second.output.strip().splitlines() == [
+        "Error: another deposit of report 'stresstest' is under way: "
+        "try again when it has finished"
+    ]
+    assert sum(repo.calls.values()) == calls  # nothing sent to the repository
+    # A run that died holding the claim loses it when the claim runs out.
+    _hold_claim(zapp, datetime.now(UTC) - timedelta(seconds=1))
+    third = deposit(zapp, "stresstest", "--yes")
+    assert third.exit_code == 0, third.output
+    assert repo.calls["create"] == 1  # still the one record
+    assert len(repo.published()) == 1
