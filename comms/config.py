@@ -19,6 +19,8 @@ DEFAULT_VIDEO_PUBLIC_TYPES = ("video", "short", "live", "stream")
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 MIN_SECRET_BYTES = 32
 DEFAULT_SESSION_IDLE_MINUTES = 30
+DEFAULT_API_RATE_LIMIT = 300
+MAX_PROXIES = 10
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class Settings:
     # Where rate-limit counts live: memory:// (per process) or redis://host:port/db
     # (shared by every worker and host).
     ratelimit_storage_url: str = "memory://"
+    # Proxies in front whose X-Forwarded-For/-Proto/-Host are believed (0: none).
+    proxies: int = 0
+    api_rate_limit: int = DEFAULT_API_RATE_LIMIT  # API requests a minute per client
 
     @property
     def resolved_database_url(self) -> str:
@@ -172,6 +177,8 @@ class Settings:
             counting=env.get("COMMS_COUNTING", "1").lower() not in ("0", "false", "no"),
             count_flush_seconds=number("COMMS_COUNT_FLUSH_SECONDS", 2.0, float),
             ratelimit_storage_url=env.get("COMMS_RATELIMIT_STORAGE_URL") or "memory://",
+            proxies=_proxies(env.get("COMMS_PROXIES"), errors),
+            api_rate_limit=int(number("COMMS_API_RATE_LIMIT", DEFAULT_API_RATE_LIMIT)),
         )
         errors += settings.production_problems()
         if errors:
@@ -182,6 +189,22 @@ class Settings:
 def _flag(raw: str) -> bool:
     """A yes/no variable: 0, false, no and the empty string are no."""
     return raw.strip().lower() not in ("", "0", "false", "no")
+
+
+def _proxies(raw: str | None, errors: list[str]) -> int:
+    """COMMS_PROXIES: how many proxies in front set X-Forwarded-* headers (0-10)."""
+    if raw is None or raw.strip() == "":
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_PROXIES:
+        errors.append(
+            f"COMMS_PROXIES must be a whole number from 0 to {MAX_PROXIES}, got {raw!r}"
+        )
+        return 0
+    return value
 
 
 def _video_types(env: Mapping[str, str], errors: list[str]) -> tuple[str, ...]:
