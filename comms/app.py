@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,10 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from comms import db, errors_http
 from comms.catalogue import stamp
 from comms.catalogue.storage import MediaStore
-from comms.config import Settings
+from comms.config import Settings, shipped
 from comms.site import load_site
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Comms:
@@ -35,8 +32,8 @@ def build_app(settings: Settings | None = None) -> Flask:
     app = Flask(
         "comms",
         instance_path=str(settings.instance_path),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(shipped("templates")),
+        static_folder=str(shipped("static")),
         static_url_path="/static",
     )
     app.config.update(

@@ -18,6 +18,7 @@ DEFAULT_VIDEO_PUBLIC_TYPES = ("video", "short", "live", "stream")
 # about 160 MB once decoded).
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 MIN_SECRET_BYTES = 32
+PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SESSION_IDLE_MINUTES = 30
 DEFAULT_API_RATE_LIMIT = 300
 MAX_PROXIES = 10
@@ -33,7 +34,7 @@ class Settings:
     site_url: str = DEFAULT_SITE_URL
     site_name: str | None = None
     media_dir: Path | None = None
-    content_dir: Path = field(default_factory=lambda: Path("content").resolve())
+    content_dir: Path = field(default_factory=lambda: default_content_dir())
     youtube_api_key: str | None = None
     youtube_channel: str | None = None
     youtube_api_endpoint: str = DEFAULT_YOUTUBE_ENDPOINT
@@ -152,7 +153,7 @@ class Settings:
             site_url=env.get("COMMS_SITE_URL", DEFAULT_SITE_URL).rstrip("/"),
             site_name=env.get("COMMS_SITE_NAME") or None,
             media_dir=path("COMMS_MEDIA_DIR"),
-            content_dir=path("COMMS_CONTENT_DIR") or Path("content").resolve(),
+            content_dir=path("COMMS_CONTENT_DIR") or default_content_dir(),
             youtube_api_key=env.get("COMMS_YOUTUBE_API_KEY") or None,
             youtube_channel=env.get("COMMS_YOUTUBE_CHANNEL") or None,
             youtube_api_endpoint=env.get(
@@ -184,6 +185,22 @@ class Settings:
         if errors:
             raise ConfigMissing("; ".join(errors))
         return settings
+
+
+def shipped(name: str) -> Path:
+    """A folder the wheel ships inside the package (templates, static, content).
+
+    In a checkout (or an editable install) it sits at the repository's top level;
+    setup.py copies it into ``comms/`` when a wheel is built.
+    """
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def default_content_dir() -> Path:
+    """``./content`` when the working directory has one, else the demo content."""
+    here = Path("content").resolve()
+    return here if here.is_dir() else shipped("content")
 
 
 def _flag(raw: str) -> bool:
