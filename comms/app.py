@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import gc
 import itertools
-from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from comms import db, errors_http
 from comms.catalogue import stamp
 from comms.catalogue.storage import MediaStore
-from comms.config import Settings
+from comms.config import Settings, shipped
 from comms.site import load_site
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Comms:
@@ -34,8 +32,8 @@ def build_app(settings: Settings | None = None) -> Flask:
     app = Flask(
         "comms",
         instance_path=str(settings.instance_path),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(shipped("templates")),
+        static_folder=str(shipped("static")),
         static_url_path="/static",
     )
     app.config.update(
@@ -74,9 +72,22 @@ def build_app(settings: Settings | None = None) -> Flask:
     videos_init_app(app)
     search_init_app(app)
     cli.init_app(app)
+    trust_proxies(app, settings.proxies)
     if not settings.testing:
         freeze_after_warmup(app)
     return app
+
+
+def trust_proxies(app: Flask, proxies: int) -> None:
+    """Believe the X-Forwarded-For/-Proto/-Host of the ``proxies`` proxies in front.
+
+    Outermost middleware, so every limit, log line and cached answer sees the real
+    client. With 0 the headers are ignored: a client cannot forge its address.
+    """
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
 
 WARMUP_REQUESTS = 200

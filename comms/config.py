@@ -20,7 +20,10 @@ DEFAULT_VIDEO_PUBLIC_TYPES = ("video", "short", "live", "stream")
 # about 160 MB once decoded).
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 MIN_SECRET_BYTES = 32
+PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SESSION_IDLE_MINUTES = 30
+DEFAULT_API_RATE_LIMIT = 300
+MAX_PROXIES = 10
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Settings:
     site_url: str = DEFAULT_SITE_URL
     site_name: str | None = None
     media_dir: Path | None = None
-    content_dir: Path = field(default_factory=lambda: Path("content").resolve())
+    content_dir: Path = field(default_factory=lambda: default_content_dir())
     youtube_api_key: str | None = None
     youtube_channel: str | None = None
     youtube_api_endpoint: str = DEFAULT_YOUTUBE_ENDPOINT
@@ -72,6 +75,9 @@ class Settings:
     # Where rate-limit counts live: memory:// (per process) or redis://host:port/db
     # (shared by every worker and host).
     ratelimit_storage_url: str = "memory://"
+    # Proxies in front whose X-Forwarded-For/-Proto/-Host are believed (0: none).
+    proxies: int = 0
+    api_rate_limit: int = DEFAULT_API_RATE_LIMIT  # API requests a minute per client
 
     @property
     def resolved_database_url(self) -> str:
@@ -168,7 +174,7 @@ class Settings:
             site_url=env.get("COMMS_SITE_URL", DEFAULT_SITE_URL).rstrip("/"),
             site_name=env.get("COMMS_SITE_NAME") or None,
             media_dir=path("COMMS_MEDIA_DIR"),
-            content_dir=path("COMMS_CONTENT_DIR") or Path("content").resolve(),
+            content_dir=path("COMMS_CONTENT_DIR") or default_content_dir(),
             youtube_api_key=env.get("COMMS_YOUTUBE_API_KEY") or None,
             youtube_channel=env.get("COMMS_YOUTUBE_CHANNEL") or None,
             youtube_api_endpoint=env.get(
@@ -203,6 +209,8 @@ class Settings:
             counting=env.get("COMMS_COUNTING", "1").lower() not in ("0", "false", "no"),
             count_flush_seconds=number("COMMS_COUNT_FLUSH_SECONDS", 2.0, float),
             ratelimit_storage_url=env.get("COMMS_RATELIMIT_STORAGE_URL") or "memory://",
+            proxies=_proxies(env.get("COMMS_PROXIES"), errors),
+            api_rate_limit=int(number("COMMS_API_RATE_LIMIT", DEFAULT_API_RATE_LIMIT)),
         )
         errors += settings.production_problems()
         if errors:
@@ -210,9 +218,41 @@ class Settings:
         return settings
 
 
+def shipped(name: str) -> Path:
+    """A folder the wheel ships inside the package (templates, static, content).
+
+    In a checkout (or an editable install) it sits at the repository's top level;
+    setup.py copies it into ``comms/`` when a wheel is built.
+    """
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def default_content_dir() -> Path:
+    """``./content`` when the working directory has one, else the demo content."""
+    here = Path("content").resolve()
+    return here if here.is_dir() else shipped("content")
+
+
 def _flag(raw: str) -> bool:
     """A yes/no variable: 0, false, no and the empty string are no."""
     return raw.strip().lower() not in ("", "0", "false", "no")
+
+
+def _proxies(raw: str | None, errors: list[str]) -> int:
+    """COMMS_PROXIES: how many proxies in front set X-Forwarded-* headers (0-10)."""
+    if raw is None or raw.strip() == "":
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_PROXIES:
+        errors.append(
+            f"COMMS_PROXIES must be a whole number from 0 to {MAX_PROXIES}, got {raw!r}"
+        )
+        return 0
+    return value
 
 
 def _video_types(env: Mapping[str, str], errors: list[str]) -> tuple[str, ...]:

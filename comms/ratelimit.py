@@ -14,7 +14,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, request
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.errors import ConfigurationError, StorageError
 from limits.storage import storage_from_string
@@ -35,6 +35,7 @@ class Verdict:
 
     allowed: bool
     retry_after: int = 0
+    remaining: int = 0  # hits left in the window (counted only when asked)
 
 
 def per(amount: int, seconds: int) -> RateLimitItem:
@@ -55,17 +56,26 @@ class RateLimiter:
             ) from None
         self._strategy = MovingWindowRateLimiter(storage)
 
-    def hit(self, limit: RateLimitItem, scope: str, key: str) -> Verdict:
-        """Count one hit of ``key`` against ``limit``; refused hits are not counted."""
+    def hit(
+        self, limit: RateLimitItem, scope: str, key: str, *, remaining: bool = False
+    ) -> Verdict:
+        """Count one hit of ``key`` against ``limit``; refused hits are not counted.
+
+        ``remaining``: also read how many hits are left (one more storage call).
+        """
         try:
-            if self._strategy.hit(limit, scope, key):
+            allowed = self._strategy.hit(limit, scope, key)
+            if allowed and not remaining:
                 return Verdict(True)
             stats = self._strategy.get_window_stats(limit, scope, key)
         except StorageError as exc:
             raise LimitsUnavailable(
                 f"rate limit storage unavailable: {type(exc.storage_error).__name__}"
             ) from exc
-        return Verdict(False, max(1, math.ceil(stats.reset_time - time.time())))
+        if allowed:
+            return Verdict(True, remaining=stats.remaining)
+        retry = max(1, math.ceil(stats.reset_time - time.time()))
+        return Verdict(False, retry, remaining=0)
 
 
 def client_key(address: str | None) -> str:
@@ -81,6 +91,15 @@ def client_key(address: str | None) -> str:
     if ip.version == 6:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
+
+
+def request_client() -> str:
+    """The key of the current request's client.
+
+    ``remote_addr`` is the real client: the socket's peer, or, with COMMS_PROXIES=N,
+    the address the N trusted proxies in front reported (ProxyFix, see comms.app).
+    """
+    return client_key(request.remote_addr)
 
 
 def init_app(app: Flask) -> None:

@@ -29,6 +29,8 @@ class Site:
     funder: str = ""
     grant: str = ""
     contact: str = ""
+    # files under media/, named in site.yml's icons: (favicon, touch, app)
+    icons: dict[str, str] = field(default_factory=dict)
     regions: dict[str, str] = field(default_factory=dict)
     reporting_periods: tuple[dict[str, Any], ...] = ()
     partners: tuple[dict[str, Any], ...] = ()
@@ -52,10 +54,13 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         data = loaded
     programme = data.get("programme") or {}
     funding = data.get("funding") or {}
-    for section, name in (("programme", programme), ("funding", funding)):
+    icons = data.get("icons") or {}
+    sections = (("programme", programme), ("funding", funding), ("icons", icons))
+    for section, name in sections:
         if not isinstance(name, dict):
             raise ConfigMissing(f"{path}: {section}: must be a mapping")
     _check_values(path, programme, funding, data.get("contact"))
+    _check_icons(path, icons)
     default_language = str(data.get("default_language", "en"))
     languages = tuple(str(x) for x in data.get("languages") or [default_language])
     if default_language not in languages:
@@ -78,10 +83,37 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         funder=str(funding.get("funder", "")),
         grant=str(funding.get("grant", "")),
         contact=str(data.get("contact", "")),
+        icons={k: str(v).strip() for k, v in icons.items() if v},
         regions={str(k): str(v) for k, v in (data.get("regions") or {}).items()},
         reporting_periods=tuple(data.get("reporting_periods") or ()),
         partners=tuple(data.get("partners") or ()),
     )
+
+
+ICON_KINDS = {
+    "favicon": (".ico", ".png", ".svg"),
+    "touch": (".png",),
+    "app": (".png",),
+}
+
+
+def _check_icons(path: Path, icons: dict[str, Any]) -> None:
+    """Refuse an unknown icon kind, a file outside media/ or an unfit format."""
+    for kind, value in icons.items():
+        if kind not in ICON_KINDS:
+            raise ConfigMissing(
+                f"{path}: icons: unknown icon {kind!r}; use {', '.join(ICON_KINDS)}"
+            )
+        if not value:
+            continue
+        try:
+            links.media_path(value if isinstance(value, str) else repr(value))
+        except ValueError as exc:
+            raise ConfigMissing(f"{path}: icons.{kind}: {exc}") from None
+        if not str(value).lower().endswith(ICON_KINDS[kind]):
+            raise ConfigMissing(
+                f"{path}: icons.{kind}: must be a {' or '.join(ICON_KINDS[kind])} file"
+            )
 
 
 def _check_values(

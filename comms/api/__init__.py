@@ -6,9 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the API blueprint and its rate limiter."""
-    from comms.api import limits, views
+    """Register the API blueprint and its per-client rate limit."""
+    from comms import ratelimit
+    from comms.api import views
 
-    limit = int(app.config.get("COMMS_API_RATE_LIMIT", limits.DEFAULT_LIMIT))
-    app.extensions["comms.api_limiter"] = limits.FixedWindowLimiter(limit)
+    ratelimit.init_app(app)
     app.register_blueprint(views.bp)

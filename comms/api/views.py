@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from comms import ratelimit
 from comms.api import openapi, service
-from comms.api.limits import FixedWindowLimiter
 from comms.catalogue.service import parse_kind
 from comms.errors import BadRequest
 from comms.web.context import comms_state, get_session, now
@@ -36,16 +36,26 @@ def rate_limit() -> Response | None:
     """Refuse with 429 past the per-address limit (preflights are not counted)."""
     if request.method == "OPTIONS":
         return None
-    limiter: FixedWindowLimiter = current_app.extensions["comms.api_limiter"]
-    decision = limiter.hit(request.remote_addr or "unknown")
-    request.environ["comms.api_limit"] = decision
+    per_minute = comms_state().settings.api_rate_limit
+    try:
+        decision = ratelimit.limiter(current_app).hit(
+            ratelimit.per(per_minute, 60),
+            "api",
+            ratelimit.request_client(),
+            remaining=True,
+        )
+    except ratelimit.LimitsUnavailable as exc:
+        # Open rather than closed: a read-only API of public data stays up when the
+        # shared counts (Redis) are down; the failure is logged.
+        current_app.logger.warning("API rate limit not applied: %s", exc)
+        return None
+    request.environ["comms.api_limit"] = (per_minute, decision)
     if decision.allowed:
         return None
     response = error_response(
         429,
         "Too many requests",
-        f"at most {decision.limit} requests a minute; retry in "
-        f"{decision.retry_after} s",
+        f"at most {per_minute} requests a minute; retry in {decision.retry_after} s",
     )
     response.headers["Retry-After"] = str(decision.retry_after)
     return response
@@ -67,9 +77,10 @@ def api_headers(response: WerkzeugResponse) -> WerkzeugResponse:
     if response.status_code == 405 and "Allow" not in response.headers:
         adapter = current_app.url_map.bind_to_environ(request.environ)
         response.headers["Allow"] = ", ".join(sorted(adapter.allowed_methods()))
-    decision = request.environ.get("comms.api_limit")
-    if decision is not None:
-        response.headers["X-RateLimit-Limit"] = str(decision.limit)
+    counted = request.environ.get("comms.api_limit")
+    if counted is not None:
+        per_minute, decision = counted
+        response.headers["X-RateLimit-Limit"] = str(per_minute)
         response.headers["X-RateLimit-Remaining"] = str(decision.remaining)
     if response.status_code == 200 and request.method in ("GET", "HEAD"):
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"

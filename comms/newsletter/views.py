@@ -135,7 +135,7 @@ def _over_limit(email: str) -> Response | None:
     limiter = ratelimit.limiter(current_app)
     try:
         verdict = limiter.hit(
-            PER_CLIENT, "subscribe-client", ratelimit.client_key(request.remote_addr)
+            PER_CLIENT, "subscribe-client", ratelimit.request_client()
         )
         if verdict.allowed:
             verdict = limiter.hit(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+import logging
 
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import gettext
+
+from comms import ratelimit
 from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue.service import ListingQuery, parse_kind, parse_page
 from comms.search import service
@@ -13,6 +17,40 @@ bp = Blueprint("search", __name__)
 HTML = "text/html; charset=utf-8"
 SEARCH_VARY = "Accept-Language, Cookie"
 SEARCH_MAX_AGE = 60
+# Searches with a query per client; a repeat answered from the cache before the app
+# (comms.cache.AnswerReplay) is not counted: it costs no query.
+PER_CLIENT = ratelimit.per(60, 60)
+log = logging.getLogger(__name__)
+
+
+def _over_limit() -> Response | None:
+    """A 429 answer when this client searched too often, else None."""
+    try:
+        verdict = ratelimit.limiter(current_app).hit(
+            PER_CLIENT, "search", ratelimit.request_client()
+        )
+    except ratelimit.LimitsUnavailable as exc:
+        # Open rather than closed: search stays up when the shared counts are down.
+        log.warning("search rate limit not applied: %s", exc)
+        return None
+    if verdict.allowed:
+        return None
+    page = render_template(
+        "errors/error.html",
+        status=429,
+        title=gettext("Too many requests"),
+        message=gettext(
+            "There have been too many searches from your connection. Please try "
+            "again in %(seconds)s s.",
+            seconds=verdict.retry_after,
+        ),
+    )
+    return Response(
+        page,
+        429,
+        headers={"Retry-After": str(verdict.retry_after)},
+        mimetype="text/html",
+    )
 
 
 @bp.get("/search")
@@ -20,6 +58,9 @@ def search() -> Response:
     """Search results for ?q=, or the empty form (cached like every public page)."""
     state = comms_state()
     text = (request.args.get("q") or "").strip()[:200]
+    refused = _over_limit() if text else None
+    if refused is not None:
+        return refused
     filters = ListingQuery(
         kind=parse_kind(request.args.get("kind")),
         tag=request.args.get("tag") or None,

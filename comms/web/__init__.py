@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, request
+from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
 from comms.errors import BadRequest
 from comms.messages import N_
-from comms.web import filters, views
+from comms.web import assets, filters, views
 from comms.web.context import comms_state
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
@@ -35,6 +35,18 @@ def remember_language(response: Response) -> Response:
     return response
 
 
+def vary_on_language(response: Response) -> Response:
+    """Name the headers the language came from on every answer that chose one.
+
+    A shared cache (nginx, a CDN) must keep one copy per Accept-Language and per
+    ``lang`` cookie of any answer whose language was negotiated.
+    """
+    if g.get("language_negotiated"):
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+    return response
+
+
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -54,5 +66,7 @@ def init_app(app: Flask) -> None:
     """Register the web blueprint, template helpers and the language cookie."""
     app.register_blueprint(views.bp)
     filters.init_app(app)
+    assets.init_app(app)
     app.after_request(remember_language)
+    app.after_request(vary_on_language)
     app.before_request(refuse_control_characters)

@@ -59,6 +59,7 @@ def requested_language() -> str | None:
 
 def preferred_languages() -> list[str]:
     """The visitor's languages in order: ?lang=, the cookie, then Accept-Language."""
+    g.language_negotiated = True  # the answer varies on them (see comms.web)
     site = comms_state().site
     result: list[str] = []
     explicit = requested_language()

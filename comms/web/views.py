@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, render_template, send_from_directory
@@ -15,7 +16,8 @@ if TYPE_CHECKING:
     from comms.cache import Rendered
 
 bp = Blueprint("web", __name__)
-SITE_MEDIA_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".pdf"}
+SITE_MEDIA_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".pdf", ".ico"}
+IDENTITY_MAX_AGE = 86400  # the emblem and icons: the site's identity, bound to no item
 
 
 @bp.get("/healthz")
@@ -49,9 +51,12 @@ def site_media(filename: str) -> Response:
 
     if PurePosixPath(filename).suffix.lower() not in SITE_MEDIA_TYPES:
         raise NotFound("no such file")
-    emblem = comms_state().site.emblem
-    if emblem and emblem.removeprefix("media/") == filename:
-        max_age = 86400  # the site's identity, bound to no item
+    site = comms_state().site
+    identity = {
+        f.removeprefix("media/") for f in (site.emblem, *site.icons.values()) if f
+    }
+    if filename in identity:
+        max_age = IDENTITY_MAX_AGE
     elif linked_publicly(get_session(), f"/media/{filename}", now=now()):
         max_age = MEDIA_MAX_AGE
     else:
@@ -59,6 +64,72 @@ def site_media(filename: str) -> Response:
     return send_from_directory(
         comms_state().settings.content_dir / "media", filename, max_age=max_age
     )
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The favicon named in site.yml (icons.favicon), where browsers look first."""
+    name = comms_state().site.icons.get("favicon")
+    if not name:
+        raise NotFound("the site has no favicon")
+    return send_from_directory(
+        comms_state().settings.content_dir,
+        name,
+        max_age=IDENTITY_MAX_AGE,
+        mimetype=_ICON_TYPES.get(name.rsplit(".", 1)[-1].lower()),
+    )
+
+
+_ICON_TYPES = {
+    "ico": "image/vnd.microsoft.icon",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+}
+
+
+@bp.get("/manifest.webmanifest")
+def web_manifest() -> Response:
+    """The web app manifest: the site's name and its app icons (site.yml)."""
+    from flask import json, url_for
+
+    state = comms_state()
+    site = state.site
+    icons = []
+    for kind in ("touch", "app"):
+        name = site.icons.get(kind)
+        path = state.settings.content_dir / name if name else None
+        if name and path is not None and path.is_file():
+            icons.append(
+                {
+                    "src": url_for(
+                        "web.site_media", filename=name.removeprefix("media/")
+                    ),
+                    "sizes": _png_size(path),
+                    "type": "image/png",
+                }
+            )
+    body = {
+        "name": site.name,
+        "short_name": site.name,
+        "description": site.description,
+        "start_url": "/",
+        "display": "browser",
+        "lang": site.default_language,
+        "icons": icons,
+    }
+    response = Response(json.dumps(body), mimetype="application/manifest+json")
+    response.cache_control.public = True
+    response.cache_control.max_age = IDENTITY_MAX_AGE
+    return response
+
+
+def _png_size(path: Path) -> str:
+    """``WxH`` of a PNG file, from its header."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        width, height = image.size
+    return f"{width}x{height}"
 
 
 # URLs in one sitemap file: the protocol's limit. A bigger site gets an index.

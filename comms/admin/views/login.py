@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from comms import ratelimit
 from comms.admin import accounts, auth
 from comms.admin.views.blueprint import (
     bp,
@@ -20,8 +21,8 @@ from comms.web.context import get_session
 
 
 def _address() -> str:
-    """The client's address, as the throttle keys it."""
-    return (request.remote_addr or "unknown")[:64]
+    """The real client (see ratelimit.request_client), as the throttle keys it."""
+    return ratelimit.request_client()[:64]
 
 
 @bp.route("/login", methods=["GET", "POST"])
