@@ -10,6 +10,7 @@ from comms.catalogue.models import (
     ReportFile,
 )
 from comms.catalogue.stamp import SiteState
+from comms.jobs.models import Job
 from comms.newsletter.models import Consent, Delivery, Subscriber
 from comms.videos.models import SyncRun, VideoThumbnail
 
@@ -20,6 +21,7 @@ __all__ = [
     "Item",
     "ItemRegion",
     "ItemTag",
+    "Job",
     "LoginAttempt",
     "Newsletter",
     "NewsletterEntry",

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         accounts,
         files,
         items,
+        jobs,
         login,
         newsletters,
         videos,

@@ -207,7 +207,7 @@ def update_issue(
 
 def _record(
     session: Session,
-    actor: User,
+    actor: User | None,
     action: str,
     letter: Newsletter,
     before: dict[str, object] | None,
@@ -254,7 +254,7 @@ def add_version(
 
 
 def publish_for_sending(
-    session: Session, actor: User, letter: Newsletter, now: datetime
+    session: Session, actor: User | None, letter: Newsletter, now: datetime
 ) -> list[Newsletter]:
     """Make every version of the issue public now (the send button's first step)."""
     versions = versions_of(session, letter)

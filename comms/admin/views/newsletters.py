@@ -9,12 +9,15 @@ from typing import Any
 from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from comms.admin import background, issues
+from comms.admin import issues
 from comms.admin.issue_forms import issue_form_values, parse_issue_form
 from comms.admin.service import EditConflict
 from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.catalogue.models import Newsletter
 from comms.errors import ConfigMissing, ValidationFailed
+from comms.jobs import queue as jobs_queue
+from comms.jobs import service as jobs_service
+from comms.jobs.service import NewJob
 from comms.newsletter import compose, dispatch, sending
 from comms.newsletter import service as newsletters_service
 from comms.newsletter.compose import Candidate
@@ -214,20 +217,20 @@ def send_issue(issue_id: int) -> Response | tuple[str, int]:
         dispatch.mail_settings(state.settings)
     except ConfigMissing as exc:
         return _issue_page(letter, 422, [f"Nothing was sent or changed: {exc}."])
-    try:
-        lock = dispatch.lock_issue(
-            state.engine, letter.translation, state.settings.instance_path
-        )
-    except dispatch.SendRunning as exc:
-        return _issue_page(letter, 409, [f"Not started: {exc}."])
-    try:
-        issues.publish_for_sending(session, user, letter, _now())
-    except BaseException:
-        lock.release()
-        raise
-    background.start_send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
-        letter.id, letter.slug, lock, user.id,
+    running = jobs_service.active(session, "newsletter-send", issue_id=letter.id)
+    if running is not None or dispatch.is_running(
+        state.engine, letter.translation, state.settings.instance_path
+    ):
+        return _issue_page(
+            letter, 409, [f"Not started: issue {letter.translation!r} is being sent "
+                          "right now; its progress is on the Jobs page."],
+        )  # fmt: skip
+    issues.publish_for_sending(session, user, letter, _now())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs_queue.submit(
+        app, session,
+        NewJob("newsletter-send", {"issue_id": letter.id, "actor_id": user.id},
+               f"Send newsletter {letter.slug}", actor_id=user.id),
     )  # fmt: skip
     confirmed = newsletters_service.count_subscribers(session).get("confirmed", 0)
     flash(
