@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from comms import create_app
-from comms.jobs.queue import wait_idle
 from comms.admin.models import AuditEntry
 from comms.catalogue.models import Newsletter
 from comms.config import Settings
+from comms.jobs.queue import wait_idle
 from comms.newsletter import compose, dispatch
 from comms.newsletter.models import Delivery
 from tests.admin.helpers import log_in_as, post

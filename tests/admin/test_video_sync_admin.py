@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from comms import create_app
-from comms.jobs.queue import wait_idle
 from comms.admin.models import AuditEntry
 from comms.catalogue.models import Item
 from comms.config import Settings
+from comms.jobs.queue import wait_idle
 from comms.videos.models import SyncRun
 from tests.admin.helpers import log_in_as, post
 from tests.videos.fake_youtube import API_KEY, HANDLE, FakeYouTube, make_videos

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from comms.cli import run_import
-from comms.kpi import counting
 from comms.jobs.queue import wait_idle
+from comms.kpi import counting
 from comms.kpi.evidence import snapshot_item, snapshots_of
 from comms.kpi.models import PageSnapshot
 from tests.factories import future, make_item, write_content
