@@ -12,6 +12,7 @@ from flask.cli import ScriptInfo
 
 from comms import checks as _checks
 from comms.admin import cli as _admin_cli
+from comms.deposits import cli as _deposits_cli
 from comms.errors import CommsError, ValidationFailed
 from comms.jobs import cli as _jobs_cli
 from comms.kpi import cli as _kpi_cli
@@ -236,6 +237,7 @@ main.add_command(_videos_cli.videos_group)
 main.add_command(_checks.check_command)
 main.add_command(_kpi_cli.kpi_command)
 main.add_command(_jobs_cli.worker_command)
+main.add_command(_deposits_cli.zenodo_group)
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ from comms.errors import ConfigMissing
 
 DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 DEFAULT_YOUTUBE_ENDPOINT = "https://youtube.googleapis.com"
+DEFAULT_ZENODO_URL = "https://sandbox.zenodo.org"
 VIDEO_TYPES = ("video", "short", "live", "upcoming", "premiere", "stream")
 DEFAULT_VIDEO_PUBLIC_TYPES = ("video", "short", "live", "stream")
 # An image with more pixels is refused before it is decoded (a 40 MP photo is
@@ -47,6 +48,12 @@ class Settings:
     mail_rate: float = 10.0
     smtp_url: str | None = None
     mail_from: str | None = None
+    zenodo_url: str = DEFAULT_ZENODO_URL  # any InvenioRDM instance
+    zenodo_token: str | None = None
+    zenodo_community: str | None = None  # a community slug, optional
+    zenodo_timeout: float = 60.0
+    zenodo_retries: int = 4
+    zenodo_backoff: float = 1.0  # seconds before the first retry; doubles
     production: bool = False
     allow_http: bool = False  # production over plain http: tests and local runs only
     session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
@@ -174,6 +181,10 @@ class Settings:
             mail_rate=number("COMMS_MAIL_RATE", 10.0, float),
             smtp_url=env.get("COMMS_SMTP_URL") or None,
             mail_from=env.get("COMMS_MAIL_FROM") or None,
+            zenodo_url=_http_url(env, "COMMS_ZENODO_URL", DEFAULT_ZENODO_URL, errors),
+            zenodo_token=env.get("COMMS_ZENODO_TOKEN") or None,
+            zenodo_community=env.get("COMMS_ZENODO_COMMUNITY") or None,
+            zenodo_timeout=number("COMMS_ZENODO_TIMEOUT", 60.0, float),
             production=env.get("COMMS_ENV", "development") == "production",
             allow_http=_flag(env.get("COMMS_ALLOW_HTTP", "0")),
             session_idle_minutes=int(
@@ -227,6 +238,17 @@ def _minutes(raw: str | None, errors: list[str]) -> int:
         )
         return 60
     return value
+
+
+def _http_url(
+    env: Mapping[str, str], name: str, default: str, errors: list[str]
+) -> str:
+    """An http(s) base URL without its trailing slash."""
+    raw = (env.get(name) or "").strip() or default
+    if not raw.startswith(("https://", "http://")):
+        errors.append(f"{name} must be an http(s) URL, got {raw!r}")
+        return default
+    return raw.rstrip("/")
 
 
 def _video_types(env: Mapping[str, str], errors: list[str]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from comms.catalogue.models import (
     ReportFile,
 )
 from comms.catalogue.stamp import SiteState
+from comms.deposits.models import ReportDeposit
 from comms.jobs.models import Job
 from comms.newsletter.models import Consent, Delivery, Subscriber
 from comms.videos.models import SyncRun, VideoThumbnail
@@ -25,6 +26,7 @@ __all__ = [
     "LoginAttempt",
     "Newsletter",
     "NewsletterEntry",
+    "ReportDeposit",
     "ReportFile",
     "SiteState",
     "Subscriber",

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from comms.admin.auth import use_test_profile
     from comms.admin.views import (  # noqa: F401
         accounts,
+        deposits,
         files,
         items,
         jobs,

@@ -18,6 +18,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from comms.catalogue.models import KIND_PLURALS, KINDS, Item, Newsletter
+from comms.deposits.models import ReportDeposit
 from comms.errors import BadRequest
 from comms.kpi import counting
 from comms.kpi.models import DailyCount, VideoSnapshot
@@ -33,6 +34,7 @@ LABELS = {
     "press_releases": "Press releases published",
     "reports": "Reports published",
     "report_downloads": "Report downloads",
+    "deposits": "Report versions published in a repository with a DOI",
     "events_held": "Events held",
     "event_participants": "Event participants",
     "videos": "Videos published",
@@ -336,6 +338,23 @@ def video_views_at(session: Session, before: date) -> int:
     return int(total or 0)
 
 
+def deposits_published(session: Session, period: Period) -> int:
+    """Report versions published in a repository (each has its DOI) in the period."""
+    count = 0
+    rows = session.scalars(
+        select(ReportDeposit.versions).where(ReportDeposit.version_count > 0)
+    )
+    for versions in rows:
+        for version in versions or []:
+            try:
+                when = datetime.fromisoformat(str(version.get("published_at")))
+            except ValueError:
+                continue
+            if period.start_at <= when < period.end_before:
+                count += 1
+    return count
+
+
 def _newsletter_tables(session: Session) -> Any:
     """The newsletter models when that domain and its tables exist, else None."""
     try:
@@ -530,6 +549,7 @@ def compute(session: Session, period: Period) -> KpiReport:
         "press_releases": outputs["press_release"],
         "reports": outputs["report"],
         "report_downloads": sum(downloads.values()),
+        "deposits": deposits_published(session, period),
         "events_held": held,
         "event_participants": participants,
         "videos": outputs["video"],

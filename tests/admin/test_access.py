@@ -64,6 +64,10 @@ ROUTES = [
     Route("admin.remove_image", "POST", "/admin/items/{pictured}/image/delete", 303,
           303),
     Route("admin.item_image", "GET", "/admin/media/images/{image}", 200, 200),
+    # No repository token in these settings: refused with a message, nothing sent.
+    Route("admin.deposit_item", "POST", "/admin/items/{report}/deposit", 422, 422),
+    Route("admin.publish_deposit", "POST", "/admin/items/{report}/deposit/publish",
+          422, 422, lambda: {"confirm": "publish"}),
     Route("admin.newsletters", "GET", "/admin/newsletters/", 200, 200),
     Route("admin.new_issue", "GET", "/admin/newsletters/new", 200, 200),
     Route("admin.new_issue", "POST", "/admin/newsletters/new", 303, 303,

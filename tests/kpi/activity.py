@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Newsletter
 from comms.catalogue.storage import MediaStore
+from comms.deposits.models import ReportDeposit
 from comms.kpi import counting
 from comms.kpi.counting import record
 from comms.kpi.models import VideoSnapshot
@@ -34,6 +35,7 @@ EXPECTED = {
     "press_releases": 3,
     "reports": 2,
     "report_downloads": 4,
+    "deposits": 2,
     "events_held": 2,
     "event_participants": 65,
     "videos": 1,
@@ -49,6 +51,23 @@ EXPECTED = {
     "feed_subscribers": 52,
     "page_views": 10,
 }
+
+
+def deposit_versions(session: Session, item_id: int, *times: str) -> None:
+    """A report's repository deposit with one published version at each time."""
+    versions = [
+        {"record_id": str(n), "doi": f"10.5072/zenodo.{n}", "files": {},
+         "published_at": at(when).isoformat()}
+        for n, when in enumerate(times, start=item_id * 10)
+    ]  # fmt: skip
+    session.add(
+        ReportDeposit(
+            item_id=item_id, repository="https://sandbox.zenodo.org",
+            state="published", versions=versions, version_count=len(versions),
+            published_at=at(times[-1]),
+        )
+    )  # fmt: skip
+    session.commit()
 
 
 def make_activity(session: Session, store: MediaStore) -> None:
@@ -84,8 +103,12 @@ def make_activity(session: Session, store: MediaStore) -> None:
         work_package="T1",
         published_at=at("2018-06-15T09:00"),
     )
-    make_report(session, store, slug="r2", published_at=at("2018-07-01T09:00"))
-    make_report(session, store, slug="r3", published_at=at("2019-01-10T09:00"))
+    r2 = make_report(session, store, slug="r2", published_at=at("2018-07-01T09:00"))
+    r3 = make_report(session, store, slug="r3", published_at=at("2019-01-10T09:00"))
+    # Deposits (published versions): r2's first version (in) and its second, on the
+    # last day at 23:30 (in); r3's, the next day at 00:00 (out).
+    deposit_versions(session, r2.id, "2018-07-02T09:00", "2018-10-31T23:30")
+    deposit_versions(session, r3.id, "2018-11-01T00:00")
     # Events held: e1 (40) and e2 (25, starts on the last day at 23:30) are in;
     # e3 starts at 00:00 the next day and is out, though published in the period.
     make_item(

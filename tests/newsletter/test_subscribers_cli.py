@@ -178,11 +178,11 @@ def test_export_neutralises_formula_cells_and_imports_back_unchanged(
     assert stored == {(email, source.strip()) for email, source in HOSTILE}
 
 
+# SQLite's own files: PostgreSQL's belong to the server.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_erase_leaves_the_address_in_neither_the_sqlite_file_nor_its_wal(
     app, runner, session, smtp, settings
 ):
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("SQLite's own files; PostgreSQL's are the server's")
     make_issue(session)
     address = "erase-me.unique@example.net"
     make_subscribers(session, 3, prefix="keep")

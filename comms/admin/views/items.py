@@ -21,6 +21,7 @@ from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.admin.views.files import limits
 from comms.catalogue.models import KINDS, PLURAL_KINDS, STATUSES, Item
 from comms.catalogue.service import parse_page
+from comms.deposits import service as deposits
 from comms.errors import NotFound, ValidationFailed
 from comms.publishing import announce
 from comms.rendering import render_markdown
@@ -76,6 +77,7 @@ def _editor(
     problems: list[str] | None = None,
     preview: str | None = None,
     conflict: str | None = None,
+    deposit_problems: list[str] | None = None,
 ) -> tuple[str, int]:
     site = comms_state().site
     versions = service.language_versions(get_session(), item) if item else []
@@ -84,7 +86,33 @@ def _editor(
         values=values, item=item,
         problems=problems or [], preview=preview, conflict=conflict,
         labels=KIND_LABELS, languages=site.languages, regions=site.regions,
-        now=_now(),
+        now=_now(), **_deposit_context(item, deposit_problems),
+    )  # fmt: skip
+
+
+def _deposit_context(item: Item | None, problems: list[str] | None) -> dict[str, Any]:
+    """A report's deposit panel: its state and what a deposit would send."""
+    if item is None or item.kind != "report":
+        return {}
+    state = comms_state()
+    shown = None
+    if item.published_at is not None:
+        shown = deposits.preview(item, state.site, state.settings)
+    return {
+        "deposit": deposits.get_deposit(get_session(), item.id),
+        "deposit_preview": shown,
+        "deposit_problems": problems or [],
+        "deposit_configured": bool(state.settings.zenodo_token),
+    }
+
+
+def editor_page(
+    item: Item, *, status: int = 200, deposit_problems: list[str] | None = None
+) -> tuple[str, int]:
+    """An item's editor as saved, with problems shown in its deposit panel."""
+    return _editor(
+        item.kind, item_form_values(item), item, status=status,
+        deposit_problems=deposit_problems,
     )  # fmt: skip
 
 

@@ -1,7 +1,7 @@
 """add background job rows and a newsletter issue's scheduled send time
 
 Revision ID: 0018
-Revises: 0009
+Revises: 0015
 Create Date: 2026-12-08 01:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0009"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

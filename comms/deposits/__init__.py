@@ -1,0 +1,1 @@
+"""Report deposits in Zenodo or any InvenioRDM repository, with their DOI."""
