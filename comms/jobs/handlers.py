@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from flask import Flask
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from comms.admin.models import LoginAttempt, LoginSession
 from comms.catalogue.models import Newsletter
 from comms.errors import CommsError
 from comms.jobs.models import Job
-from comms.jobs.queue import JobContext, handler
+from comms.jobs.queue import Busy, JobContext, handler
 
 KEEP_FINISHED = timedelta(days=30)
+Release = Callable[[], None]
 
 
 def _now() -> datetime:
@@ -47,7 +52,24 @@ def snapshot(ctx: JobContext) -> str:
     return f"page snapshots: {run.taken} taken, {run.unchanged} unchanged"
 
 
-@handler("newsletter-send")
+def send_lock(app: Flask, session: Session, payload: dict[str, Any]) -> Release:
+    """Take the issue's send lock (shared with `comms newsletter send`), or Busy."""
+    from comms.newsletter import dispatch
+
+    state = app.extensions["comms"]
+    letter = session.get(Newsletter, payload["issue_id"])
+    if letter is None:
+        return lambda: None  # the handler says the issue was deleted
+    try:
+        lock = dispatch.lock_issue(
+            state.engine, letter.translation, state.settings.instance_path
+        )
+    except dispatch.SendRunning as exc:
+        raise Busy(str(exc)) from exc
+    return lock.release
+
+
+@handler("newsletter-send", guard=send_lock)
 def newsletter_send(ctx: JobContext) -> str:
     """Send an issue to every confirmed subscriber not yet reached (safe to rerun)."""
     from comms.admin import audit, issues
@@ -69,40 +91,35 @@ def newsletter_send(ctx: JobContext) -> str:
         if ctx.payload.get("actor_id")
         else None
     )
-    lock = dispatch.lock_issue(
-        state.engine, letter.translation, state.settings.instance_path
-    )
-    try:
-        if scheduled is not None:  # the officer's button published it already
-            issues.publish_for_sending(session, actor, letter, _now())
-        total = [0]
+    # The send lock is held by the worker since before the claim (send_lock).
+    if scheduled is not None:  # the officer's button published it already
+        issues.publish_for_sending(session, actor, letter, _now())
+    total = [0]
 
-        def started(open_count: int) -> None:
-            total[0] = open_count
-            ctx.progress(0, open_count)
+    def started(open_count: int) -> None:
+        total[0] = open_count
+        ctx.progress(0, open_count)
 
-        done = [0]
+    done = [0]
 
-        def progress(step: int) -> None:
-            done[0] += step
-            ctx.progress(done[0], total[0])
+    def progress(step: int) -> None:
+        done[0] += step
+        ctx.progress(done[0], total[0])
 
-        report = dispatch.send_all(
-            ctx.app.jinja_env, session, letter.slug, site=state.site,
-            settings=state.settings, now=_now(),
-            progress=progress, on_start=started,
-        )  # fmt: skip
-        summary = report.summary()
-        audit.record(
-            session, actor, "send", letter, before=None,
-            after={"outcome": summary}, summary=summary, now=_now(),
-        )  # fmt: skip
-        session.commit()
-        if report.deferred or report.uncertain:
-            raise CommsError(summary)
-        return summary
-    finally:
-        lock.release()
+    report = dispatch.send_all(
+        ctx.app.jinja_env, session, letter.slug, site=state.site,
+        settings=state.settings, now=_now(),
+        progress=progress, on_start=started,
+    )  # fmt: skip
+    summary = report.summary()
+    audit.record(
+        session, actor, "send", letter, before=None,
+        after={"outcome": summary}, summary=summary, now=_now(),
+    )  # fmt: skip
+    session.commit()
+    if report.deferred or report.uncertain:
+        raise CommsError(summary)
+    return summary
 
 
 @handler("video-sync")

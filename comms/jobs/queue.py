@@ -47,15 +47,29 @@ class JobContext:
     progress: Callable[[int, int | None], None]
 
 
+class Busy(CommsError):
+    """The job's lock is held: a live process runs this work right now."""
+
+
 Handler = Callable[[JobContext], str]
+# Takes the lock of a job's work before it is claimed and returns its release;
+# raises Busy while another process holds it.
+Guard = Callable[[Flask, Session, dict[str, Any]], Callable[[], None]]
 HANDLERS: dict[str, Handler] = {}
+GUARDS: dict[str, Guard] = {}
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of ``kind`` (returns a summary line)."""
+def handler(kind: str, guard: Guard | None = None) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind`` (returns a summary line).
+
+    ``guard`` names a lock that dies with the process holding it (a send's lock):
+    a job whose lock is held is never claimed, even when its heartbeat is late.
+    """
 
     def register(func: Handler) -> Handler:
         HANDLERS[kind] = func
+        if guard is not None:
+            GUARDS[kind] = guard
         return func
 
     return register
@@ -167,12 +181,16 @@ def run_job(app: Flask, job_id: int) -> None:
     state = app.extensions["comms"]
     stale = timedelta(seconds=state.settings.jobs_stale_seconds)
     with state.sessionmaker() as session:
-        if not service.claim(session, job_id, now=utcnow(), stale=stale):
-            return
         job = session.get(Job, job_id)
-        if job is None:
+        if job is None or job.state not in ("queued", "running"):
             return
         kind, payload = job.kind, dict(job.payload)
+        release = _take_guard(app, session, job)
+        if release is None:
+            return
+        if not service.claim(session, job_id, now=utcnow(), stale=stale):
+            release()
+            return
     heart = _Heartbeat(app, job_id, stale.total_seconds() / 4)
     heart.start()
     summary, error = "", None
@@ -190,8 +208,29 @@ def run_job(app: Flask, job_id: int) -> None:
         log.exception("job %s (%s) failed", job_id, kind)
     finally:
         heart.stop()
-    with state.sessionmaker() as session:
-        service.finish(session, job_id, summary=summary, error=error, now=utcnow())
+        try:
+            with state.sessionmaker() as session:
+                service.finish(
+                    session, job_id, summary=summary, error=error, now=utcnow()
+                )
+        finally:
+            release()
+
+
+def _take_guard(app: Flask, session: Session, job: Job) -> Callable[[], None] | None:
+    """The release of the job's lock (a no-op without one); None while it is held."""
+    guard = GUARDS.get(job.kind)
+    if guard is None:
+        return lambda: None
+    try:
+        with app.app_context():
+            release = guard(app, session, dict(job.payload))
+    except Busy as exc:
+        log.info("job %s (%s) left alone: %s", job.id, job.kind, exc)
+        session.rollback()
+        return None
+    session.rollback()  # end the read: the claim is a transaction of its own
+    return release
 
 
 class _Heartbeat(threading.Thread):
@@ -214,8 +253,10 @@ class _Heartbeat(threading.Thread):
         self.done, self.total = done, total
 
     def run(self) -> None:
-        while not self.stopped.wait(self.every):
-            self._write()
+        wait = self.every
+        while not self.stopped.wait(wait):
+            # A beat that could not be written is tried again soon, not a period on.
+            wait = self.every if self._write() else min(self.every, 0.2)
 
     def stop(self) -> None:
         """Stop beating and write the last progress."""
@@ -223,7 +264,7 @@ class _Heartbeat(threading.Thread):
         self.join()
         self._write()
 
-    def _write(self) -> None:
+    def _write(self) -> bool:
         try:
             with self.factory() as session:
                 service.set_progress(
@@ -232,6 +273,8 @@ class _Heartbeat(threading.Thread):
                 )  # fmt: skip
         except Exception:  # a busy database: the next beat tries again
             log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
+            return False
+        return True
 
 
 class _ThreadConsumer(Consumer):  # type: ignore[misc]
