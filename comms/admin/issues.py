@@ -271,6 +271,57 @@ def publish_for_sending(
     return versions
 
 
+def check_send_time(
+    session: Session, letter: Newsletter, when: datetime | None, now: datetime
+) -> list[str]:
+    """What stops the issue being scheduled to go out at ``when`` (empty: nothing)."""
+    if when is None:
+        return ["Send at: give a date and time such as 2026-05-15T09:00 (UTC)."]
+    problems = []
+    if when <= now:
+        problems.append(
+            f"Send at: {when:%Y-%m-%d %H:%M} UTC has passed; give a time after "
+            f"{now:%Y-%m-%d %H:%M} UTC (or use the send button to send now)."
+        )
+    if compose.is_sent(letter, now):
+        problems.append(SENT_MESSAGE)
+    elif not any(v.entries for v in versions_of(session, letter)):
+        problems.append(
+            "The issue carries no items: tick at least one item and save first."
+        )
+    return problems
+
+
+def set_send_time(
+    session: Session,
+    actor: User | None,
+    letter: Newsletter,
+    when: datetime | None,
+    now: datetime,
+) -> list[Newsletter]:
+    """Schedule every version of the issue to be sent at ``when`` (None: cancel).
+
+    The worker sends it then (``comms.jobs.periodic``); ValidationFailed says why
+    a time cannot be taken. Commits once, with an audit entry per version.
+    """
+    if when is not None:
+        problems = check_send_time(session, letter, when, now)
+        if problems:
+            raise ValidationFailed(problems)
+    elif compose.is_sent(letter, now):
+        raise IssueSent(SENT_MESSAGE)
+    versions = [v for v in versions_of(session, letter) if v.status != "archived"]
+    for version in versions:
+        before = audit.newsletter_snapshot(version)
+        version.send_at = when
+        version.updated_at = now
+        _record(
+            session, actor, "schedule" if when else "unschedule", version, before, now
+        )
+    session.commit()
+    return versions
+
+
 def last_send(session: Session, letter: Newsletter) -> AuditEntry | None:
     """The audit entry of the newest finished send of this issue, if any."""
     ids = [str(v.id) for v in versions_of(session, letter)]

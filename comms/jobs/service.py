@@ -193,3 +193,20 @@ def requeue_failed(session: Session, job_id: int, *, now: datetime) -> Job:
     job.state, job.run_after, job.enqueued_at = "queued", now, now
     session.commit()
     return job
+
+
+def drop_queued(session: Session, kind: str, key_prefix: str) -> int:
+    """Delete the queued jobs of ``kind`` whose key starts so (committed)."""
+    from sqlalchemy import delete
+
+    dropped = session.execute(
+        delete(Job)
+        .where(
+            Job.kind == kind,
+            Job.state == "queued",
+            Job.key.startswith(key_prefix, autoescape=True),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return int(getattr(dropped, "rowcount", 0))

@@ -153,3 +153,37 @@ def test_a_send_survives_kill_9_of_its_worker(
     job = _send_job(session)
     assert job.attempts >= 2  # a second run of the killed one (see the report)
     assert job.done == job.total
+
+
+def test_a_scheduled_issue_is_sent_at_its_time_by_a_running_worker(
+    settings, editor_client, session, smtp, worker
+):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.admin.test_newsletter_schedule import _issue_with_an_item
+
+    letter = _issue_with_an_item(editor_client, session)
+    emails = make_subscribers(session, READERS)
+    start_worker(settings, worker)
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    response = post(
+        editor_client, f"/admin/newsletters/{letter.id}/schedule",
+        {"action": "schedule", "send_at": when.strftime("%Y-%m-%dT%H:%M:%S")},
+    )  # fmt: skip
+    assert response.status_code == 303
+    time.sleep(max((when - datetime.now(UTC)).total_seconds() - 1, 0))
+    assert smtp.recorder.count() == 0, "sent before its time"
+
+    def finished() -> bool:
+        session.expire_all()
+        return _send_job(session).state in ("done", "failed")
+
+    wait_until(finished)
+    job = _send_job(session)
+    assert (job.state, job.error) == ("done", "")
+    received = [len(smtp.recorder.to(email)) for email in emails]
+    assert received == [1] * READERS
+    session.expire_all()
+    sent = _issue(session)
+    assert sent.status == "published" and sent.published_at is not None
+    assert sent.published_at >= when
