@@ -178,6 +178,8 @@ def reconcile(app: Flask) -> int:
 
 def run_job(app: Flask, job_id: int) -> None:
     """Claim the job, run its handler with a heartbeat beside it, record the end."""
+    from comms.jobs import handlers  # noqa: F401  (registers the kinds of job)
+
     state = app.extensions["comms"]
     stale = timedelta(seconds=state.settings.jobs_stale_seconds)
     with state.sessionmaker() as session:
