@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -164,6 +165,9 @@ def serve_command(
     if job_worker is None:
         job_worker = not state.settings.production
     child = _start_worker() if job_worker else None
+    # SIGTERM (systemd, a test's terminate()) would end this process without
+    # running the finally below, leaving the worker child behind: exit normally.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         if workers:
             from comms.serving import run_gunicorn
@@ -175,8 +179,21 @@ def serve_command(
             )
     finally:
         if child is not None:
-            child.terminate()  # SIGTERM: huey stops at once; a cut job resumes
-            child.wait(timeout=30)
+            _stop_worker(child)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _stop_worker(child: subprocess.Popen[bytes]) -> None:
+    """Stop the worker child (SIGTERM: huey stops at once; a cut job resumes)."""
+    child.terminate()
+    try:
+        child.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
