@@ -93,6 +93,18 @@ def announce(
     return queued
 
 
+def announce_new(
+    app: Flask, session: Session, item_ids: Sequence[int], *, when: datetime
+) -> int:
+    """Announce the items with these ids that are public at ``when`` (a sync's)."""
+    if not item_ids:
+        return 0
+    items = session.scalars(
+        select(Item).where(Item.id.in_(item_ids)).order_by(Item.id)
+    ).all()
+    return announce(app, session, [i for i in items if i.is_public(when)], when=when)
+
+
 def still_due(
     session: Session, stamps: list[list[object]], now: datetime
 ) -> list[Item]:

@@ -125,6 +125,7 @@ def newsletter_send(ctx: JobContext) -> str:
 @handler("video-sync")
 def video_sync(ctx: JobContext) -> str:
     """An incremental video sync (thumbnails are fetched by it)."""
+    from comms.publishing import announce_new
     from comms.videos import service as videos
 
     state = ctx.app.extensions["comms"]
@@ -132,6 +133,7 @@ def video_sync(ctx: JobContext) -> str:
         state.sessionmaker, state.settings, state.store,
         default_language=state.site.default_language,
     )  # fmt: skip
+    announce_new(ctx.app, ctx.session, report.became_public, when=_now())
     return report.line()
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import click
+from flask import Flask
 
 from comms.videos.errors import SyncError
 
@@ -46,13 +48,17 @@ def videos_group() -> None:
 
 
 def _state() -> Any:
+    return _app().extensions["comms"]
+
+
+def _app() -> Flask:
     from comms import db
     from comms.cli import get_app
 
-    state = get_app().extensions["comms"]
-    if not db.schema_exists(state.engine):
+    app = get_app()
+    if not db.schema_exists(app.extensions["comms"].engine):
         raise click.ClickException("the database has no schema yet: run comms init-db")
-    return state
+    return app
 
 
 @videos_group.command("sync")
@@ -61,9 +67,11 @@ def _state() -> Any:
 )
 def sync_command(full: bool) -> None:
     """Pull the channel's video metadata and thumbnails into the catalogue."""
+    from comms.publishing import announce_new
     from comms.videos.service import sync_videos
 
-    state = _state()
+    app = _app()
+    state = app.extensions["comms"]
     bar = _Bar() if sys.stderr.isatty() else None
     try:
         report = sync_videos(
@@ -79,6 +87,8 @@ def sync_command(full: bool) -> None:
     finally:
         if bar is not None:
             bar.close()
+    with state.sessionmaker() as session:
+        announce_new(app, session, report.became_public, when=datetime.now(UTC))
     click.echo(report.line())
 
 
