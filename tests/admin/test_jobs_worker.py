@@ -19,6 +19,8 @@ from comms.jobs.models import Job
 from tests.admin.helpers import post
 from tests.admin.test_newsletter_admin import _issue, _new_issue
 from tests.conftest import IN_CI
+from tests.factories import make_item
+from tests.feeds.test_websub import Hub, hub  # noqa: F401  (fixture)
 from tests.newsletter.conftest import MAIL_FROM
 from tests.newsletter.helpers import make_subscribers
 from tests.newsletter.smtp import SmtpServer
@@ -54,10 +56,12 @@ def jobs_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(settings: Settings, smtp: SmtpServer, jobs_url: str) -> Settings:
+def settings(
+    settings: Settings, smtp: SmtpServer, jobs_url: str, hub: Hub
+) -> Settings:
     return replace(
         settings, smtp_url=smtp.url, mail_from=MAIL_FROM, mail_rate=RATE,
-        jobs_url=jobs_url, jobs_stale_seconds=2.0,
+        jobs_url=jobs_url, jobs_stale_seconds=2.0, websub_hub=hub.url,
     )  # fmt: skip
 
 
@@ -191,3 +195,37 @@ def test_a_scheduled_issue_is_sent_at_its_time_by_a_running_worker(
     sent = _issue(session)
     assert sent.status == "published" and sent.published_at is not None
     assert sent.published_at >= when
+
+
+def test_a_scheduled_item_is_pinged_and_snapshotted_when_it_comes_due(
+    settings, editor_client, session, worker, hub
+):
+    from datetime import UTC, datetime, timedelta
+
+    from comms.kpi.models import PageSnapshot
+
+    item = make_item(session, status="draft", published_at=None, tags=["Clusters"])
+    start_worker(settings, worker)
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    response = post(
+        editor_client, f"/admin/items/{item.id}/status",
+        {"action": "schedule", "published_at": when.strftime("%Y-%m-%dT%H:%M:%S")},
+    )  # fmt: skip
+    assert response.status_code == 303
+    time.sleep(max((when - datetime.now(UTC)).total_seconds() - 1, 0))
+    assert hub.pings == [], "announced before its time"
+
+    def snapshots() -> list[PageSnapshot]:
+        session.expire_all()
+        return list(session.scalars(select(PageSnapshot)))
+
+    site = settings.site_url
+    wait_until(lambda: len(hub.topics()) >= 9 and len(snapshots()) == 1)
+    assert set(hub.topics()) == {
+        f"{site}{path}/feed.{fmt}"
+        for path in ("", "/press-releases", "/tags/Clusters")
+        for fmt in ("xml", "atom", "json")
+    }
+    [shot] = snapshots()
+    assert shot.item_id == item.id and shot.taken_at >= when
+    assert session.scalars(select(Job).where(Job.state != "done")).all() == []
