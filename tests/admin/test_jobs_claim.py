@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from comms.jobs import queue, service
 from comms.jobs.models import Job
 from comms.newsletter import dispatch
-from tests.admin.test_newsletter_admin import settings, smtp  # noqa: F401 (fixtures)
+from tests.admin import test_newsletter_admin
 from tests.newsletter.helpers import make_issue, make_subscribers
+
+settings, smtp = test_newsletter_admin.settings, test_newsletter_admin.smtp  # fixtures
 
 
 def test_a_silent_send_whose_lock_is_held_is_left_to_its_worker(app, session, smtp):

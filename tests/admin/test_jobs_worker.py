@@ -20,7 +20,8 @@ from tests.admin.helpers import post
 from tests.admin.test_newsletter_admin import _issue, _new_issue
 from tests.conftest import IN_CI
 from tests.factories import make_item
-from tests.feeds.test_websub import Hub, hub  # noqa: F401  (fixture)
+from tests.feeds import test_websub
+from tests.feeds.test_websub import Hub
 from tests.newsletter.conftest import MAIL_FROM
 from tests.newsletter.helpers import make_subscribers
 from tests.newsletter.smtp import SmtpServer
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.slow
 READERS = 12
 RATE = 4.0  # messages a second: the send takes about 3 s, so a kill lands mid-send
 WAIT = 60.0
+
+hub = test_websub.hub  # the WebSub hub stand-in (a fixture)
 
 
 @pytest.fixture
@@ -56,9 +59,7 @@ def jobs_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(
-    settings: Settings, smtp: SmtpServer, jobs_url: str, hub: Hub
-) -> Settings:
+def settings(settings: Settings, smtp: SmtpServer, jobs_url: str, hub: Hub) -> Settings:
     return replace(
         settings, smtp_url=smtp.url, mail_from=MAIL_FROM, mail_rate=RATE,
         jobs_url=jobs_url, jobs_stale_seconds=2.0, websub_hub=hub.url,

@@ -17,9 +17,12 @@ from comms.jobs.queue import stop_jobs, wait_idle
 from comms.kpi.models import PageSnapshot
 from tests.admin.helpers import log_in_as, make_user, post
 from tests.factories import make_item
+from tests.feeds import test_websub
 from tests.feeds.helpers import SITE
-from tests.feeds.test_websub import Hub, hub  # noqa: F401  (fixture)
+from tests.feeds.test_websub import Hub
 from tests.videos.fake_youtube import API_KEY, HANDLE, FakeYouTube, make_videos
+
+hub = test_websub.hub  # the WebSub hub stand-in (a fixture)
 
 
 def _feeds(*paths: str, lang: str | None = None) -> set[str]:
@@ -46,9 +49,7 @@ def test_admin_publish_now_pings_every_feed_of_the_item_and_snapshots_it(
             editor = make_user(session, "editor@example.org")
         client = app.test_client()
         log_in_as(client, editor)
-        response = post(
-            client, f"/admin/items/{item_id}/status", {"action": "publish"}
-        )
+        response = post(client, f"/admin/items/{item_id}/status", {"action": "publish"})
         assert response.status_code == 303
         assert wait_idle(app, 30)
         paths = ("", "/press-releases", "/tags/Clusters", "/regions/lombardia")
