@@ -126,11 +126,14 @@ def build_queue(app: Flask) -> JobQueue:
         reconcile(app)
         periodic.every_minute(app)
 
-    @huey.on_startup(name="comms.resume")  # type: ignore[untyped-decorator]
-    def resume() -> None:
-        # Jobs a killed worker held: those already silent now, the rest once silent.
-        reconcile(app)
-        reconcile_task.schedule(delay=settings.jobs_stale_seconds + 1)
+    if not url.startswith("memory://"):  # in memory nothing outlives a process
+
+        @huey.on_startup(name="comms.resume")  # type: ignore[untyped-decorator]
+        def resume() -> None:
+            # Jobs a killed worker held: those already silent now, the rest once
+            # silent.
+            reconcile(app)
+            reconcile_task.schedule(delay=settings.jobs_stale_seconds + 1)
 
     return JobQueue(huey, run)
 
