@@ -137,9 +137,9 @@ def _workers_of(tmp_path: Path) -> list[int]:
             environ = (proc_dir / "environ").read_bytes()
         except OSError:
             continue
-        if cmdline[-2:-1] == [b"worker"] or cmdline[-1:] == [b"worker"]:
-            if str(tmp_path / "instance").encode() in environ:
-                found.append(int(proc_dir.name))
+        is_worker = b"worker" in cmdline[-2:] and b"comms" in cmdline
+        if is_worker and str(tmp_path / "instance").encode() in environ:
+            found.append(int(proc_dir.name))
     return found
 
 
