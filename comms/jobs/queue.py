@@ -29,6 +29,7 @@ from comms.jobs.models import Job
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "comms.jobs"
+BUSY_RETRY_SECONDS = 10
 
 
 def utcnow() -> datetime:
@@ -192,6 +193,10 @@ def run_job(app: Flask, job_id: int) -> None:
         kind, payload = job.kind, dict(job.payload)
         release = _take_guard(app, session, job)
         if release is None:
+            if job.state == "queued":
+                # Held by a command-line send, or for an instant by a page that
+                # checks it: try again soon rather than at the next reconcile.
+                get_queue(app).run.schedule(args=(job_id,), delay=BUSY_RETRY_SECONDS)
             return
         if not service.claim(session, job_id, now=utcnow(), stale=stale):
             release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from comms.jobs import queue, service
@@ -45,3 +46,31 @@ def test_a_silent_send_whose_lock_is_held_is_left_to_its_worker(app, session, sm
     job = session.get(Job, job.id)
     assert (job.state, job.attempts, job.error) == ("done", 2, "")
     assert [len(smtp.recorder.to(e)) for e in emails] == [1, 1, 1]
+
+
+def test_a_queued_send_meeting_a_held_lock_runs_once_it_is_free(
+    app, session, smtp, monkeypatch
+):
+    monkeypatch.setattr(queue, "BUSY_RETRY_SECONDS", 0.5)
+    letter = make_issue(session)
+    emails = make_subscribers(session, 2)
+    state = app.extensions["comms"]
+    lock = dispatch.lock_issue(
+        state.engine, letter.translation, state.settings.instance_path
+    )  # as `comms newsletter send` (or a page checking the lock) holds it
+    try:
+        job = queue.submit(
+            app, session,
+            service.NewJob("newsletter-send", {"issue_id": letter.id}, "Send"),
+        )  # fmt: skip
+        assert job is not None
+        time.sleep(1.0)
+        session.expire_all()
+        assert (session.get(Job, job.id).state, smtp.recorder.count()) == ("queued", 0)
+    finally:
+        lock.release()
+    assert queue.wait_idle(app, 30)
+    session.expire_all()
+    finished = session.get(Job, job.id)
+    assert (finished.state, finished.attempts) == ("done", 1)
+    assert [len(smtp.recorder.to(e)) for e in emails] == [1, 1]
