@@ -156,10 +156,18 @@ def get(session: Session, job_id: int) -> Job:
     return job
 
 
-def active(session: Session, kind: str, **payload: Any) -> Job | None:
-    """A queued or running job of ``kind`` whose payload has these values."""
+def active(
+    session: Session, kind: str, *, now: datetime | None = None, **payload: Any
+) -> Job | None:
+    """A running or queued job of ``kind`` whose payload has these values.
+
+    With ``now``, a queued job counts only once due (not one scheduled for later).
+    """
+    queued = Job.state == "queued"
+    if now is not None:
+        queued = queued & (Job.run_after <= now)
     for job in session.scalars(
-        select(Job).where(Job.kind == kind, Job.state.in_(("queued", "running")))
+        select(Job).where(Job.kind == kind, (Job.state == "running") | queued)
     ):
         if all(job.payload.get(k) == v for k, v in payload.items()):
             return job

@@ -49,6 +49,7 @@ def test_a_scheduled_issue_shows_its_time_and_the_schedule_can_be_cancelled(
     page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
     assert "Scheduled:" in page and when.replace("T", " ") + " UTC" in page
     assert "Cancel the schedule" in page
+    assert "Sending now." not in page and "confirmed subscribers</button>" in page
 
     response = post(
         editor_client, f"/admin/newsletters/{letter.id}/schedule", {"action": "cancel"}

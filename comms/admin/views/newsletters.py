@@ -54,7 +54,11 @@ def _editor(
     session = get_session()
     context: dict[str, Any] = {}
     if letter is not None:
-        running = dispatch.is_running(
+        # A send job queued or running, else a send from the command line (the
+        # lock is probed only then, not to get in the way of a worker taking it).
+        running = jobs_service.active(
+            session, "newsletter-send", now=datetime.now(UTC), issue_id=letter.id
+        ) is not None or dispatch.is_running(
             state.engine, letter.translation, state.settings.instance_path
         )
         counts = sending.count_status(session, letter.translation)
@@ -219,7 +223,9 @@ def send_issue(issue_id: int) -> Response | tuple[str, int]:
         dispatch.mail_settings(state.settings)
     except ConfigMissing as exc:
         return _issue_page(letter, 422, [f"Nothing was sent or changed: {exc}."])
-    running = jobs_service.active(session, "newsletter-send", issue_id=letter.id)
+    running = jobs_service.active(
+        session, "newsletter-send", now=datetime.now(UTC), issue_id=letter.id
+    )
     if running is not None or dispatch.is_running(
         state.engine, letter.translation, state.settings.instance_path
     ):
