@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from comms import checks as _checks
 from comms.admin import cli as _admin_cli
 from comms.deposits import cli as _deposits_cli
 from comms.errors import CommsError, ValidationFailed
+from comms.jobs import cli as _jobs_cli
 from comms.kpi import cli as _kpi_cli
 from comms.videos import cli as _videos_cli
 
@@ -57,17 +60,18 @@ def init_db_command() -> None:
 
 def run_import(app: Flask, path: Path, keep_going: bool) -> str:
     """Import content files and commit; return the summary line."""
+    from sqlalchemy import select
+
     from comms import db
     from comms.catalogue.content_files import import_tree
-    from comms.feeds import websub
-    from comms.kpi.evidence import snapshot_after_import, utcnow
+    from comms.catalogue.models import Item, utcnow
+    from comms.publishing import announce
 
     state = app.extensions["comms"]
     if not db.schema_exists(state.engine):
         db.init_db(state.engine)
     with state.sessionmaker() as session:
-        before = websub.catalogue_version(session)
-        import_started = utcnow()  # items changed from here on get page snapshots
+        import_started = utcnow()  # items changed from here on are announced
         try:
             report = import_tree(
                 session, state.store, path, keep_going=keep_going,
@@ -82,10 +86,11 @@ def run_import(app: Flask, path: Path, keep_going: bool) -> str:
                 "(use --keep-going to import the good files)"
             ) from None
         session.commit()
-        click.echo(snapshot_after_import(app, session, import_started), err=True)
-        pinged = websub.ping_if_changed(
-            state.settings, session, before, state.site.default_language
-        )
+        changed = session.scalars(
+            select(Item).where(Item.updated_at >= import_started).order_by(Item.id)
+        ).all()
+        public = [item for item in changed if item.is_public(utcnow())]
+        announce(app, session, public, when=utcnow())
     for problem in report.problems:
         click.echo(problem, err=True)
     line = (
@@ -94,8 +99,8 @@ def run_import(app: Flask, path: Path, keep_going: bool) -> str:
     )
     if report.problems:
         line += f"; {len(report.problems)} bad files skipped"
-    if pinged is not None:
-        line += f"; WebSub hub told of {pinged} feeds"
+    if public:
+        line += f"; {len(public)} public items announced (WebSub, page snapshots)"
     return line
 
 
@@ -137,7 +142,13 @@ def export_command(path: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", type=click.IntRange(1, 64), help="Run under gunicorn.")
-def serve_command(host: str, port: int, workers: int | None) -> None:
+@click.option(
+    "--worker/--no-worker", "job_worker", default=None,
+    help="Run `comms worker` beside the site (default: yes, except in production).",
+)  # fmt: skip
+def serve_command(
+    host: str, port: int, workers: int | None, job_worker: bool | None
+) -> None:
     """Serve the site; on an empty database, create the schema and import content."""
     from comms import db
 
@@ -151,12 +162,43 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
             click.echo(run_import(app, content, keep_going=False))
     else:
         db.init_db(state.engine)
-    if workers:
-        from comms.serving import run_gunicorn
+    if job_worker is None:
+        job_worker = not state.settings.production
+    child = _start_worker() if job_worker else None
+    # SIGTERM (systemd, a test's terminate()) would end this process without
+    # running the finally below, leaving the worker child behind: exit normally.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        if workers:
+            from comms.serving import run_gunicorn
 
-        run_gunicorn(host, port, workers)
-    else:
-        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+            run_gunicorn(host, port, workers)
+        else:
+            app.run(
+                host=host, port=port, debug=False, use_reloader=False, threaded=True
+            )
+    finally:
+        if child is not None:
+            _stop_worker(child)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _stop_worker(child: subprocess.Popen[bytes]) -> None:
+    """Stop the worker child (SIGTERM: huey stops at once; a cut job resumes)."""
+    child.terminate()
+    try:
+        child.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """`comms worker` as a child process, with this process's settings (environment)."""
+    return subprocess.Popen([sys.executable, "-m", "comms", "worker"])  # noqa: S603
 
 
 @main.group("static")
@@ -211,6 +253,7 @@ main.add_command(_admin_cli.user_group)
 main.add_command(_videos_cli.videos_group)
 main.add_command(_checks.check_command)
 main.add_command(_kpi_cli.kpi_command)
+main.add_command(_jobs_cli.worker_command)
 main.add_command(_deposits_cli.zenodo_group)
 
 

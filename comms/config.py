@@ -78,6 +78,11 @@ class Settings:
     # Proxies in front whose X-Forwarded-For/-Proto/-Host are believed (0: none).
     proxies: int = 0
     api_rate_limit: int = DEFAULT_API_RATE_LIMIT  # API requests a minute per client
+    # Where queued jobs wait: "" (a SQLite file in the instance folder, one host),
+    # redis://host:port/db (several hosts), or memory:// (this process only: tests).
+    jobs_url: str = ""
+    jobs_stale_seconds: float = 30.0  # a running job silent this long is resumed
+    video_sync_minutes: int = 60  # 0: no periodic video sync
 
     @property
     def resolved_database_url(self) -> str:
@@ -95,6 +100,11 @@ class Settings:
     def resolved_media_dir(self) -> Path:
         """Where uploaded and imported files are stored."""
         return self.media_dir or self.instance_path / "media"
+
+    @property
+    def resolved_jobs_url(self) -> str:
+        """The job queue's storage (default: a SQLite file in the instance folder)."""
+        return self.jobs_url or f"sqlite:///{self.instance_path / 'jobs.sqlite3'}"
 
     @property
     def https(self) -> bool:
@@ -211,6 +221,9 @@ class Settings:
             ratelimit_storage_url=env.get("COMMS_RATELIMIT_STORAGE_URL") or "memory://",
             proxies=_proxies(env.get("COMMS_PROXIES"), errors),
             api_rate_limit=int(number("COMMS_API_RATE_LIMIT", DEFAULT_API_RATE_LIMIT)),
+            jobs_url=_jobs_url(env.get("COMMS_JOBS_URL", ""), errors),
+            jobs_stale_seconds=number("COMMS_JOBS_STALE_SECONDS", 30.0, float),
+            video_sync_minutes=_minutes(env.get("COMMS_VIDEO_SYNC_MINUTES"), errors),
         )
         errors += settings.production_problems()
         if errors:
@@ -252,6 +265,38 @@ def _proxies(raw: str | None, errors: list[str]) -> int:
             f"COMMS_PROXIES must be a whole number from 0 to {MAX_PROXIES}, got {raw!r}"
         )
         return 0
+    return value
+
+
+JOBS_SCHEMES = ("sqlite:///", "redis://", "rediss://", "memory://")
+
+
+def _jobs_url(raw: str, errors: list[str]) -> str:
+    """COMMS_JOBS_URL: empty (the instance folder's SQLite file) or a known scheme."""
+    raw = raw.strip()
+    if raw and not raw.startswith(JOBS_SCHEMES):
+        errors.append(
+            f"COMMS_JOBS_URL must start with one of {', '.join(JOBS_SCHEMES)}, "
+            f"got {raw!r}"
+        )
+        return ""
+    return raw
+
+
+def _minutes(raw: str | None, errors: list[str]) -> int:
+    """COMMS_VIDEO_SYNC_MINUTES: a whole number of minutes, 0 for never."""
+    if raw is None or raw.strip() == "":
+        return 60
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        errors.append(
+            f"COMMS_VIDEO_SYNC_MINUTES must be a whole number of minutes "
+            f"(0: never), got {raw!r}"
+        )
+        return 60
     return value
 
 

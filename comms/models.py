@@ -11,6 +11,7 @@ from comms.catalogue.models import (
 )
 from comms.catalogue.stamp import SiteState
 from comms.deposits.models import ReportDeposit
+from comms.jobs.models import Job
 from comms.newsletter.models import Consent, Delivery, Subscriber
 from comms.videos.models import SyncRun, VideoThumbnail
 
@@ -21,6 +22,7 @@ __all__ = [
     "Item",
     "ItemRegion",
     "ItemTag",
+    "Job",
     "LoginAttempt",
     "Newsletter",
     "NewsletterEntry",

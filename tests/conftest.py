@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from comms import create_app
 from comms.config import Settings
 from comms.db import init_db
+from comms.jobs.queue import stop_jobs
 from tests.videos.fake_youtube import FakeYouTube
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,6 +89,7 @@ def settings(tmp_path: Path, database_url: str, content_dir: Path) -> Settings:
         page_size=5,
         testing=True,
         count_flush_seconds=0.0,  # each count written by its request
+        jobs_url="memory://",  # jobs run in threads of the test process
     )
 
 
@@ -97,6 +99,7 @@ def app(settings: Settings):  # type: ignore[no-untyped-def]
     app = create_app(settings)
     init_db(app.extensions["comms"].engine)
     yield app
+    stop_jobs(app)
     app.extensions["comms"].engine.dispose()
 
 

@@ -120,10 +120,27 @@ def test_serve_on_empty_database_creates_schema_imports_content_and_serves(
                 time.sleep(0.1)
         assert "StressTest report" in body
         assert (tmp_path / "instance" / "secret_key").exists()
+        assert len(_workers_of(tmp_path)) == 1  # the job worker beside the site
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=10)
     assert "importing" in output
+    assert _workers_of(tmp_path) == [], "the worker outlived comms serve"
+
+
+def _workers_of(tmp_path: Path) -> list[int]:
+    """Pids of the `comms worker` processes serving this test's instance folder."""
+    found = []
+    for proc_dir in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc_dir / "cmdline").read_bytes().split(b"\0")
+            environ = (proc_dir / "environ").read_bytes()
+        except OSError:
+            continue
+        is_worker = b"worker" in cmdline[-2:] and b"comms" in cmdline
+        if is_worker and str(tmp_path / "instance").encode() in environ:
+            found.append(int(proc_dir.name))
+    return found
 
 
 def test_every_documented_command_is_on_the_console_script(tmp_path: Path):

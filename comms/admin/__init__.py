@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
         deposits,
         files,
         items,
+        jobs,
         login,
         newsletters,
         videos,

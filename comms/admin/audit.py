@@ -62,6 +62,7 @@ def newsletter_snapshot(letter: Newsletter) -> dict[str, Any]:
         "intro": letter.intro,
         "status": letter.status,
         "published_at": _jsonable(letter.published_at),
+        "send_at": _jsonable(letter.send_at),
         "items": [f"{e.kind}:{e.slug}" for e in letter.entries],
     }
 

@@ -207,7 +207,7 @@ def update_issue(
 
 def _record(
     session: Session,
-    actor: User,
+    actor: User | None,
     action: str,
     letter: Newsletter,
     before: dict[str, object] | None,
@@ -254,7 +254,7 @@ def add_version(
 
 
 def publish_for_sending(
-    session: Session, actor: User, letter: Newsletter, now: datetime
+    session: Session, actor: User | None, letter: Newsletter, now: datetime
 ) -> list[Newsletter]:
     """Make every version of the issue public now (the send button's first step)."""
     versions = versions_of(session, letter)
@@ -267,6 +267,57 @@ def publish_for_sending(
             version.published_at = now
         version.updated_at = now
         _record(session, actor, "publish", version, before, now)
+    session.commit()
+    return versions
+
+
+def check_send_time(
+    session: Session, letter: Newsletter, when: datetime | None, now: datetime
+) -> list[str]:
+    """What stops the issue being scheduled to go out at ``when`` (empty: nothing)."""
+    if when is None:
+        return ["Send at: give a date and time such as 2026-05-15T09:00 (UTC)."]
+    problems = []
+    if when <= now:
+        problems.append(
+            f"Send at: {when:%Y-%m-%d %H:%M} UTC has passed; give a time after "
+            f"{now:%Y-%m-%d %H:%M} UTC (or use the send button to send now)."
+        )
+    if compose.is_sent(letter, now):
+        problems.append(SENT_MESSAGE)
+    elif not any(v.entries for v in versions_of(session, letter)):
+        problems.append(
+            "The issue carries no items: tick at least one item and save first."
+        )
+    return problems
+
+
+def set_send_time(
+    session: Session,
+    actor: User | None,
+    letter: Newsletter,
+    when: datetime | None,
+    now: datetime,
+) -> list[Newsletter]:
+    """Schedule every version of the issue to be sent at ``when`` (None: cancel).
+
+    The worker sends it then (``comms.jobs.periodic``); ValidationFailed says why
+    a time cannot be taken. Commits once, with an audit entry per version.
+    """
+    if when is not None:
+        problems = check_send_time(session, letter, when, now)
+        if problems:
+            raise ValidationFailed(problems)
+    elif compose.is_sent(letter, now):
+        raise IssueSent(SENT_MESSAGE)
+    versions = [v for v in versions_of(session, letter) if v.status != "archived"]
+    for version in versions:
+        before = audit.newsletter_snapshot(version)
+        version.send_at = when
+        version.updated_at = now
+        _record(
+            session, actor, "schedule" if when else "unschedule", version, before, now
+        )
     session.commit()
     return versions
 

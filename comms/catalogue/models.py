@@ -295,6 +295,8 @@ class Newsletter(Base):
     intro_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="published")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the worker sends the issue by itself (None: only when an officer does).
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

@@ -196,6 +196,8 @@ def send_all(
     site: Site,
     settings: Settings,
     now: datetime,
+    progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> sending.SendReport:
     """Send a published issue to every confirmed subscriber not yet reached."""
     versions = service.issue_versions(session, slug, now=now)
@@ -213,4 +215,6 @@ def send_all(
             envelope=envelope,
             default_language=site.default_language,
             rate=settings.mail_rate,
+            progress=progress,
+            on_start=on_start,
         )

@@ -289,6 +289,10 @@ class Pacer:
         self.sleep = sleep
         self.next_at = clock()
 
+    def due_in(self) -> float:
+        """Seconds until the next message may go (0 when it may go now)."""
+        return max(self.next_at - self.clock(), 0.0)
+
     def wait(self) -> None:
         """Sleep until the next message may go."""
         now = self.clock()
@@ -375,6 +379,10 @@ def send_issue(
         for pass_number in range(retry_passes + 1):
             deferred_before = report.deferred
             for pending in open_deliveries(session, issue, statuses):
+                if pacer.due_in() > 0 and session.in_transaction():
+                    # Record the last outcome before sleeping: an open write
+                    # would hold SQLite's lock (and the job's heartbeat) meanwhile.
+                    session.commit()
                 pacer.wait()
                 _deliver_one(
                     session, pending, rendered, transport, envelope,
@@ -472,5 +480,6 @@ def _deliver_one(
             f"the connection to the mail server failed mid-message ({outcome.error}); "
             f"{report.sent} sent in this run; run the command again to go on"
         )
-    # The outcome is committed together with the next claim (or at the end of the
-    # run): one commit a message, and still at most one row in flight at a kill.
+    # The outcome is committed together with the next claim, before a pause of
+    # the pacer, or at the end of the run: one commit a message when unthrottled,
+    # and still at most one row in flight at a kill.

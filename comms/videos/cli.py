@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
+from flask import Flask
 
 from comms.videos.errors import SyncError
 
@@ -47,13 +48,17 @@ def videos_group() -> None:
 
 
 def _state() -> Any:
+    return _app().extensions["comms"]
+
+
+def _app() -> Flask:
     from comms import db
     from comms.cli import get_app
 
-    state = get_app().extensions["comms"]
-    if not db.schema_exists(state.engine):
+    app = get_app()
+    if not db.schema_exists(app.extensions["comms"].engine):
         raise click.ClickException("the database has no schema yet: run comms init-db")
-    return state
+    return app
 
 
 @videos_group.command("sync")
@@ -66,20 +71,20 @@ def sync_command(full: bool) -> None:
     With YouTube push set up, it also renews the push lease when due, and skips
     the poll while push is active and was heard from recently.
     """
+    from comms.publishing import announce_new
     from comms.videos import push
     from comms.videos.service import sync_videos
 
-    state = _state()
-    with state.sessionmaker() as session:
-        has_push = push.current(session) is not None
-    if has_push:
-        _renew_quietly(state)
-        with state.sessionmaker() as session:
-            reason = push.poll_reason(session, state.settings, _now())
-            if not full and reason is None:
-                click.echo("push is active and recent: no poll needed")
-                return
-            push.set_poll_due(session, False)
+    app = _app()
+    state = app.extensions["comms"]
+    plan = push.plan_scheduled_sync(
+        state.sessionmaker, state.settings, _now(), full=full
+    )
+    for note in plan.notes:
+        click.echo(note, err=True)
+    if not plan.poll:
+        click.echo("push is active and recent: no poll needed")
+        return
     bar = _Bar() if sys.stderr.isatty() else None
     try:
         report = sync_videos(
@@ -91,31 +96,19 @@ def sync_command(full: bool) -> None:
             progress=bar,
         )
     except SyncError as exc:
-        if has_push:
-            with state.sessionmaker() as session:
-                push.set_poll_due(session, True)
+        if plan.push:
+            push.poll_failed(state.sessionmaker)
         raise sync_failed(exc) from None
     finally:
         if bar is not None:
             bar.close()
+    with state.sessionmaker() as session:
+        announce_new(app, session, report.became_public, when=datetime.now(UTC))
     click.echo(report.line())
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def _renew_quietly(state: Any) -> None:
-    """Renew the push lease when due; a failure is one line on stderr, not fatal."""
-    from comms.videos import push, websub
-
-    try:
-        renewed = push.renew(state.sessionmaker, state.settings, _now())
-    except websub.HubError as exc:
-        click.echo(f"push lease not renewed: {exc}", err=True)
-        return
-    if renewed is not None:
-        click.echo("push lease renewal asked of the hub", err=True)
 
 
 @videos_group.command("status")

@@ -356,3 +356,45 @@ def status_lines(sub: PushSubscription, now: datetime) -> list[str]:
     if sub.last_error:
         lines.append(f"last problem: {sub.last_error}")
     return lines
+
+
+# --- the scheduled sync (the worker's periodic job and `comms videos sync`) ---------
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """What a scheduled sync does about push: what to tell, and whether to poll."""
+
+    notes: tuple[str, ...]
+    poll: bool
+    push: bool
+
+
+def plan_scheduled_sync(
+    factory: sessionmaker[Session], settings: Settings, now: datetime, *, full: bool
+) -> PollPlan:
+    """Renew the push lease when due, then say whether the sync must poll.
+
+    The poll is skipped only while push is active and heard from recently; a
+    failed renewal is told, never fatal (the poll goes on as before).
+    """
+    with factory() as session:
+        if current(session) is None:
+            return PollPlan(notes=(), poll=True, push=False)
+    notes: list[str] = []
+    try:
+        if renew(factory, settings, now) is not None:
+            notes.append("push lease renewal asked of the hub")
+    except websub.HubError as exc:
+        notes.append(f"push lease not renewed: {exc}")
+    with factory() as session:
+        if not full and poll_reason(session, settings, now) is None:
+            return PollPlan(notes=tuple(notes), poll=False, push=True)
+        set_poll_due(session, False)
+    return PollPlan(notes=tuple(notes), poll=True, push=True)
+
+
+def poll_failed(factory: sessionmaker[Session]) -> None:
+    """Ask the next scheduled sync to poll: this one failed."""
+    with factory() as session:
+        set_poll_due(session, True)

@@ -15,7 +15,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -50,6 +50,9 @@ class SyncReport:
     unavailable: int
     quota_units: int
     thumbnails_failed: int = 0
+    # Items public after the sync that were not before (new uploads, videos
+    # made public on the channel): what comms.publishing announces.
+    became_public: tuple[int, ...] = ()
 
     def line(self) -> str:
         """The summary line the command prints."""
@@ -69,6 +72,7 @@ class _Counts:
     updated: int = 0
     unavailable: int = 0
     thumbnails_failed: int = 0
+    became_public: list[int] = field(default_factory=list)
 
 
 def utcnow() -> datetime:
@@ -290,6 +294,7 @@ def _run(
         unavailable=counts.unavailable,
         quota_units=client.units,
         thumbnails_failed=counts.thumbnails_failed,
+        became_public=tuple(counts.became_public),
     )
 
 
@@ -442,6 +447,8 @@ def _write(
             if i.youtube_id
         }
         plan = sync.plan_batch(batch["ids"], remote, items, hints)
+        was_public = {i.youtube_id for i in items.values() if i.is_public(now)}
+        touched: list[Item] = []
         for video in plan.create:
             fields = sync.video_fields(video, default_language=default_language)
             slug = sync.unique_slug(fields.title, taken)
@@ -455,6 +462,7 @@ def _write(
             )
             session.add(item)
             _apply(item, fields, now)
+            touched.append(item)
             counts.new += 1
         for video in plan.update:
             item = items[video.youtube_id]
@@ -462,6 +470,7 @@ def _write(
                 video, default_language=default_language, previous_type=item.video_type
             )
             _apply(item, fields, now)
+            touched.append(item)
             if fields.availability == "available":
                 counts.updated += 1
             else:
@@ -478,6 +487,9 @@ def _write(
             counts.unavailable += 1
         _store_thumbnails(session, batch["thumbs"], now)
         session.flush()
+        counts.became_public += [
+            i.id for i in touched if i.is_public(now) and i.youtube_id not in was_public
+        ]
         session.expunge_all()  # keep memory flat: the rows are flushed
 
 

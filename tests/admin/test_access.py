@@ -84,6 +84,10 @@ ROUTES = [
     Route("admin.send_test", "POST", "/admin/newsletters/{issue}/test", 422, 422),
     Route("admin.send_issue", "POST", "/admin/newsletters/{issue}/send", 422, 422,
           lambda: {"confirm": "1"}),
+    Route("admin.schedule_issue", "POST", "/admin/newsletters/{issue}/schedule",
+          422, 422, lambda: {"action": "schedule", "send_at": "2099-01-01T09:00"}),
+    Route("admin.jobs", "GET", "/admin/jobs/", 200, 200),
+    Route("admin.retry_job", "POST", "/admin/jobs/999999/retry", 404, 404),
     # No YouTube settings either.
     Route("admin.sync_videos", "POST", "/admin/videos/sync", 422, 422),
     Route("admin.users", "GET", "/admin/users/", 403, 200),

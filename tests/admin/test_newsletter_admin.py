@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from comms import create_app
-from comms.admin import background
 from comms.admin.models import AuditEntry
 from comms.catalogue.models import Newsletter
 from comms.config import Settings
+from comms.jobs.queue import wait_idle
 from comms.newsletter import compose, dispatch
 from comms.newsletter.models import Delivery
 from tests.admin.helpers import log_in_as, post
@@ -47,9 +47,9 @@ def settings(settings: Settings, smtp: SmtpServer) -> Settings:
 
 
 @pytest.fixture(autouse=True)
-def _no_job_outlives_the_test() -> Iterator[None]:
+def _no_job_outlives_the_test(app) -> Iterator[None]:
     yield
-    assert background.wait_idle(WAIT), "a background job did not finish"
+    assert wait_idle(app, WAIT), "a background job did not finish"
 
 
 def _catalogue(session):
@@ -255,7 +255,7 @@ def test_send_button_reaches_every_confirmed_subscriber_in_the_background(
         editor_client, f"/admin/newsletters/{letter.id}/send", {"confirm": "1"}
     )
     assert response.status_code == 303
-    assert background.wait_idle(WAIT)
+    assert wait_idle(app, WAIT)
     _wait_for_deliveries(session, 5)
     assert sorted(m.rcpt_tos[0] for m in smtp.recorder.messages) == sorted(emails)
     assert smtp.recorder.to(emails[0])[0].message["Subject"] == "Issue 1"
@@ -281,7 +281,7 @@ def test_send_needs_the_confirmation_box(editor_client, session, smtp):
     assert smtp.recorder.count() == 0
 
 
-def test_a_second_send_while_one_runs_is_refused(editor_client, session, smtp):
+def test_a_second_send_while_one_runs_is_refused(app, editor_client, session, smtp):
     _new_issue(editor_client, {})
     letter = _issue(session)
     emails = make_subscribers(session, 4)
@@ -293,7 +293,7 @@ def test_a_second_send_while_one_runs_is_refused(editor_client, session, smtp):
     assert "is being sent right now" in second.get_data(as_text=True)
     page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
     assert "Sending now." in page
-    assert background.wait_idle(WAIT)
+    assert wait_idle(app, WAIT)
     assert [len(smtp.recorder.to(e)) for e in emails] == [1, 1, 1, 1]
 
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from comms import create_app
-from comms.admin import background
 from comms.admin.models import AuditEntry
 from comms.catalogue.models import Item
 from comms.config import Settings
+from comms.jobs.queue import wait_idle
 from comms.videos.models import SyncRun
 from tests.admin.helpers import log_in_as, post
 from tests.videos.fake_youtube import API_KEY, HANDLE, FakeYouTube, make_videos
@@ -44,10 +44,10 @@ def settings(settings: Settings, fake: FakeYouTube) -> Settings:
 
 
 @pytest.fixture(autouse=True)
-def _no_job_outlives_the_test(fake: FakeYouTube) -> Iterator[None]:
+def _no_job_outlives_the_test(app, fake: FakeYouTube) -> Iterator[None]:
     yield
     fake.release.set()
-    assert background.wait_idle(WAIT), "a background sync did not finish"
+    assert wait_idle(app, WAIT), "a background sync did not finish"
 
 
 def _count(session, model) -> int:
@@ -56,7 +56,7 @@ def _count(session, model) -> int:
 
 
 def test_sync_now_creates_the_videos_and_the_dashboard_shows_the_run(
-    editor_client, session, fake, editor
+    app, editor_client, session, fake, editor
 ):
     fake.videos = make_videos(3)
     response = post(editor_client, "/admin/videos/sync")
@@ -64,7 +64,7 @@ def test_sync_now_creates_the_videos_and_the_dashboard_shows_the_run(
     assert "Video sync started" in editor_client.get(response.location).get_data(
         as_text=True
     )
-    assert background.wait_idle(WAIT)
+    assert wait_idle(app, WAIT)
     assert _count(session, Item) == 3
     [run] = session.scalars(select(SyncRun))
     assert (run.outcome, run.new, run.running) == ("ok", 3, None)
@@ -80,7 +80,7 @@ def test_sync_now_creates_the_videos_and_the_dashboard_shows_the_run(
     )
 
 
-def test_a_second_click_while_a_sync_runs_is_refused(editor_client, session, fake):
+def test_a_second_click_while_a_sync_runs_is_refused(app, editor_client, session, fake):
     fake.videos = make_videos(60)
     fake.fail("pause", on="videos", after=1)  # the first run waits for release
     assert post(editor_client, "/admin/videos/sync").status_code == 303
@@ -91,7 +91,7 @@ def test_a_second_click_while_a_sync_runs_is_refused(editor_client, session, fak
     assert second.status_code == 409
     assert "a video sync is already running" in second.get_data(as_text=True)
     fake.release.set()
-    assert background.wait_idle(WAIT)
+    assert wait_idle(app, WAIT)
     assert [r.outcome for r in session.scalars(select(SyncRun))] == ["ok"]
     assert _count(session, Item) == 60
 

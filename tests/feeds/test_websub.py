@@ -13,6 +13,7 @@ import pytest
 from comms import create_app
 from comms.db import init_db
 from comms.feeds.websub import ping_hub
+from comms.jobs.queue import stop_jobs, wait_idle
 from tests.factories import make_item, write_content
 from tests.feeds.helpers import ATOM, SITE, fetch, parse_json_feed, strict_xml
 
@@ -61,6 +62,7 @@ def hub_app(settings, hub):
     app = create_app(replace(settings, websub_hub=hub.url))
     init_db(app.extensions["comms"].engine)
     yield app
+    stop_jobs(app)
     app.extensions["comms"].engine.dispose()
 
 
@@ -91,15 +93,18 @@ def test_import_that_changes_the_catalogue_pings_the_hub(hub_app, hub, content_d
     runner = hub_app.test_cli_runner()
     result = runner.invoke(args=["import", str(content_dir)])
     assert result.exit_code == 0, result.output
+    assert "1 public items announced" in result.output
+    assert wait_idle(hub_app, 30)
     topics = hub.topics()
     assert f"{SITE}/feed.xml" in topics
     assert f"{SITE}/press-releases/feed.atom" in topics
-    assert "WebSub hub told of 15 feeds" in result.output
+    assert len(topics) == 6  # site and kind feeds, three formats each
     pinged = len(hub.pings)
     again = runner.invoke(args=["import", str(content_dir)])
     assert again.exit_code == 0, again.output
+    assert wait_idle(hub_app, 30)
     assert len(hub.pings) == pinged
-    assert "WebSub" not in again.output
+    assert "announced" not in again.output
 
 
 def test_ping_hub_posts_each_topic_and_survives_a_dead_hub(settings, hub):

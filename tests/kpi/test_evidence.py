@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from comms.cli import run_import
+from comms.jobs.queue import wait_idle
 from comms.kpi import counting
 from comms.kpi.evidence import snapshot_item, snapshots_of
 from comms.kpi.models import PageSnapshot
@@ -27,13 +28,16 @@ def test_import_snapshots_new_and_changed_items_only(app, session, content_dir):
         content_dir, "press-releases/second.en.md", RELEASE.format(body="Two.")
     )
     run_import(app, content_dir, keep_going=False)
+    assert wait_idle(app, 30)
     assert session.query(PageSnapshot).count() == 2
     run_import(app, content_dir, keep_going=False)
+    assert wait_idle(app, 30)
     assert session.query(PageSnapshot).count() == 2  # nothing changed
     write_content(
         content_dir, "press-releases/first.en.md", RELEASE.format(body="New.")
     )
     run_import(app, content_dir, keep_going=False)
+    assert wait_idle(app, 30)
     session.expire_all()
     first = session.query(PageSnapshot).filter_by(url="/press-releases/first/").all()
     assert len(first) == 2

@@ -267,3 +267,39 @@ def test_skip_uncertain_records_the_message_in_flight_and_does_not_resend(
     assert "1 sent" in result.output and "1 uncertain" in result.output
     assert [len(smtp.recorder.to(e)) for e in emails] == [0, 0, 1]
     assert _statuses(session)[emails[1]] == "uncertain"
+
+
+def test_the_last_outcome_is_recorded_before_the_pacer_sleeps(
+    runner, session, monkeypatch
+):
+    """A throttled send holds no open write while it waits (SQLite: the lock).
+
+    Seen from another connection during each pause, no delivery is still
+    "sending": the previous message's outcome is committed before the sleep, so a
+    job's heartbeat (or any writer) is never kept waiting for the pacer.
+    """
+    from sqlalchemy.orm import Session
+
+    from comms.newsletter import sending
+
+    make_issue(session)
+    make_subscribers(session, 4)
+    seen: list[dict[str, int]] = []
+
+    def sleep(seconds: float) -> None:
+        with Session(session.get_bind()) as other:
+            rows = other.execute(
+                select(Delivery.status, func.count()).group_by(Delivery.status)
+            )
+            seen.append({str(status): int(n) for status, n in rows})
+
+    class Watched(sending.Pacer):
+        def __init__(self, rate: float) -> None:
+            super().__init__(20.0, sleep=sleep)
+
+    monkeypatch.setattr(sending, "Pacer", Watched)
+    result = _send(runner, "issue-1")
+    assert result.exit_code == 0, result.output
+    assert len(seen) >= 3
+    assert all("sending" not in counts for counts in seen), seen
+    assert seen[-1].get("sent") == 3

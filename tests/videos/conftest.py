@@ -17,6 +17,7 @@ from comms.catalogue.models import Item, ItemTag
 from comms.catalogue.stamp import SiteState
 from comms.config import Settings
 from comms.db import init_db
+from comms.jobs.queue import stop_jobs
 from comms.videos.models import SyncRun
 from tests.videos.fake_youtube import API_KEY, HANDLE, FakeYouTube
 
@@ -48,6 +49,7 @@ def make_app() -> Iterator[Any]:
 
     yield build
     for app in made:
+        stop_jobs(app)  # no job thread outlives the test's database
         app.extensions["comms"].engine.dispose()
 
 

@@ -581,3 +581,48 @@ def test_secret_never_sent_to_a_plain_http_hub():
             "http://hub.example.org/subscribe", mode="subscribe", topic="t",
             callback="c", secret="s", lease_seconds=1, timeout=1,
         )  # fmt: skip
+
+
+def _run_sync_job(app: Any) -> Any:
+    """Queue the worker's periodic video sync and wait for its job row to finish."""
+    from comms.jobs import queue
+    from comms.jobs.models import Job
+    from comms.jobs.service import NewJob
+
+    with app.extensions["comms"].sessionmaker() as session:
+        job = queue.submit(app, session, NewJob("video-sync", {}, "Video sync"))
+        session.commit()
+        assert job is not None
+        job_id = job.id
+    assert queue.wait_idle(app, 30)
+    with app.extensions["comms"].sessionmaker() as session:
+        done = session.get(Job, job_id)
+        assert done is not None
+        session.expunge(done)
+        return done
+
+
+def test_the_workers_sync_job_skips_the_poll_while_push_is_recent(papp, hub, fake):
+    _synced_channel(papp, fake)
+    subscribed(papp, hub)
+    fake.reset_counts()
+    job = _run_sync_job(papp)
+    assert job.state == "done", job.error
+    assert fake.units == 0
+    change(papp, state="unsubscribed", expires_at=None)  # push lapsed: poll again
+    job = _run_sync_job(papp)
+    assert job.state == "done", job.error
+    assert fake.units > 0
+
+
+def test_the_workers_sync_job_renews_the_lease_when_due(papp, hub, fake):
+    _synced_channel(papp, fake)
+    subscribed(papp, hub)
+    now = datetime.now(UTC)
+    change(papp, expires_at=now + timedelta(seconds=LEASE * 0.19))
+    job = _run_sync_job(papp)
+    assert job.state == "done", job.error
+    assert "push lease renewal asked of the hub" in job.summary
+    hub.wait_verifications(2)
+    assert len(hub.requests) == 2
+    assert row(papp).expires_at > now + timedelta(seconds=LEASE * 0.9)

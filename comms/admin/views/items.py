@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from comms.admin import attachments, service
@@ -23,6 +23,7 @@ from comms.catalogue.models import KINDS, PLURAL_KINDS, STATUSES, Item
 from comms.catalogue.service import parse_page
 from comms.deposits import service as deposits
 from comms.errors import NotFound, ValidationFailed
+from comms.publishing import announce
 from comms.rendering import render_markdown
 from comms.web.context import comms_state, get_session
 
@@ -221,9 +222,13 @@ def item_status(item_id: int) -> Response:
         raise ValidationFailed(
             ["published_at: give a date and time like 2026-05-15T09:00 (UTC)"]
         )
-    item = service.change_status(
-        get_session(), user, item_id, action, when=when, now=_now()
-    )
+    session = get_session()
+    item = service.change_status(session, user, item_id, action, when=when, now=_now())
+    if item.is_public(_now()) or (action == "schedule" and item.published_at):
+        # Pings and a snapshot now, or at the scheduled time.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        at = max(item.published_at or _now(), _now())
+        announce(app, session, [item], when=at, keyed=True)
     messages = {
         "publish": "Published.",
         "schedule": f"Scheduled for {item.published_at:%Y-%m-%d %H:%M} UTC.",

@@ -9,12 +9,17 @@ from typing import Any
 from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from comms.admin import background, issues
+from comms.admin import issues
+from comms.admin.forms import parse_datetime
 from comms.admin.issue_forms import issue_form_values, parse_issue_form
 from comms.admin.service import EditConflict
 from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.catalogue.models import Newsletter
 from comms.errors import ConfigMissing, ValidationFailed
+from comms.jobs import queue as jobs_queue
+from comms.jobs import service as jobs_service
+from comms.jobs.periodic import schedule_send
+from comms.jobs.service import NewJob
 from comms.newsletter import compose, dispatch, sending
 from comms.newsletter import service as newsletters_service
 from comms.newsletter.compose import Candidate
@@ -49,7 +54,11 @@ def _editor(
     session = get_session()
     context: dict[str, Any] = {}
     if letter is not None:
-        running = dispatch.is_running(
+        # A send job queued or running, else a send from the command line (the
+        # lock is probed only then, not to get in the way of a worker taking it).
+        running = jobs_service.active(
+            session, "newsletter-send", now=datetime.now(UTC), issue_id=letter.id
+        ) is not None or dispatch.is_running(
             state.engine, letter.translation, state.settings.instance_path
         )
         counts = sending.count_status(session, letter.translation)
@@ -214,24 +223,69 @@ def send_issue(issue_id: int) -> Response | tuple[str, int]:
         dispatch.mail_settings(state.settings)
     except ConfigMissing as exc:
         return _issue_page(letter, 422, [f"Nothing was sent or changed: {exc}."])
-    try:
-        lock = dispatch.lock_issue(
-            state.engine, letter.translation, state.settings.instance_path
-        )
-    except dispatch.SendRunning as exc:
-        return _issue_page(letter, 409, [f"Not started: {exc}."])
-    try:
-        issues.publish_for_sending(session, user, letter, _now())
-    except BaseException:
-        lock.release()
-        raise
-    background.start_send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
-        letter.id, letter.slug, lock, user.id,
+    running = jobs_service.active(
+        session, "newsletter-send", now=datetime.now(UTC), issue_id=letter.id
+    )
+    if running is not None or dispatch.is_running(
+        state.engine, letter.translation, state.settings.instance_path
+    ):
+        return _issue_page(
+            letter, 409, [f"Not started: issue {letter.translation!r} is being sent "
+                          "right now; its progress is on the Jobs page."],
+        )  # fmt: skip
+    issues.publish_for_sending(session, user, letter, _now())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs_queue.submit(
+        app, session,
+        NewJob("newsletter-send", {"issue_id": letter.id, "actor_id": user.id},
+               f"Send newsletter {letter.slug}", actor_id=user.id),
     )  # fmt: skip
     confirmed = newsletters_service.count_subscribers(session).get("confirmed", 0)
     flash(
         f"Sending started to {confirmed} confirmed subscribers. "
         "Refresh this page to follow the progress."
     )
+    return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)
+
+
+@bp.post("/newsletters/<int:issue_id>/schedule")
+def schedule_issue(issue_id: int) -> Response | tuple[str, int]:
+    """Schedule the issue's send at a time (UTC), or cancel the schedule.
+
+    At that time the worker publishes every language version and sends it, as the
+    send button would; nothing is changed when the time or the issue is refused.
+    """
+    user = require_user()
+    state = comms_state()
+    session = get_session()
+    letter = issues.get_issue(session, issue_id)
+    if request.form.get("action") == "cancel":
+        try:
+            issues.set_send_time(session, user, letter, None, _now())
+        except issues.IssueSent as exc:
+            return _issue_page(letter, 409, [str(exc)])
+        # The job would find the time cleared and send nothing: drop it now.
+        jobs_service.drop_queued(
+            session, "newsletter-send", f"newsletter-send:{letter.translation}@"
+        )
+        flash("Schedule cancelled: the issue is sent only when an officer sends it.")
+        return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)
+    raw = request.form.get("send_at", "")
+    when = parse_datetime(raw) if raw.strip() else None
+    try:
+        dispatch.mail_settings(state.settings)
+    except ConfigMissing as exc:
+        return _issue_page(letter, 422, [f"Not scheduled: {exc}."])
+    if when is None:  # None would mean "cancel" to the service
+        return _issue_page(
+            letter, 422, issues.check_send_time(session, letter, None, _now())
+        )
+    try:
+        issues.set_send_time(session, user, letter, when, _now())
+    except ValidationFailed as exc:
+        session.rollback()
+        return _issue_page(letter, 422, exc.problems)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    schedule_send(app, session, letter, when)
+    flash(f"Scheduled: the issue goes out at {when:%Y-%m-%d %H:%M} UTC.")
     return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)

@@ -11,6 +11,9 @@ from comms.admin import audit, background
 from comms.admin import dashboard as dashboard_service
 from comms.admin.views.blueprint import bp, render, require_user
 from comms.admin.views.items import KIND_LABELS
+from comms.jobs import queue as jobs_queue
+from comms.jobs import service as jobs_service
+from comms.jobs.service import NewJob
 from comms.videos.errors import SyncRunning, YouTubeConfigMissing
 from comms.web.context import get_session
 
@@ -32,6 +35,8 @@ def sync_videos() -> Response | tuple[str, int]:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         background.check_sync_can_start(app, session)
+        if jobs_service.active(session, "video-sync") is not None:
+            raise SyncRunning("a video sync is already queued or running")
     except YouTubeConfigMissing as exc:
         return _dashboard(422, f"The video sync cannot run: {exc}.")
     except SyncRunning as exc:
@@ -41,6 +46,8 @@ def sync_videos() -> Response | tuple[str, int]:
         before=None, after=None, now=datetime.now(UTC),
     )  # fmt: skip
     session.commit()
-    background.start_sync(app)
+    jobs_queue.submit(
+        app, session, NewJob("video-sync", {}, "Video sync", actor_id=user.id)
+    )
     flash("Video sync started. Refresh the dashboard to see its result.")
     return redirect(url_for("admin.dashboard"), code=303)
