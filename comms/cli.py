@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -156,7 +158,15 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
 
         run_gunicorn(host, port, workers)
     else:
+        # Stopped by SIGTERM (kill, systemd, docker stop), the development server
+        # would die at once; exiting like Ctrl-C runs atexit, which writes the
+        # counts still waiting (comms.kpi.counting).
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    sys.exit(0)
 
 
 @main.group("static")

@@ -456,8 +456,12 @@ def _get(url: str) -> int:
 
 @pytest.mark.parametrize(
     ("options", "stop"),
-    [(["--workers", "1"], signal.SIGTERM), ([], signal.SIGINT)],
-    ids=["gunicorn", "development-server"],
+    [
+        (["--workers", "1"], signal.SIGTERM),
+        ([], signal.SIGINT),
+        ([], signal.SIGTERM),  # kill, systemd, docker stop: it lost the counts
+    ],
+    ids=["gunicorn", "development-server", "development-server-sigterm"],
 )
 def test_gathered_counts_are_written_when_the_server_stops(
     settings, session, store, tmp_path, options, stop
