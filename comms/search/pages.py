@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from comms import citations, seo
 from comms.cache import STAMP_KEY
 from comms.catalogue import service as catalogue
+from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.moved import moved_response
 from comms.checks import pdf_problems
 from comms.errors import NotFound
@@ -40,7 +41,8 @@ def cite(slug: str, fmt: str) -> Response | WerkzeugResponse:
         f'attachment; filename="{_SAFE.sub("-", slug)}.{extension}"'
     )
     response.cache_control.public = True
-    response.cache_control.max_age = 3600
+    # As short as the report's page: an unpublished report's citation goes with it.
+    response.cache_control.max_age = MEDIA_MAX_AGE
     return response
 
 
