@@ -7,10 +7,13 @@ import re
 from collections import OrderedDict
 
 from flask import Blueprint, Response, current_app, render_template
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from comms import citations, seo
 from comms.cache import STAMP_KEY
 from comms.catalogue import service as catalogue
+from comms.catalogue.media import MEDIA_MAX_AGE
+from comms.catalogue.moved import moved_response
 from comms.checks import pdf_problems
 from comms.errors import NotFound
 from comms.web.context import comms_state, get_session, now, preferred_languages
@@ -22,16 +25,24 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @bp.get("/reports/<slug>/cite.<any(bib, ris, json):fmt>")
-def cite(slug: str, fmt: str) -> Response:
+def cite(slug: str, fmt: str) -> Response | WerkzeugResponse:
     """A report's citation as BibTeX, RIS or CSL-JSON (a download)."""
-    body = citations.render(_citation(slug, preferred_languages()), fmt)
+    try:
+        citation = _citation(slug, preferred_languages())
+    except NotFound:
+        moved = moved_response("report", slug, "findability.cite", fmt=fmt)
+        if moved is None:
+            raise
+        return moved
+    body = citations.render(citation, fmt)
     content_type, extension = citations.FORMATS[fmt]
     response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{_SAFE.sub("-", slug)}.{extension}"'
     )
     response.cache_control.public = True
-    response.cache_control.max_age = 3600
+    # As short as the report's page: an unpublished report's citation goes with it.
+    response.cache_control.max_age = MEDIA_MAX_AGE
     return response
 
 
