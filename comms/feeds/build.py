@@ -184,7 +184,7 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
         summary = f"{clean_text(dates)} {summary}".strip()
     content = absolutise_links(sanitise_html(item.body_html or ""), link)
     published = (item.published_at or item.created_at).replace(microsecond=0)
-    updated = max(published, (item.updated_at or published).replace(microsecond=0))
+    updated = max(published, item.modified.replace(microsecond=0))
     categories = tuple(
         Category(term=clean_text(t), label=clean_text(t), scheme=f"{site_url}/tags/")
         for t in item.tag_names
