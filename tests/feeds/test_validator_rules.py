@@ -17,7 +17,7 @@ from tests.conftest import CONTENT
 from tests.feeds.helpers import ATOM, fetch, strict_xml
 
 MEDIA = "{http://search.yahoo.com/mrss/}"
-KIND_PATHS = ["", "/press-releases", "/reports", "/videos", "/events"]
+KIND_PATHS = ["", "/press-releases", "/reports", "/videos", "/events", "/newsletter"]
 LANGUAGES = ["en", "de", "fr", "it", "sl"]
 
 
@@ -74,6 +74,7 @@ def test_no_feed_wraps_a_single_media_content_in_a_media_group(
     assert any("page=3" in url for url in feeds) == (settings.feed_size == 5)
     assert any(url.startswith("/tags/") for url in feeds)
     assert any(url.startswith("/regions/") for url in feeds)
+    assert "/newsletter/feed.atom?lang=de" in feeds
     with_media = 0
     for url, root in feeds.items():
         for group in root.iter(f"{MEDIA}group"):  # type: ignore[attr-defined]
