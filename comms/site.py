@@ -23,6 +23,8 @@ class Site:
     languages: tuple[str, ...] = ("en",)
     programme_name: str = ""
     programme_url: str = ""
+    # the programme's logo, a file under media/ (programme.logo)
+    programme_logo: str | None = None
     funding_text: str = "Co-funded by the European Union"
     emblem: str | None = None
     emblem_alt: str = "Flag of the European Union"
@@ -34,6 +36,11 @@ class Site:
     regions: dict[str, str] = field(default_factory=dict)
     reporting_periods: tuple[dict[str, Any], ...] = ()
     partners: tuple[dict[str, Any], ...] = ()
+
+    def identity_files(self) -> tuple[str, ...]:
+        """The files under media/ that site.yml names: emblem, programme logo, icons."""
+        named = (self.emblem, self.programme_logo, *self.icons.values())
+        return tuple(f for f in named if f)
 
     def region_name(self, slug: str) -> str:
         """A region's display name, or its slug when site.yml does not name it."""
@@ -77,6 +84,9 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         languages=languages,
         programme_name=str(programme.get("name", "")),
         programme_url=str(programme.get("url", "")),
+        programme_logo=str(programme["logo"]).strip()
+        if programme.get("logo")
+        else None,
         funding_text=str(funding.get("text", "Co-funded by the European Union")),
         emblem=str(funding["emblem"]).strip() if funding.get("emblem") else None,
         emblem_alt=str(funding.get("emblem_alt", "Flag of the European Union")),
@@ -126,6 +136,7 @@ def _check_values(
     """
     checks: list[tuple[str, Any, Any]] = [
         ("funding.emblem", funding.get("emblem"), links.media_path),
+        ("programme.logo", programme.get("logo"), _image_path),
         ("programme.url", programme.get("url"), links.public_url),
         ("contact", contact, links.email_address),
     ]
@@ -136,3 +147,14 @@ def _check_values(
             check(value if isinstance(value, str) else repr(value))
         except ValueError as exc:
             raise ConfigMissing(f"{path}: {key}: {exc}") from None
+
+
+LOGO_TYPES = (".svg", ".png")
+
+
+def _image_path(value: str) -> str:
+    """A file under media/ that browsers show in an <img> (SVG or PNG)."""
+    path = links.media_path(value)
+    if not path.lower().endswith(LOGO_TYPES):
+        raise ValueError(f"must be a {' or '.join(LOGO_TYPES)} file")
+    return path

@@ -763,7 +763,9 @@ def export_tree(
     """Write every item and newsletter under root; return the number of files."""
     # site.yml is checked before anything is written (a path leaving media/...).
     has_site = site_file is not None and site_file.exists()
-    emblem = load_site(site_file.parent).emblem if site_file and has_site else None
+    identity: tuple[str, ...] = ()
+    if site_file is not None and has_site:
+        identity = load_site(site_file.parent).identity_files()
     root.mkdir(parents=True, exist_ok=True)
     written_media: dict[str, str] = {}
     count = 0
@@ -806,8 +808,9 @@ def export_tree(
         count += 1
     if site_file is not None and has_site:
         _write_inside(root, "site.yml", site_file.read_bytes())
-        if emblem and (site_file.parent / emblem).is_file():
-            _write_inside(root, emblem, (site_file.parent / emblem).read_bytes())
+        for name in identity:  # the emblem, the programme's logo, the icons
+            if (site_file.parent / name).is_file():
+                _write_inside(root, name, (site_file.parent / name).read_bytes())
     return count
 
 
