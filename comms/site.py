@@ -30,6 +30,11 @@ class Site:
     emblem_alt: str = "Flag of the European Union"
     funder: str = ""
     grant: str = ""
+    # the EU's contribution and the project's budget (funding.eu_contribution,
+    # funding.total_budget), amounts in ``currency``
+    eu_contribution: float | None = None
+    total_budget: float | None = None
+    currency: str = "EUR"
     contact: str = ""
     # files under media/, named in site.yml's icons: (favicon, touch, app)
     icons: dict[str, str] = field(default_factory=dict)
@@ -67,6 +72,8 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         if not isinstance(name, dict):
             raise ConfigMissing(f"{path}: {section}: must be a mapping")
     _check_values(path, programme, funding, data.get("contact"))
+    _check_amounts(path, funding)
+    _check_partners(path, data.get("partners"))
     _check_icons(path, icons)
     default_language = str(data.get("default_language", "en"))
     languages = tuple(str(x) for x in data.get("languages") or [default_language])
@@ -92,6 +99,9 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         emblem_alt=str(funding.get("emblem_alt", "Flag of the European Union")),
         funder=str(funding.get("funder", "")),
         grant=str(funding.get("grant", "")),
+        eu_contribution=_amount(funding.get("eu_contribution")),
+        total_budget=_amount(funding.get("total_budget")),
+        currency=str(funding.get("currency", "EUR")),
         contact=str(data.get("contact", "")),
         icons={k: str(v).strip() for k, v in icons.items() if v},
         regions={str(k): str(v) for k, v in (data.get("regions") or {}).items()},
@@ -158,3 +168,43 @@ def _image_path(value: str) -> str:
     if not path.lower().endswith(LOGO_TYPES):
         raise ValueError(f"must be a {' or '.join(LOGO_TYPES)} file")
     return path
+
+
+def _amount(value: Any) -> float | None:
+    return None if value is None or value == "" else float(value)
+
+
+def _check_amounts(path: Path, funding: dict[str, Any]) -> None:
+    """Refuse an amount that is not a number of at least 0, a currency not ISO 4217."""
+    for key in ("eu_contribution", "total_budget"):
+        value = funding.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigMissing(f"{path}: funding.{key}: must be a number, 0 or more")
+    currency = funding.get("currency", "EUR")
+    if not (isinstance(currency, str) and len(currency) == 3 and currency.isupper()):
+        raise ConfigMissing(f"{path}: funding.currency: must be a code such as EUR")
+
+
+def _check_partners(path: Path, partners: Any) -> None:
+    """Refuse partners that are not a list of {name, city} mappings of text."""
+    if partners is None:
+        return
+    if not isinstance(partners, list):
+        raise ConfigMissing(f"{path}: partners: must be a list")
+    for number, partner in enumerate(partners, 1):
+        if not isinstance(partner, dict) or not isinstance(partner.get("name"), str):
+            raise ConfigMissing(f"{path}: partners #{number}: must have a name")
+        for key, value in partner.items():
+            if key not in ("name", "city", "url") or not isinstance(value, str):
+                raise ConfigMissing(
+                    f"{path}: partners #{number}: {key}: use name, city and url (text)"
+                )
+            if key == "url":
+                try:
+                    links.public_url(value)
+                except ValueError as exc:
+                    raise ConfigMissing(
+                        f"{path}: partners #{number}: url: {exc}"
+                    ) from None

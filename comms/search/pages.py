@@ -13,6 +13,7 @@ from comms.cache import STAMP_KEY
 from comms.catalogue import service as catalogue
 from comms.checks import pdf_problems
 from comms.errors import NotFound
+from comms.pages.views import site_page
 from comms.web.context import comms_state, get_session, now, preferred_languages
 
 bp = Blueprint("findability", __name__)
@@ -72,4 +73,8 @@ def accessibility() -> str:
     problems = pdf_problems(
         get_session(), store=comms_state().store, public_only=True, now=now()
     )
-    return render_template("web/accessibility.html", pdf_problems=problems)
+    return render_template(
+        "web/accessibility.html",
+        pdf_problems=problems,
+        page=site_page("accessibility"),
+    )

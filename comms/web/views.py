@@ -40,7 +40,7 @@ def robots() -> Response:
 
 @bp.get("/media/<path:filename>")
 def site_media(filename: str) -> Response:
-    """The site's emblem, logo or icons, or a content folder file a page that answers now links.
+    """The site's identity files, or a content folder file a public page links now.
 
     Report files are served from the media store under their report's address;
     the content folder's copies are only the source of an import, never public.

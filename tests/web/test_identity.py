@@ -60,7 +60,7 @@ def test_a_programme_logo_outside_media_or_not_an_image_is_refused(
 
 @pytest.mark.parametrize("lang", ["en", "de"])
 @pytest.mark.parametrize(
-    "url", ["/", "/reports/", "/newsletter/subscribe", "/search?q=x"]
+    "url", ["/", "/reports/", "/newsletter/subscribe", "/search?q=x", "/about/"]
 )
 def test_every_page_header_shows_emblem_acknowledgement_and_logo(
     identity, client, url, lang
