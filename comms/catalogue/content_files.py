@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from comms import links
 from comms.catalogue import front_matter
+from comms.pages.content import PAGES_DIR, load_pages
 from comms.catalogue.models import (
     KIND_PLURALS,
     KINDS,
@@ -36,7 +37,9 @@ from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line, render_ma
 from comms.site import load_site
 
 NEWSLETTER_DIR = "newsletters"
-SKIPPED_DIRS = {"media"}
+# media/: files items link to; pages/: the site's own pages, read by the app at
+# start (comms.pages), checked but not stored by an import.
+SKIPPED_DIRS = {"media", PAGES_DIR}
 FILE_NAME = re.compile(
     r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$"
 )  # noqa: E501
@@ -454,7 +457,7 @@ def _site_regions(root: Path) -> set[str] | None:
     except yaml.YAMLError:
         raise ValidationFailed([f"{site}: invalid YAML"]) from None
     try:  # the same checks serve and export apply (links, file references)
-        load_site(root)
+        load_pages(root, load_site(root).languages)
     except ConfigMissing as exc:
         raise ValidationFailed([str(exc)]) from None
     regions = data.get("regions") if isinstance(data, dict) else None
@@ -811,6 +814,9 @@ def export_tree(
         for name in identity:  # the emblem, the programme's logo, the icons
             if (site_file.parent / name).is_file():
                 _write_inside(root, name, (site_file.parent / name).read_bytes())
+        for page in sorted((site_file.parent / PAGES_DIR).glob("*.md")):
+            relative = f"{PAGES_DIR}/{page.name}"
+            _write_inside(root, relative, page.read_bytes())
     return count
 
 

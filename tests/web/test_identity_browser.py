@@ -25,6 +25,9 @@ PAGES = {
     "listing": "/reports/",
     "item": "/reports/stresstest-lombardia/",
     "subscribe": "/newsletter/subscribe",
+    "about": "/about/",
+    "privacy": "/privacy/",
+    "legal": "/legal/",
     # filters make the listing's address long: it once scrolled sideways
     "filtered": "/press-releases/?region=western-switzerland&tag=clusters&lang=de",
 }
@@ -115,3 +118,21 @@ def test_the_eu_emblem_and_acknowledgement_are_seen_without_scrolling(
     assert emblem.evaluate("img => img.complete && img.naturalWidth > 0")
     assert logo.evaluate("img => img.complete && img.naturalWidth > 0")
     assert _sideways(tab) <= 0, f"{name} scrolls sideways at {width} px"
+
+
+@pytest.mark.parametrize("path", ["/feed.xml", "/reports/feed.atom"])
+def test_a_feed_opened_in_the_browser_reads_as_a_page(
+    site_url: str, tab: Any, path: str
+) -> None:
+    _show(tab, site_url + path, 375)
+    name = path.strip("/").replace("/", "-")
+    tab.screenshot(path=str(artifact("identity", f"{name}-375.png")))
+    # transformed by static/feed.xsl: a heading and a linked card per item
+    assert tab.locator("h1").first.inner_text().startswith("S3-4AlpClusters")
+    links = tab.locator("article.card h2 a")
+    assert links.count() > 3
+    href = links.first.get_attribute("href")
+    assert href is not None and href.startswith("https://www.s3-4alpclusters.example/")
+    # the site's own stylesheet applies (CSP: no inline style)
+    assert tab.locator("main").evaluate("m => getComputedStyle(m).maxWidth") != "none"
+    assert _sideways(tab) <= 0
