@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from comms import links
 from comms.catalogue import front_matter
-from comms.pages.content import PAGES_DIR, load_pages
 from comms.catalogue.models import (
     KIND_PLURALS,
     KINDS,
@@ -33,6 +32,7 @@ from comms.catalogue.models import (
 from comms.catalogue.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf
 from comms.config import DEFAULT_MAX_IMAGE_PIXELS
 from comms.errors import ConfigMissing, ValidationFailed
+from comms.pages.content import PAGES_DIR, load_pages
 from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line, render_markdown
 from comms.site import load_site
 
