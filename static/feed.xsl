@@ -1,7 +1,8 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!-- Shows an RSS 2.0 or Atom feed of this site as a readable page in a browser.
      Named by the feeds' <?xml-stylesheet?> instruction; feed readers ignore it.
-     Own-origin stylesheet only (the site's CSP allows no inline style). -->
+     Own-origin stylesheet only (the site's CSP allows no inline style); links are
+     built with xsl:attribute, so the static export's link finder sees no "{...}". -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:atom="http://www.w3.org/2005/Atom"
@@ -12,7 +13,7 @@
   <xsl:template match="/">
     <xsl:variable name="lang" select="rss/channel/language | atom:feed/@xml:lang"/>
     <xsl:variable name="title" select="rss/channel/title | atom:feed/atom:title"/>
-    <html lang="{$lang}">
+    <html><xsl:attribute name="lang"><xsl:value-of select="$lang"/></xsl:attribute>
       <head>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <title><xsl:value-of select="$title"/> (feed)</title>
@@ -31,11 +32,11 @@
 
   <xsl:template match="rss/channel">
     <p class="lead"><xsl:value-of select="description"/></p>
-    <p><a href="{link}">Open the web page of this feed</a></p>
+    <p><a><xsl:attribute name="href"><xsl:value-of select="link"/></xsl:attribute>Open the web page of this feed</a></p>
     <div class="cards">
       <xsl:for-each select="item">
         <article class="card">
-          <h2 class="card-title"><a href="{link}"><xsl:value-of select="title"/></a></h2>
+          <h2 class="card-title"><a><xsl:attribute name="href"><xsl:value-of select="link"/></xsl:attribute><xsl:value-of select="title"/></a></h2>
           <p class="card-meta"><xsl:value-of select="pubDate"/></p>
           <p class="card-summary"><xsl:value-of select="description"/></p>
         </article>
@@ -45,12 +46,12 @@
 
   <xsl:template match="atom:feed">
     <p class="lead"><xsl:value-of select="atom:subtitle"/></p>
-    <p><a href="{atom:link[@rel='alternate']/@href}">Open the web page of this feed</a></p>
+    <p><a><xsl:attribute name="href"><xsl:value-of select="atom:link[@rel='alternate']/@href"/></xsl:attribute>Open the web page of this feed</a></p>
     <div class="cards">
       <xsl:for-each select="atom:entry">
         <article class="card">
           <h2 class="card-title">
-            <a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
+            <a><xsl:attribute name="href"><xsl:value-of select="atom:link[@rel='alternate']/@href"/></xsl:attribute><xsl:value-of select="atom:title"/></a>
           </h2>
           <p class="card-meta">
             <xsl:value-of select="substring(atom:published | atom:updated[not(../atom:published)], 1, 10)"/>
