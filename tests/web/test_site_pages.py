@@ -203,3 +203,18 @@ def test_a_funding_amount_must_be_a_number(content_dir, amount):
         ConfigMissing, match="funding.eu_contribution: must be a number"
     ):
         load_site(content_dir)
+
+
+def test_import_checks_the_pages_and_export_writes_them_back(
+    pages, runner, tmp_path, content_dir
+):
+    out = tmp_path / "export"
+    result = runner.invoke(args=["export", str(out)])
+    assert result.exit_code == 0, result.output
+    for name, body in PAGES.items():
+        assert (out / "pages" / name).read_text() == body
+    assert runner.invoke(args=["import", str(out)]).exit_code == 0
+    (out / "pages" / "about.en.md").write_text("no front matter\n")
+    result = runner.invoke(args=["import", str(out)])
+    assert result.exit_code != 0
+    assert f"{out / 'pages' / 'about.en.md'}: no front matter" in result.output
