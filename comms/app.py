@@ -54,6 +54,7 @@ def build_app(settings: Settings | None = None) -> Flask:
     from comms.catalogue import views as catalogue_views
     from comms.feeds import init_app as feeds_init_app
     from comms.kpi import init_app as kpi_init_app
+    from comms.pages import init_app as pages_init_app
     from comms.search import init_app as search_init_app
     from comms.videos import init_app as videos_init_app
 
@@ -71,6 +72,7 @@ def build_app(settings: Settings | None = None) -> Flask:
     admin_init_app(app)
     videos_init_app(app)
     search_init_app(app)
+    pages_init_app(app)
     cli.init_app(app)
     trust_proxies(app, settings.proxies)
     if not settings.testing:

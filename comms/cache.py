@@ -49,6 +49,7 @@ _REPLAY_KEY = (
     "PATH_INFO",
     "QUERY_STRING",
     "HTTP_HOST",
+    "HTTP_ACCEPT",  # a feed's media type: XML a browser renders, or the feed's own
     "HTTP_ACCEPT_LANGUAGE",
     "HTTP_COOKIE",
     "HTTP_IF_NONE_MATCH",

@@ -69,6 +69,13 @@ def format_number(value: float | int | None) -> str:
     return str(flask_babel.format_decimal(value))
 
 
+def format_money(value: float | None, currency: str = "EUR") -> str:
+    """An amount in the interface locale: `€1,875,000.00`, `1.875.000,00 €`."""
+    if value is None:
+        return ""
+    return str(flask_babel.format_currency(value, currency))
+
+
 def translated(text: str) -> str:
     """``text`` (from configuration or a service) in the interface language.
 
@@ -117,3 +124,4 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     app.add_template_filter(translated, "translated")
+    app.add_template_filter(format_money, "money")

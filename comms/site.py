@@ -23,17 +23,29 @@ class Site:
     languages: tuple[str, ...] = ("en",)
     programme_name: str = ""
     programme_url: str = ""
+    # the programme's logo, a file under media/ (programme.logo)
+    programme_logo: str | None = None
     funding_text: str = "Co-funded by the European Union"
     emblem: str | None = None
     emblem_alt: str = "Flag of the European Union"
     funder: str = ""
     grant: str = ""
+    # the EU's contribution and the project's budget (funding.eu_contribution,
+    # funding.total_budget), amounts in ``currency``
+    eu_contribution: float | None = None
+    total_budget: float | None = None
+    currency: str = "EUR"
     contact: str = ""
     # files under media/, named in site.yml's icons: (favicon, touch, app)
     icons: dict[str, str] = field(default_factory=dict)
     regions: dict[str, str] = field(default_factory=dict)
     reporting_periods: tuple[dict[str, Any], ...] = ()
     partners: tuple[dict[str, Any], ...] = ()
+
+    def identity_files(self) -> tuple[str, ...]:
+        """The files under media/ that site.yml names: emblem, programme logo, icons."""
+        named = (self.emblem, self.programme_logo, *self.icons.values())
+        return tuple(f for f in named if f)
 
     def region_name(self, slug: str) -> str:
         """A region's display name, or its slug when site.yml does not name it."""
@@ -60,6 +72,8 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         if not isinstance(name, dict):
             raise ConfigMissing(f"{path}: {section}: must be a mapping")
     _check_values(path, programme, funding, data.get("contact"))
+    _check_amounts(path, funding)
+    _check_partners(path, data.get("partners"))
     _check_icons(path, icons)
     default_language = str(data.get("default_language", "en"))
     languages = tuple(str(x) for x in data.get("languages") or [default_language])
@@ -77,11 +91,17 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         languages=languages,
         programme_name=str(programme.get("name", "")),
         programme_url=str(programme.get("url", "")),
+        programme_logo=str(programme["logo"]).strip()
+        if programme.get("logo")
+        else None,
         funding_text=str(funding.get("text", "Co-funded by the European Union")),
         emblem=str(funding["emblem"]).strip() if funding.get("emblem") else None,
         emblem_alt=str(funding.get("emblem_alt", "Flag of the European Union")),
         funder=str(funding.get("funder", "")),
         grant=str(funding.get("grant", "")),
+        eu_contribution=_amount(funding.get("eu_contribution")),
+        total_budget=_amount(funding.get("total_budget")),
+        currency=str(funding.get("currency", "EUR")),
         contact=str(data.get("contact", "")),
         icons={k: str(v).strip() for k, v in icons.items() if v},
         regions={str(k): str(v) for k, v in (data.get("regions") or {}).items()},
@@ -126,6 +146,7 @@ def _check_values(
     """
     checks: list[tuple[str, Any, Any]] = [
         ("funding.emblem", funding.get("emblem"), links.media_path),
+        ("programme.logo", programme.get("logo"), _image_path),
         ("programme.url", programme.get("url"), links.public_url),
         ("contact", contact, links.email_address),
     ]
@@ -136,3 +157,54 @@ def _check_values(
             check(value if isinstance(value, str) else repr(value))
         except ValueError as exc:
             raise ConfigMissing(f"{path}: {key}: {exc}") from None
+
+
+LOGO_TYPES = (".svg", ".png")
+
+
+def _image_path(value: str) -> str:
+    """A file under media/ that browsers show in an <img> (SVG or PNG)."""
+    path = links.media_path(value)
+    if not path.lower().endswith(LOGO_TYPES):
+        raise ValueError(f"must be a {' or '.join(LOGO_TYPES)} file")
+    return path
+
+
+def _amount(value: Any) -> float | None:
+    return None if value is None or value == "" else float(value)
+
+
+def _check_amounts(path: Path, funding: dict[str, Any]) -> None:
+    """Refuse an amount that is not a number of at least 0, a currency not ISO 4217."""
+    for key in ("eu_contribution", "total_budget"):
+        value = funding.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigMissing(f"{path}: funding.{key}: must be a number, 0 or more")
+    currency = funding.get("currency", "EUR")
+    if not (isinstance(currency, str) and len(currency) == 3 and currency.isupper()):
+        raise ConfigMissing(f"{path}: funding.currency: must be a code such as EUR")
+
+
+def _check_partners(path: Path, partners: Any) -> None:
+    """Refuse partners that are not a list of {name, city} mappings of text."""
+    if partners is None:
+        return
+    if not isinstance(partners, list):
+        raise ConfigMissing(f"{path}: partners: must be a list")
+    for number, partner in enumerate(partners, 1):
+        if not isinstance(partner, dict) or not isinstance(partner.get("name"), str):
+            raise ConfigMissing(f"{path}: partners #{number}: must have a name")
+        for key, value in partner.items():
+            if key not in ("name", "city", "url") or not isinstance(value, str):
+                raise ConfigMissing(
+                    f"{path}: partners #{number}: {key}: use name, city and url (text)"
+                )
+            if key == "url":
+                try:
+                    links.public_url(value)
+                except ValueError as exc:
+                    raise ConfigMissing(
+                        f"{path}: partners #{number}: url: {exc}"
+                    ) from None

@@ -23,8 +23,11 @@ SAME_AS_ENGLISH = {
         *("Newsletter", "Online", "PDF, %(size)s KB", "Premiere", "Region", "Short"),
         *("Video", "Videos"),
     },
-    "fr": {"%(num)s page", "Page %(number)s", "Pages", "Participants", "Short"},
-    "it": {"Newsletter", "Online", "PDF, %(size)s KB", "Short", "Video"},
+    "fr": {
+        *("%(num)s page", "Contact", "Page %(number)s", "Pages", "Participants"),
+        *("Programme", "Short"),
+    },
+    "it": {"Newsletter", "Online", "PDF, %(size)s KB", "Privacy", "Short", "Video"},
     "sl": {"PDF, %(size)s KB", "Short"},  # Short: YouTube's own name everywhere
 }
 

@@ -1,7 +1,8 @@
 """Draw the demo site's icons into content/media (deterministic PNG and ICO files).
 
 A white Alpine peak on the project's blue: favicon.ico (16, 32, 48 px),
-icon-180.png (apple-touch-icon) and icon-512.png (the web app manifest).
+icon-180.png (apple-touch-icon) and icon-512.png (the web app manifest);
+and programme-logo.svg, a stand-in for the programme's logo (not the real one).
 """
 
 from __future__ import annotations
@@ -29,11 +30,26 @@ def draw(size: int) -> Image.Image:
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
+# Drawn shapes only, no text: an SVG in an <img> may not use the page's fonts.
+PROGRAMME_LOGO = """\
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40" width="120" height="40">
+  <title>Programme logo (demo stand-in)</title>
+  <rect width="120" height="40" rx="4" fill="#ffffff"/>
+  <path d="M4 34 L20 8 L28 20 L34 12 L48 34 Z" fill="#003f87"/>
+  <path d="M17 13 L20 8 L23 13 Z" fill="#ffffff"/>
+  <rect x="56" y="11" width="58" height="5" rx="2.5" fill="#003f87"/>
+  <rect x="56" y="20" width="44" height="5" rx="2.5" fill="#0b4f9c"/>
+  <rect x="56" y="29" width="30" height="5" rx="2.5" fill="#6b8fc4"/>
+</svg>
+"""
+
+
 def main() -> None:
-    """Write the three files."""
+    """Write the icon files and the programme's demo logo."""
     draw(48).save(MEDIA / "favicon.ico", sizes=[(16, 16), (32, 32), (48, 48)])
     for size in (180, 512):
         draw(size).save(MEDIA / f"icon-{size}.png", optimize=True)
+    (MEDIA / "programme-logo.svg").write_text(PROGRAMME_LOGO, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -32,11 +32,14 @@ from comms.catalogue.models import (
 from comms.catalogue.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf
 from comms.config import DEFAULT_MAX_IMAGE_PIXELS
 from comms.errors import ConfigMissing, ValidationFailed
+from comms.pages.content import PAGES_DIR, load_pages
 from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line, render_markdown
 from comms.site import load_site
 
 NEWSLETTER_DIR = "newsletters"
-SKIPPED_DIRS = {"media"}
+# media/: files items link to; pages/: the site's own pages, read by the app at
+# start (comms.pages), checked but not stored by an import.
+SKIPPED_DIRS = {"media", PAGES_DIR}
 FILE_NAME = re.compile(
     r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$"
 )  # noqa: E501
@@ -458,7 +461,7 @@ def _site_regions(root: Path) -> set[str] | None:
     except yaml.YAMLError:
         raise ValidationFailed([f"{site}: invalid YAML"]) from None
     try:  # the same checks serve and export apply (links, file references)
-        load_site(root)
+        load_pages(root, load_site(root).languages)
     except ConfigMissing as exc:
         raise ValidationFailed([str(exc)]) from None
     regions = data.get("regions") if isinstance(data, dict) else None
@@ -770,7 +773,9 @@ def export_tree(
     """Write every item and newsletter under root; return the number of files."""
     # site.yml is checked before anything is written (a path leaving media/...).
     has_site = site_file is not None and site_file.exists()
-    emblem = load_site(site_file.parent).emblem if site_file and has_site else None
+    identity: tuple[str, ...] = ()
+    if site_file is not None and has_site:
+        identity = load_site(site_file.parent).identity_files()
     root.mkdir(parents=True, exist_ok=True)
     written_media: dict[str, str] = {}
     count = 0
@@ -813,8 +818,12 @@ def export_tree(
         count += 1
     if site_file is not None and has_site:
         _write_inside(root, "site.yml", site_file.read_bytes())
-        if emblem and (site_file.parent / emblem).is_file():
-            _write_inside(root, emblem, (site_file.parent / emblem).read_bytes())
+        for name in identity:  # the emblem, the programme's logo, the icons
+            if (site_file.parent / name).is_file():
+                _write_inside(root, name, (site_file.parent / name).read_bytes())
+        for page in sorted((site_file.parent / PAGES_DIR).glob("*.md")):
+            relative = f"{PAGES_DIR}/{page.name}"
+            _write_inside(root, relative, page.read_bytes())
     return count
 
 

@@ -113,6 +113,8 @@ class FeedMeta:
     previous_url: str | None = None
     icon: str | None = None
     hub: str | None = None
+    # an XSLT stylesheet (same origin) that shows the feed as a page in a browser
+    stylesheet: str | None = None
 
 
 def site_host(site_url: str) -> str:
@@ -368,8 +370,7 @@ def build_rss(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
                 link.set("type", _SELF_TYPE[False])
             self_link.addnext(link)
     _ungroup_media(root)
-    body: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return body
+    return _serialise(root, meta)
 
 
 def build_atom(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
@@ -400,7 +401,21 @@ def build_atom(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
                     link.set(name, value)
             title.addnext(link)
     _ungroup_media(root)
-    body: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return _serialise(root, meta)
+
+
+def _serialise(root: Any, meta: FeedMeta) -> bytes:
+    """The document's bytes, led by its xml-stylesheet instruction if it has one."""
+    if meta.stylesheet:
+        href = html.escape(meta.stylesheet, quote=True)
+        root.addprevious(
+            etree.ProcessingInstruction(
+                "xml-stylesheet", f'type="text/xsl" href="{href}"'
+            )
+        )
+    body: bytes = etree.tostring(
+        root.getroottree(), xml_declaration=True, encoding="UTF-8"
+    )
     return body
 
 

@@ -100,8 +100,12 @@ def render_feed(
     settings: Settings,
     site: Site,
     now: datetime,
+    stylesheet: str | None = None,
 ) -> bytes:
-    """One feed page as bytes; NotFound for unknown scopes and pages past the end."""
+    """One feed page as bytes; NotFound for unknown scopes and pages past the end.
+
+    ``stylesheet``: the XSLT address RSS and Atom name for browsers (same origin).
+    """
     check_scope(session, wanted.scope, site)
     scope, fmt = wanted.scope, wanted.fmt
     page = catalogue.list_items(
@@ -149,6 +153,7 @@ def render_feed(
         previous_url=page_link(wanted.page - 1) if wanted.page > 1 else None,
         icon=f"{site_url}/{emblem.lstrip('/')}" if emblem else None,
         hub=settings.websub_hub,
+        stylesheet=stylesheet if fmt != "json" else None,
     )
     return build.BUILDERS[fmt](meta, entries)
 

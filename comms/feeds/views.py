@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
 from comms.cache import Rendered, cached_response, request_key
@@ -19,6 +19,10 @@ FMT = "<any(xml, atom, json):fmt>"
 PLURALS = "<any('press-releases', 'reports', 'videos', 'events'):plural>"
 FEED_MAX_AGE = 60
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+# Browsers show application/rss+xml and atom+xml as plain text (Chromium) or offer
+# a download, ignoring the stylesheet: a browser asking for a page gets the same
+# document as XML, which it renders through static/feed.xsl.
+BROWSER_TYPE = "application/xml; charset=utf-8"
 
 
 def _feed(scope: FeedScope, fmt: str) -> Response:
@@ -33,12 +37,28 @@ def _feed(scope: FeedScope, fmt: str) -> Response:
 
     def render() -> Rendered:
         body = service.render_feed(
-            get_session(), wanted, settings=state.settings, site=state.site, now=now()
+            get_session(),
+            wanted,
+            settings=state.settings,
+            site=state.site,
+            now=now(),
+            stylesheet=url_for("static", filename="feed.xsl"),
         )
         return Rendered(body, build.MEDIA_TYPES[fmt])
 
     key = request_key([("lang", language), ("page", str(wanted.page))])
-    return cached_response(key, render, max_age=FEED_MAX_AGE)
+    if fmt == "json":
+        return cached_response(key, render, max_age=FEED_MAX_AGE)
+    response = cached_response(key, render, max_age=FEED_MAX_AGE, vary="Accept")
+    if response.status_code == 200 and wants_page(build.MEDIA_TYPES[fmt]):
+        response.content_type = BROWSER_TYPE
+    return response
+
+
+def wants_page(feed_type: str) -> bool:
+    """Whether the request prefers a web page (text/html) to the feed's own type."""
+    own = feed_type.split(";")[0]
+    return request.accept_mimetypes.best_match([own, "text/html"]) == "text/html"
 
 
 @bp.get(f"/feed.{FMT}")

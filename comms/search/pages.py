@@ -16,6 +16,7 @@ from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.moved import moved_response
 from comms.checks import pdf_problems
 from comms.errors import NotFound
+from comms.pages.views import site_page
 from comms.web.context import comms_state, get_session, now, preferred_languages
 
 bp = Blueprint("findability", __name__)
@@ -89,4 +90,8 @@ def accessibility() -> str:
     problems = pdf_problems(
         get_session(), store=comms_state().store, public_only=True, now=now()
     )
-    return render_template("web/accessibility.html", pdf_problems=problems)
+    return render_template(
+        "web/accessibility.html",
+        pdf_problems=problems,
+        page=site_page("accessibility"),
+    )

@@ -40,7 +40,7 @@ def robots() -> Response:
 
 @bp.get("/media/<path:filename>")
 def site_media(filename: str) -> Response:
-    """The site's emblem, or a content folder file a page that answers now links.
+    """The site's identity files, or a content folder file a public page links now.
 
     Report files are served from the media store under their report's address;
     the content folder's copies are only the source of an import, never public.
@@ -52,9 +52,7 @@ def site_media(filename: str) -> Response:
     if PurePosixPath(filename).suffix.lower() not in SITE_MEDIA_TYPES:
         raise NotFound("no such file")
     site = comms_state().site
-    identity = {
-        f.removeprefix("media/") for f in (site.emblem, *site.icons.values()) if f
-    }
+    identity = {f.removeprefix("media/") for f in site.identity_files()}
     if filename in identity:
         max_age = IDENTITY_MAX_AGE
     elif linked_publicly(get_session(), f"/media/{filename}", now=now()):

@@ -1,4 +1,4 @@
-"""Every HTML page links its feeds; every listing shows a subscribe link."""
+"""Every HTML page links its feeds; every listing shows one Follow block."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from tests.feeds.helpers import SITE
 _ALTERNATE = re.compile(
     r'<link rel="alternate" type="([^"]+)" title="[^"]*" href="([^"]+)"'
 )
-_SUBSCRIBE = re.compile(r'<p class="subscribe"><a href="([^"]+)"')
+_FOLLOW = re.compile(r'<nav class="follow".*?</nav>', re.S)
+_FOLLOW_LINK = re.compile(r'<a href="([^"]+)"(?: type="([^"]+)")?[^>]*>([^<]+)</a>')
+
+
+def _follow(html: str) -> list[tuple[str, str, str]]:
+    """The Follow block's links: (label, href, type)."""
+    blocks = _FOLLOW.findall(html)
+    assert len(blocks) == 1, "one Follow block"
+    return [(label, unescape(h), t) for h, t, label in _FOLLOW_LINK.findall(blocks[0])]
 
 
 def _feeds(html: str) -> list[tuple[str, str]]:
@@ -26,8 +34,9 @@ def test_news_page_links_the_site_feeds_and_shows_subscribe(client, session):
         ("application/atom+xml", f"{SITE}/feed.atom"),
         ("application/feed+json", f"{SITE}/feed.json"),
     ]
-    assert _SUBSCRIBE.search(html).group(1) == f"{SITE}/feed.xml"
-    assert f"<code>{SITE}/feed.xml</code>" in html
+    assert _follow(html)[0] == ("RSS", f"{SITE}/feed.xml", "application/rss+xml")
+    # no raw feed address in code font (it made filtered listings scroll sideways)
+    assert "<code>" not in html
 
 
 def test_listing_links_its_kind_feed_first(client, session):
@@ -38,7 +47,7 @@ def test_listing_links_its_kind_feed_first(client, session):
         f"{SITE}/reports/feed.{fmt}" for fmt in ("xml", "atom", "json")
     ]
     assert f"{SITE}/feed.xml" in hrefs
-    assert _SUBSCRIBE.search(html).group(1) == f"{SITE}/reports/feed.xml"
+    assert _follow(html)[0][1] == f"{SITE}/reports/feed.xml"
 
 
 def test_filtered_listing_links_tag_and_region_feeds(client, session):
@@ -47,7 +56,22 @@ def test_filtered_listing_links_tag_and_region_feeds(client, session):
     hrefs = [href for _, href in _feeds(html)]
     assert hrefs[0] == f"{SITE}/tags/clusters/feed.xml?lang=de"
     assert f"{SITE}/regions/lombardia/feed.atom?lang=de" in hrefs
-    assert _SUBSCRIBE.search(html).group(1) == hrefs[0]
+    assert _follow(html) == [
+        ("RSS", f"{SITE}/tags/clusters/feed.xml?lang=de", "application/rss+xml"),
+        ("Atom", f"{SITE}/tags/clusters/feed.atom?lang=de", "application/atom+xml"),
+        (
+            "JSON Feed",
+            f"{SITE}/tags/clusters/feed.json?lang=de",
+            "application/feed+json",
+        ),
+        ("Newsletter", "/newsletter/subscribe?lang=de", ""),
+        (
+            "Veranstaltungskalender (iCal)",
+            "/events/calendar.ics?lang=de",
+            "text/calendar",
+        ),
+    ]
+    assert "<code>" not in html
 
 
 def test_events_listing_offers_the_calendar(client, session):

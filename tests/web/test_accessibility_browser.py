@@ -41,6 +41,10 @@ PUBLIC_PAGES = {
     "newsletter-archive": "/newsletter/",
     "newsletter-issue": "/newsletter/newsletter-1/",
     "subscribe": "/newsletter/subscribe",
+    "about": "/about/",
+    "privacy": "/privacy/",
+    "legal": "/legal/",
+    "accessibility": "/accessibility/",
     "admin-login": "/admin/login",
 }
 OFFICER_PAGES = {

@@ -61,7 +61,7 @@ NEWS_PAGE = {
 ENGLISH_ONLY = [s for s in NEWS_PAGE["en"] if s != ">News</a>"] + [
     ">Search</a>",
     ">Accessibility</a>",
-    "Subscribe to this feed",
+    "More about the project",
 ]
 ITEM_PAGE = {
     "de": ["Pressemitteilung", "Andere Sprachen", "Auch auf:", "Themen und Regionen"],

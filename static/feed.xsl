@@ -1,0 +1,64 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Shows an RSS 2.0 or Atom feed of this site as a readable page in a browser.
+     Named by the feeds' <?xml-stylesheet?> instruction; feed readers ignore it.
+     Own-origin stylesheet only (the site's CSP allows no inline style); links are
+     built with xsl:attribute, so the static export's link finder sees no "{...}". -->
+<xsl:stylesheet version="1.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:atom="http://www.w3.org/2005/Atom"
+    exclude-result-prefixes="atom">
+  <xsl:output method="html" encoding="UTF-8" indent="no"
+      doctype-system="about:legacy-compat"/>
+
+  <xsl:template match="/">
+    <xsl:variable name="lang" select="rss/channel/language | atom:feed/@xml:lang"/>
+    <xsl:variable name="title" select="rss/channel/title | atom:feed/atom:title"/>
+    <html><xsl:attribute name="lang"><xsl:value-of select="$lang"/></xsl:attribute>
+      <head>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <title><xsl:value-of select="$title"/> (feed)</title>
+        <link rel="stylesheet" href="/static/site.css"/>
+      </head>
+      <body>
+        <main id="main" class="wrap feed-page">
+          <p class="notice">This is a web feed. To follow it, copy its address
+            from the address bar into your feed reader. The newest items are below.</p>
+          <h1><xsl:value-of select="$title"/></h1>
+          <xsl:apply-templates select="rss/channel | atom:feed"/>
+        </main>
+      </body>
+    </html>
+  </xsl:template>
+
+  <xsl:template match="rss/channel">
+    <p class="lead"><xsl:value-of select="description"/></p>
+    <p><a><xsl:attribute name="href"><xsl:value-of select="link"/></xsl:attribute>Open the web page of this feed</a></p>
+    <div class="cards">
+      <xsl:for-each select="item">
+        <article class="card">
+          <h2 class="card-title"><a><xsl:attribute name="href"><xsl:value-of select="link"/></xsl:attribute><xsl:value-of select="title"/></a></h2>
+          <p class="card-meta"><xsl:value-of select="pubDate"/></p>
+          <p class="card-summary"><xsl:value-of select="description"/></p>
+        </article>
+      </xsl:for-each>
+    </div>
+  </xsl:template>
+
+  <xsl:template match="atom:feed">
+    <p class="lead"><xsl:value-of select="atom:subtitle"/></p>
+    <p><a><xsl:attribute name="href"><xsl:value-of select="atom:link[@rel='alternate']/@href"/></xsl:attribute>Open the web page of this feed</a></p>
+    <div class="cards">
+      <xsl:for-each select="atom:entry">
+        <article class="card">
+          <h2 class="card-title">
+            <a><xsl:attribute name="href"><xsl:value-of select="atom:link[@rel='alternate']/@href"/></xsl:attribute><xsl:value-of select="atom:title"/></a>
+          </h2>
+          <p class="card-meta">
+            <xsl:value-of select="substring(atom:published | atom:updated[not(../atom:published)], 1, 10)"/>
+          </p>
+          <p class="card-summary"><xsl:value-of select="atom:summary"/></p>
+        </article>
+      </xsl:for-each>
+    </div>
+  </xsl:template>
+</xsl:stylesheet>
