@@ -362,7 +362,8 @@ def sitemap_entries(
         versions = session.scalars(
             select(Item)
             .where(
-                visible(Item, now),
+                # archived versions answer too: the same set as the page's hreflang
+                reachable(now),
                 Item.translation.in_(translations[start : start + 1000]),
             )
             .order_by(Item.language, Item.id)

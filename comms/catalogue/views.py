@@ -24,6 +24,7 @@ from comms.catalogue.images import item_picture
 from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS, Item
 from comms.errors import NotFound
+from comms.seo import in_sitemap
 from comms.web.context import (
     comms_state,
     get_session,
@@ -83,12 +84,14 @@ def _listing(kind: str | None) -> Response:
 
 
 @bp.get("/")
+@in_sitemap()
 def news() -> Response:
     """The news page: the latest public items of every kind."""
     return _listing(None)
 
 
 @bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/")
+@in_sitemap(*({"plural": plural} for plural in PLURAL_KINDS))
 def listing(plural: str) -> Response:
     """A listing of one kind, with the same filters as the news page."""
     return _listing(PLURAL_KINDS[plural])

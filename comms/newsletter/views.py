@@ -25,6 +25,7 @@ from comms.newsletter.tokens import (
     read_confirm_token,
     read_unsubscribe_token,
 )
+from comms.seo import in_sitemap
 from comms.web.context import comms_state, get_session, now, preferred_languages
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
@@ -60,6 +61,7 @@ def _form_error(problem: str) -> str:
 
 
 @bp.get("/")
+@in_sitemap()
 def archive() -> str:
     """The archive of published issues, newest first."""
     site = comms_state().site

@@ -10,6 +10,7 @@ from tests.web.helpers import cards, resolved, text
 
 EN = "/press-releases/first-results/"
 DE = "/press-releases/erste-ergebnisse/"
+SITE = "http://127.0.0.1:5000"
 
 
 @pytest.fixture
@@ -107,7 +108,9 @@ def test_item_page_links_its_other_language_version(
     body = text(response)
     assert f"<h1>{title}</h1>" in body
     assert f'<a href="{other_url}" hreflang="{other_lang}"' in body
-    assert f'<link rel="alternate" hreflang="{other_lang}" href="{other_url}">' in body
+    # hreflang links are absolute (issue 18 point 7)
+    link = f'<link rel="alternate" hreflang="{other_lang}" href="{SITE}{other_url}">'
+    assert link in body
 
 
 def test_item_page_with_lang_of_other_version_redirects_to_it(client, first_results):
