@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 
 from comms.errors import BadRequest
-from comms.i18n import format_date, format_datetime, format_number
+from comms.i18n import (
+    format_date,
+    format_datetime,
+    format_local,
+    format_number,
+    format_span,
+)
 from comms.links import shown_url
 from comms.web.context import comms_state, interface_language
+from comms.zones import zone
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -35,6 +43,16 @@ def format_duration(value: str | None) -> str:
     if hours:
         return f"{hours}:{parts['m']:02d}:{parts['s']:02d}"
     return f"{parts['m']}:{parts['s']:02d}"
+
+
+def local_datetime(value: datetime | None) -> str:
+    """A time in the site's zone (site.yml ``timezone``), with the zone's name."""
+    return format_local(value, zone(comms_state().site.timezone))
+
+
+def event_when(item: Any) -> str:
+    """An event's date and time range in the site's zone, with the zone's name."""
+    return format_span(item.starts_at, item.ends_at, zone(comms_state().site.timezone))
 
 
 def item_url(item: Any, **params: Any) -> str:
@@ -75,6 +93,8 @@ def init_app(app: Flask) -> None:
     """Register filters and globals for every template."""
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(local_datetime)
+    app.add_template_global(event_when)
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(shown_url, "public_url")

@@ -1,0 +1,94 @@
+"""Event times in the site's zone (site.yml `timezone`), named; the .ics agrees."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import unescape
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from comms.errors import ConfigMissing
+from comms.site import load_site
+from tests.factories import make_item
+
+ZURICH = ZoneInfo("Europe/Zurich")
+# 09:00-16:00 in Fribourg on 25 January 2018 (CET, UTC+1)
+STARTS = datetime(2018, 1, 25, 8, 0, tzinfo=UTC)
+ENDS = datetime(2018, 1, 25, 15, 0, tzinfo=UTC)
+ZONE_NAMES = {
+    "en": "Central European Standard Time",
+    "de": "Mitteleuropäische Normalzeit",
+    "fr": "heure normale d’Europe centrale",
+    "it": "Ora standard dell’Europa centrale",
+    "sl": "Srednjeevropski standardni čas",
+}
+
+
+@pytest.fixture
+def content_dir(content_dir, request):
+    """The test site in Europe/Zurich, unless the test is marked ``site_in_utc``."""
+    if request.node.get_closest_marker("site_in_utc") is None:
+        site_yml = content_dir / "site.yml"
+        site_yml.write_text(site_yml.read_text() + "timezone: Europe/Zurich\n")
+    return content_dir
+
+
+@pytest.fixture
+def workshop(session):
+    return make_item(
+        session, kind="event", slug="workshop", title="Workshop",
+        starts_at=STARTS, ends_at=ENDS, location="Fribourg, Switzerland",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", sorted(ZONE_NAMES))
+def test_a_fribourg_event_shows_local_time_with_the_zones_name(client, workshop, lang):
+    response = client.get(f"/events/workshop/?lang={lang}")
+    assert response.status_code == 200
+    body = unescape(response.get_data(as_text=True))
+    assert f"09:00–16:00 {ZONE_NAMES[lang]}" in body  # under the title
+    assert f"09:00 {ZONE_NAMES[lang]}" in body  # Starts
+    assert f"16:00 {ZONE_NAMES[lang]}" in body  # Ends
+    assert "07:00" not in body and "08:00 UTC" not in body
+
+
+def test_the_event_date_replaces_the_publication_date_under_the_title(client, workshop):
+    body = unescape(client.get("/events/workshop/").get_data(as_text=True))
+    meta = body.split('class="item-meta">', 1)[1].split("</p>", 1)[0]
+    assert "25 January 2018, 09:00–16:00 Central European Standard Time" in meta
+    assert workshop.published_at.strftime("%Y") not in meta.replace("2018", "")
+
+
+def test_add_to_calendar_gives_the_same_instant_as_the_page(client, workshop):
+    body = client.get("/events/workshop/").get_data(as_text=True)
+    link = "/events/workshop/event.ics?lang=en"
+    assert f'href="{link}"' in body
+    response = client.get(link)
+    assert response.status_code == 200
+    calendar = icalendar.Calendar.from_ical(response.data)
+    (event,) = calendar.walk("VEVENT")
+    starts, ends = event.decoded("DTSTART"), event.decoded("DTEND")
+    assert starts == STARTS and ends == ENDS
+    assert starts.astimezone(ZURICH).strftime("%H:%M") == "09:00"
+    assert ends.astimezone(ZURICH).strftime("%H:%M") == "16:00"
+
+
+@pytest.mark.site_in_utc
+def test_without_a_zone_the_site_shows_utc_by_name(client, session):
+    make_item(session, kind="event", slug="call", starts_at=STARTS, ends_at=None)
+    body = unescape(client.get("/events/call/").get_data(as_text=True))
+    assert "08:00 Coordinated Universal Time" in body
+
+
+@pytest.mark.parametrize("name", ["Europe/Fribourg", "CET+1", "../etc/passwd", ""])
+@pytest.mark.site_in_utc
+def test_a_bad_site_zone_is_refused_at_load(content_dir, name):
+    site_yml = content_dir / "site.yml"
+    site_yml.write_text(site_yml.read_text() + f"timezone: '{name}'\n")
+    with pytest.raises(ConfigMissing) as caught:
+        load_site(content_dir)
+    assert str(caught.value).endswith(
+        "timezone: must be a time zone name such as Europe/Zurich or UTC"
+    )
