@@ -254,7 +254,9 @@ def _site() -> Site:
 # One rule for every language signal (the head's hreflang links, the canonical URL
 # and the sitemap's xhtml:link alternates): a page's version in a language is its
 # absolute URL with ``?lang=`` (a slug may be shared by several languages, so the
-# bare path is ambiguous), and x-default names the default language's version.
+# bare path is ambiguous), except in the default language, which has the bare path
+# (what a visitor with no stated language gets, and what the static export holds);
+# x-default names the default language's version.
 
 
 @dataclass(frozen=True)
@@ -268,7 +270,9 @@ class Alternate:
 def version_url(path: str, language: str, page: int = 1) -> str:
     """The absolute URL of ``path`` in ``language`` (and its page number past 1)."""
     query = [("page", str(page))] if page > 1 else []
-    return _site_url() + path + "?" + urlencode([*query, ("lang", language)])
+    if language != _site().default_language:
+        query.append(("lang", language))
+    return _site_url() + path + ("?" + urlencode(query) if query else "")
 
 
 def alternates_of(

@@ -76,8 +76,7 @@ def test_every_page_has_title_description_canonical_and_social_tags(client, sess
         assert head.title.strip(), url
         assert head.meta["description"][0].strip(), url
         canonical = head.links["canonical"]
-        # the page's own language version (issue 18 point 7): ?lang= names it
-        assert canonical == SITE_URL + url.split("?")[0] + "?lang=en", url
+        assert canonical == SITE_URL + url.split("?")[0], url
         assert head.meta["og:url"] == [canonical]
         assert head.meta["og:title"][0] == head.title.strip()
         assert head.meta["og:description"] == head.meta["description"]
@@ -110,7 +109,7 @@ def test_canonical_keeps_the_page_number_only(client, session, settings):
     for n in range(settings.page_size + 1):
         make_item(session, slug=f"n{n}")
     head = head_of(client, "/press-releases/?page=2&tag=&lang=en")
-    assert head.links["canonical"] == SITE_URL + "/press-releases/?page=2&lang=en"
+    assert head.links["canonical"] == SITE_URL + "/press-releases/?page=2"
 
 
 def test_press_release_is_a_news_article(client, session):

@@ -108,8 +108,9 @@ def test_item_page_links_its_other_language_version(
     body = text(response)
     assert f"<h1>{title}</h1>" in body
     assert f'<a href="{other_url}" hreflang="{other_lang}"' in body
-    # hreflang links are absolute (issue 18 point 7)
-    link = f'<link rel="alternate" hreflang="{other_lang}" href="{SITE}{other_url}">'
+    # hreflang links are absolute; the default language's is the bare URL (issue 18)
+    absolute = SITE + (other_url.split("?")[0] if other_lang == "en" else other_url)
+    link = f'<link rel="alternate" hreflang="{other_lang}" href="{absolute}">'
     assert link in body
 
 

@@ -44,9 +44,9 @@ def test_sitemap_entries_carry_lastmod_and_hreflang_alternates(client, session):
     }
     site = "http://127.0.0.1:5000"
     assert alternates == {
-        "en": f"{site}/press-releases/first-results/?lang=en",
+        "en": f"{site}/press-releases/first-results/",
         "de": f"{site}/press-releases/erste-ergebnisse/?lang=de",
-        "x-default": f"{site}/press-releases/first-results/?lang=en",
+        "x-default": f"{site}/press-releases/first-results/",
     }
     assert "/press-releases/erste-ergebnisse/" in urls
 
@@ -82,7 +82,7 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
         assert 1 <= len(urls) <= 40
         for url in urls:
             loc = urlsplit(url.findtext("s:loc", namespaces=NS) or "")
-            key = f"{loc.path}?{loc.query}"
+            key = f"{loc.path}?{loc.query}" if loc.query else loc.path
             assert key not in listed, key
             listed[key] = url
     pages = ["/", "/press-releases/", "/reports/", "/videos/", "/events/"]
@@ -95,8 +95,8 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
     }
     assert len(listed) == 41
     # the two versions sit in different files, each still naming the other
-    for slug, lang in (("en-version", "en"), ("de-version", "de")):
-        links = listed[f"/press-releases/{slug}/?lang={lang}"].findall("x:link", NS)
+    for key in ("/press-releases/en-version/", "/press-releases/de-version/?lang=de"):
+        links = listed[key].findall("x:link", NS)
         assert {link.get("hreflang") for link in links} == {"en", "de", "x-default"}
     assert client.get("/sitemap-3.xml").status_code == 404
     assert client.get("/sitemap-0.xml").status_code == 404
