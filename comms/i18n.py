@@ -9,7 +9,7 @@ them; ``make translations`` extracts, updates and compiles).
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +48,11 @@ def select_locale() -> str:
     return babel_locale(language)
 
 
-def format_date(value: datetime | None) -> str:
-    """A date in the interface locale: `15 May 2018`, `15. Mai 2018`."""
+def format_date(value: date | datetime | None) -> str:
+    """A date in the interface locale: `15 May 2018`, `15. Mai 2018`.
+
+    A datetime is shown on its UTC day; pass a date for a day elsewhere.
+    """
     if value is None:
         return ""
     return str(flask_babel.format_date(value, "long"))
@@ -69,7 +72,7 @@ def format_local(value: datetime | None, zone: tzinfo) -> str:
     if value is None:
         return ""
     local = value.astimezone(zone)
-    return f"{format_date(local)}, {_local_time(local, 'HH:mm zzzz')}"
+    return f"{format_date(local.date())}, {_local_time(local, 'HH:mm zzzz')}"
 
 
 def format_span(start: datetime | None, end: datetime | None, zone: tzinfo) -> str:
@@ -82,7 +85,7 @@ def format_span(start: datetime | None, end: datetime | None, zone: tzinfo) -> s
     if first.date() != last.date():
         return f"{format_local(first, zone)} – {format_local(last, zone)}"
     times = f"{_local_time(first, 'HH:mm')}–{_local_time(last, 'HH:mm zzzz')}"
-    return f"{format_date(first)}, {times}"
+    return f"{format_date(first.date())}, {times}"
 
 
 def _local_time(local: datetime, pattern: str) -> str:

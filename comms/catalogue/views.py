@@ -65,18 +65,22 @@ def _listing(kind: str | None) -> Response:
     )
 
     def build() -> Rendered:
-        page = service.list_items(
+        lister = service.list_events if kind == "event" else service.list_items
+        found = lister(
             get_session(),
             query,
             default_language=site.default_language,
             now=now(),
             page_size=comms_state().settings.page_size,
         )
+        page = found.past if isinstance(found, service.EventsPage) else found
+        upcoming = found.upcoming if isinstance(found, service.EventsPage) else None
         if not page.items and query.page > 1:
             raise NotFound(f"page {query.page} is past the end of this listing")
         html = render_template(
-            "catalogue/listing.html", page=page, query=query, kind=kind
-        )
+            "catalogue/listing.html",
+            page=page, upcoming=upcoming, query=query, kind=kind,
+        )  # fmt: skip
         return Rendered(html.encode(), HTML)
 
     key = page_key(("lang", query.language), ("want", ",".join(query.fallbacks)))

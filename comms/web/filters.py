@@ -50,6 +50,13 @@ def local_datetime(value: datetime | None) -> str:
     return format_local(value, zone(comms_state().site.timezone))
 
 
+def local_date(value: datetime | None) -> str:
+    """A date in the site's zone: an event at 00:30 in Zurich is on that day."""
+    if value is None:
+        return ""
+    return format_date(value.astimezone(zone(comms_state().site.timezone)).date())
+
+
 def event_when(item: Any) -> str:
     """An event's date and time range in the site's zone, with the zone's name."""
     return format_span(item.starts_at, item.ends_at, zone(comms_state().site.timezone))
@@ -94,6 +101,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(local_datetime)
+    app.add_template_filter(local_date)
     app.add_template_global(event_when)
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_duration, "duration")

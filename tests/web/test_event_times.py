@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from freezegun import freeze_time
 
 from comms.errors import ConfigMissing
 from comms.site import load_site
 from tests.factories import make_item
+from tests.web.helpers import cards, text
 
 ZURICH = ZoneInfo("Europe/Zurich")
 # 09:00-16:00 in Fribourg on 25 January 2018 (CET, UTC+1)
@@ -92,3 +94,42 @@ def test_a_bad_site_zone_is_refused_at_load(content_dir, name):
     assert str(caught.value).endswith(
         "timezone: must be a time zone name such as Europe/Zurich or UTC"
     )
+
+
+def _event(session, slug: str, starts: datetime, hours: float = 2) -> None:
+    make_item(
+        session, kind="event", slug=slug, published_at=datetime(2026, 1, 1, tzinfo=UTC),
+        starts_at=starts, ends_at=starts + timedelta(hours=hours),
+    )  # fmt: skip
+
+
+def test_events_listing_puts_upcoming_soonest_first_then_past_newest_first(
+    app, session
+):
+    clock = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    _event(session, "last-year", clock - timedelta(days=300))
+    _event(session, "last-week", clock - timedelta(days=7))
+    _event(session, "under-way", clock - timedelta(hours=1))  # ends in an hour
+    _event(session, "next-month", clock + timedelta(days=30))
+    _event(session, "tomorrow", clock + timedelta(days=1))
+    with freeze_time(clock) as frozen:
+        body = text(app.test_client().get("/events/"))
+        upcoming, past = body.split('id="past-h"', 1)
+        assert cards(upcoming) == [
+            "/events/under-way/", "/events/tomorrow/", "/events/next-month/"
+        ]  # fmt: skip
+        assert cards(past) == ["/events/last-week/", "/events/last-year/"]
+        # two hours on, the event under way is over: the page moves it at once
+        frozen.tick(timedelta(hours=2))
+        body = text(app.test_client().get("/events/"))
+        upcoming, past = body.split('id="past-h"', 1)
+        assert cards(upcoming) == ["/events/tomorrow/", "/events/next-month/"]
+        assert cards(past)[0] == "/events/under-way/"
+
+
+def test_a_card_shows_the_events_local_day(client, session):
+    # 23:30 UTC on 24 January is 00:30 on 25 January in Fribourg
+    _event(session, "midnight", datetime(2018, 1, 24, 23, 30, tzinfo=UTC))
+    body = text(client.get("/events/"))
+    card = body.split('href="/events/midnight/"', 1)[1].split("</article>", 1)[0]
+    assert "25 January 2018" in card
