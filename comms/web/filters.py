@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 
@@ -19,7 +20,7 @@ from comms.i18n import (
 )
 from comms.links import shown_url
 from comms.web.context import comms_state, interface_language
-from comms.zones import zone
+from comms.zones import shown_zone
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -45,21 +46,27 @@ def format_duration(value: str | None) -> str:
     return f"{parts['m']}:{parts['s']:02d}"
 
 
-def local_datetime(value: datetime | None) -> str:
-    """A time in the site's zone (site.yml ``timezone``), with the zone's name."""
-    return format_local(value, zone(comms_state().site.timezone))
+def event_zone(item: Any) -> ZoneInfo:
+    """The zone an event's times are shown in: its own, else the site's."""
+    site_zone = comms_state().site.timezone
+    return shown_zone((item.details or {}).get("timezone"), site_zone)
 
 
-def local_date(value: datetime | None) -> str:
-    """A date in the site's zone: an event at 00:30 in Zurich is on that day."""
+def local_datetime(value: datetime | None, item: Any) -> str:
+    """A time of ``item`` in its zone (see ``event_zone``), with the zone's name."""
+    return format_local(value, event_zone(item))
+
+
+def local_date(value: datetime | None, item: Any) -> str:
+    """A date of ``item`` in its zone: an event at 00:30 in Zurich is on that day."""
     if value is None:
         return ""
-    return format_date(value.astimezone(zone(comms_state().site.timezone)).date())
+    return format_date(value.astimezone(event_zone(item)).date())
 
 
 def event_when(item: Any) -> str:
-    """An event's date and time range in the site's zone, with the zone's name."""
-    return format_span(item.starts_at, item.ends_at, zone(comms_state().site.timezone))
+    """An event's date and time range in its zone, with the zone's name."""
+    return format_span(item.starts_at, item.ends_at, event_zone(item))
 
 
 def item_url(item: Any, **params: Any) -> str:

@@ -8,11 +8,15 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import yaml
 from freezegun import freeze_time
+from sqlalchemy import func, select
 
+from comms.catalogue.models import Item
 from comms.errors import ConfigMissing
 from comms.site import load_site
-from tests.factories import make_item
+from tests.admin.helpers import log_in_as, make_user, post
+from tests.factories import make_item, write_content
 from tests.web.helpers import cards, text
 
 ZURICH = ZoneInfo("Europe/Zurich")
@@ -133,3 +137,79 @@ def test_a_card_shows_the_events_local_day(client, session):
     body = text(client.get("/events/"))
     card = body.split('href="/events/midnight/"', 1)[1].split("</article>", 1)[0]
     assert "25 January 2018" in card
+
+
+EVENT_FILE = """---
+title: Stakeholder workshop
+published_at: 2018-01-05T09:00:00Z
+starts_at: 2018-01-25T08:00:00Z
+timezone: '{zone}'
+---
+Body.
+"""
+ZONE_PROBLEM = "timezone: must be a time zone name such as Europe/Zurich or UTC"
+
+
+@pytest.fixture
+def editor_client(app, session):
+    client = app.test_client()
+    log_in_as(client, make_user(session, "editor@example.org", "editor"))
+    return client
+
+
+@pytest.mark.parametrize("zone", ["Europe/Fribourg", "../../etc/passwd", "CET+1"])
+def test_a_bad_event_zone_is_refused_at_import_and_in_the_admin_alike(
+    editor_client, runner, content_dir, session, zone
+):
+    form = post(
+        editor_client,
+        "/admin/items/new/events",
+        {
+            "title": "Workshop", "language": "en", "starts_at": "2026-06-01T09:00",
+            "timezone": zone, "action": "save",
+        },
+    )  # fmt: skip
+    assert form.status_code == 422
+    assert ZONE_PROBLEM in unescape(form.get_data(as_text=True))
+    path = write_content(
+        content_dir, "events/workshop.en.md", EVENT_FILE.format(zone=zone)
+    )
+    result = runner.invoke(args=["import", str(content_dir)])
+    assert result.exit_code != 0
+    assert f"{path}: {ZONE_PROBLEM}\n" in result.stderr
+    assert session.scalar(select(func.count()).select_from(Item)) == 0
+
+
+def test_an_events_own_zone_is_shown_kept_in_the_api_and_exported_back(
+    client, runner, content_dir, session, tmp_path
+):
+    write_content(
+        content_dir, "events/workshop.en.md", EVENT_FILE.format(zone="Europe/London")
+    )
+    result = runner.invoke(args=["import", str(content_dir)])
+    assert result.exit_code == 0, result.output
+    body = unescape(client.get("/events/workshop/").get_data(as_text=True))
+    # the event's zone beats the site's (Europe/Zurich): 08:00 GMT, not 09:00 CET
+    assert "25 January 2018, 08:00 Greenwich Mean Time" in body
+    assert "Central European" not in body
+    api = client.get("/api/v1/items/event/workshop").get_json()
+    assert api["timezone"] == "Europe/London"
+    out = tmp_path / "exported"
+    result = runner.invoke(args=["export", str(out)])
+    assert result.exit_code == 0, result.output
+    exported = (out / "events/workshop.en.md").read_text().split("---\n")[1]
+    assert yaml.safe_load(exported)["timezone"] == "Europe/London"
+
+
+def test_the_admin_keeps_an_events_zone(editor_client, session):
+    form = post(
+        editor_client,
+        "/admin/items/new/events",
+        {
+            "title": "Workshop", "language": "en", "starts_at": "2026-06-01T09:00",
+            "timezone": "Europe/Ljubljana", "action": "save",
+        },
+    )  # fmt: skip
+    assert form.status_code in (302, 303), form.status_code
+    item = session.scalars(select(Item)).one()
+    assert item.details["timezone"] == "Europe/Ljubljana"
