@@ -146,7 +146,13 @@ class Settings:
             return self
         key_file = self.instance_path / "secret_key"
         if not key_file.exists():
-            self.instance_path.mkdir(parents=True, exist_ok=True)
+            try:
+                self.instance_path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # one line for the CLI, not a traceback
+                raise ConfigMissing(
+                    f"cannot create the instance folder {self.instance_path}: "
+                    f"{exc.strerror or exc}"
+                ) from None
             # Created 0600 in one step: never readable by others, not even briefly.
             descriptor = os.open(key_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             with os.fdopen(descriptor, "w") as handle:

@@ -82,13 +82,17 @@ def client_key(address: str | None) -> str:
     """The key of a client: its IPv4 address, or the /64 network of an IPv6 one.
 
     One IPv6 subscriber line usually gets a whole /64: counting single addresses
-    would give one client 2^64 allowances.
+    would give one client 2^64 allowances. An IPv4 client seen through a dual-stack
+    socket (``::ffff:a.b.c.d``) is keyed by its IPv4 address: the /64 of every such
+    address is ``::/64``, which would make all IPv4 visitors one client.
     """
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return address or "unknown"
     if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
 

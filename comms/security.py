@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from comms.errors import BadRequest
@@ -84,8 +85,26 @@ def refuse_nul_characters() -> None:
             raise BadRequest(f"the file {_shown(name)} contains a NUL character")
 
 
+# The largest value of an INTEGER column (PostgreSQL's int4; every id here is one).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number no row can have does not match (404).
+
+    Werkzeug's own converter accepts any length of digits, which the database
+    then refuses with an overflow error: a 500 instead of "not found".
+    """
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_input_checks(app: Flask) -> None:
     """Check every request's input before the other hooks and the views see it."""
+    # Set before any blueprint adds a rule: a rule takes its converter when added.
+    app.url_map.converters["int"] = IdConverter
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_characters)
 
 

@@ -108,7 +108,7 @@ def item_ld(
             "@type": "NewsArticle",
             "headline": item.display_title[:110],
             "datePublished": published,
-            "dateModified": item.updated_at.isoformat() if item.updated_at else None,
+            "dateModified": item.modified.isoformat(),
             "author": {"@type": "Organization", "name": item.author or site.name},
             "mainEntityOfPage": url,
         }

@@ -99,6 +99,22 @@ def test_sqlite_in_a_folder_that_cannot_be_made_is_one_line(tmp_path, where):
     )
 
 
+@pytest.mark.parametrize("command", [["serve"], ["kpi"]])
+def test_an_instance_folder_that_cannot_be_made_is_one_line(tmp_path, command):
+    # The default SQLite file lives there, after the generated secret key: making
+    # that key raised FileNotFoundError with a traceback.
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    instance = tmp_path / "blocker" / "instance"
+    env = {**_env(tmp_path), "COMMS_INSTANCE_PATH": str(instance)}
+    result = CliRunner().invoke(main, command, env=env)
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    expected = f"Error: cannot create the instance folder {instance}: "
+    assert lines[0].startswith(expected)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_console_script_against_an_unreachable_database_prints_no_traceback(tmp_path):
     url = "postgresql+psycopg://postgres@127.0.0.1:1/x"
     result = subprocess.run(

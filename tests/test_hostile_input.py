@@ -147,3 +147,32 @@ def test_user_rows_untouched_by_a_refused_login(client, session):
     make_user(session, "editor@example.org")
     client.post("/admin/login", data={"email": "x\x00", "password": "y\x00"})
     assert _count(session, User) == 1
+
+
+BEYOND_ANY_ID = ["2147483648", "9223372036854775808", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("item_id", BEYOND_ANY_ID)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/admin/items/{}/"),
+        ("get", "/admin/items/{}/files/report.pdf"),
+        ("get", "/admin/newsletters/{}/"),
+        ("post", "/admin/items/{}/status"),
+        ("post", "/admin/items/{}/image/delete"),
+        ("post", "/admin/items/1/files/{}/delete"),
+        ("post", "/admin/users/{}"),
+        ("post", "/admin/newsletters/{}/test"),
+    ],
+)
+def test_an_id_no_row_can_have_is_a_404(app, session, method, path, item_id):
+    # An id past the database's integer columns overflowed the query: a 500.
+    client = app.test_client()
+    log_in_as(client, make_user(session, "admin@example.org", role="admin"))
+    url = path.format(item_id)
+    if method == "get":
+        response = client.get(url)
+    else:
+        response = post(client, url, {"action": "publish", "role": "admin"})
+    assert response.status_code == 404, response.text[:300]

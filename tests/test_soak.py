@@ -73,6 +73,9 @@ def test_two_workers_serve_without_errors_during_sync_import_and_publish(
         "COMMS_YOUTUBE_CHANNEL": HANDLE,
         "COMMS_YOUTUBE_API_ENDPOINT": fake.url,
         "COMMS_YOUTUBE_TIMEOUT": "5",
+        # The sync below is this test's own: the worker `comms serve` starts beside
+        # itself would otherwise sync the channel first, on its own schedule.
+        "COMMS_VIDEO_SYNC_MINUTES": "0",
     }
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as log_file:

@@ -111,7 +111,7 @@ def _add_pdf(
         position=len(item.files), media_type="application/pdf",
     )  # fmt: skip
     item.files.append(report_file)
-    item.updated_at = now
+    item.updated_at = item.revised_at = now  # a change readers see
     return report_file
 
 
@@ -175,7 +175,7 @@ def set_image(
     checked = _image_info(data, limits)
     before = audit.item_snapshot(item)
     replaced = _put_image(item, store, data, checked, alt)
-    item.updated_at = now
+    item.updated_at = item.revised_at = now  # a change readers see
     record_change(session, actor, "image", item, before, now)
     session.commit()
     if replaced:
@@ -254,7 +254,7 @@ def remove_file(
     was_public = _answers(session, item, now)
     before = audit.item_snapshot(item)
     item.files.remove(target)
-    item.updated_at = now
+    item.updated_at = item.revised_at = now  # a change readers see
     session.flush()
     record_change(session, actor, "remove-file", item, before, now)
     session.commit()
@@ -275,7 +275,7 @@ def remove_image(
     before = audit.item_snapshot(item)
     item.image = None
     item.details = {k: v for k, v in (item.details or {}).items() if k != "image_alt"}
-    item.updated_at = now
+    item.updated_at = item.revised_at = now  # a change readers see
     record_change(session, actor, "remove-image", item, before, now)
     session.commit()
     users = release(session, store, sha) if sha else ()

@@ -117,7 +117,8 @@ def password_problem(password: str, email: str) -> str | None:
     with _ZXCVBN_LOCK:
         verdict = zxcvbn(
             password[:ZXCVBN_MAX_LENGTH],
-            user_inputs=[email.lower(), local, *domain.split(".")],
+            # The whole domain too: its parts alone let "example.org2026" pass.
+            user_inputs=[email.lower(), local, domain, *domain.split(".")],
         )
     if verdict["score"] >= MIN_PASSWORD_SCORE:
         return None

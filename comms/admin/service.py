@@ -184,7 +184,8 @@ def update_item(
         _keep_old_address(session, item, old_slug)
     if then is not None:
         then(item)
-    item.updated_at = now  # always an UPDATE, so the version always moves on
+    # Always an UPDATE, so the version always moves on; readers see a revision.
+    item.updated_at = item.revised_at = now
     try:
         session.flush()
     except StaleDataError:

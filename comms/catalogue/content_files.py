@@ -178,6 +178,7 @@ COMMON: dict[str, Parser] = {
     "summary": _text,
     "status": _choice(*STATUSES),
     "published_at": front_matter.parse_datetime,
+    "updated_at": front_matter.parse_datetime,
     "translation": _slug,
     "tags": _slugs,
     "regions": _slugs,
@@ -314,6 +315,9 @@ def _parse_fields(meta: dict[str, Any], spec: dict[str, Parser]) -> dict[str, An
     values.setdefault("status", "published")
     if values["status"] == "published" and "published_at" not in values:
         raise BadFile("published_at is required when status is published")
+    updated, published = values.get("updated_at"), values.get("published_at")
+    if updated is not None and (published is None or updated < published):
+        raise BadFile("updated_at: must come on or after published_at")
     return values
 
 
@@ -548,6 +552,8 @@ def _apply_item(item: Item, parsed: ParsedItem, store: MediaStore) -> None:
     for key, value in values.items():
         if getattr(item, key) != value:
             setattr(item, key, value)
+    if item.revised_at != parsed.values.get("updated_at"):
+        item.revised_at = parsed.values.get("updated_at")
     if item.translation != parsed.translation:
         item.translation = parsed.translation
     if item.body != parsed.body or not item.body_html and parsed.body:
@@ -720,8 +726,8 @@ def _collections_changed(item: Item) -> bool:
 # --- exporting --------------------------------------------------------------------
 
 EXPORT_ORDER = (
-    "title", "summary", "status", "published_at", "translation", "tags", "regions",
-    "author", "demo", "image",
+    "title", "summary", "status", "published_at", "updated_at", "translation",
+    "tags", "regions", "author", "demo", "image",
     "report_type", "deliverable", "work_package", "authors", "licence", "doi", "files",
     "youtube_id", "channel_id", "duration", "thumbnails", "view_count", "like_count",
     "comment_count", "privacy_status", "availability", "live_broadcast", "short",
@@ -735,6 +741,7 @@ def item_front_matter(item: Item, file_paths: list[str]) -> dict[str, Any]:
     """The front matter of one item, in canonical key order, without bookkeeping."""
     raw: dict[str, Any] = {key: getattr(item, key) for key in COLUMN_KEYS}
     raw.update(item.details or {})
+    raw["updated_at"] = item.revised_at
     raw["translation"] = item.translation if item.translation != item.slug else None
     raw["tags"] = [t.name for t in item.tags] or None
     raw["regions"] = [r.name for r in item.regions] or None

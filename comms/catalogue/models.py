@@ -102,6 +102,10 @@ class Item(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
+    # When the content last changed as readers should see it (front matter
+    # ``updated_at``, or an admin edit); ``updated_at`` above is the row's own
+    # stamp, which an import or a sync moves without the text changing.
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     author: Mapped[str | None] = mapped_column(String(200))
     image: Mapped[str | None] = mapped_column(String(500))
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -165,6 +169,18 @@ class Item(Base):
     def plural(self) -> str:
         """The URL segment of this item's kind."""
         return KIND_PLURALS[self.kind]
+
+    @property
+    def modified(self) -> datetime:
+        """When readers should see the content as last changed (not before publication).
+
+        The content's own date (``revised_at``, else ``published_at``), never the
+        time of an import: a fresh database reports the catalogue's true dates.
+        """
+        published = self.published_at or self.created_at
+        if self.revised_at is None:
+            return published
+        return max(published, self.revised_at)
 
     @property
     def display_title(self) -> str:

@@ -23,6 +23,7 @@ from comms.catalogue.models import KIND_PLURALS, Item
 from comms.rendering import absolutise_links, clean_text, sanitise_html
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _DURATION = re.compile(
@@ -184,7 +185,7 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
         summary = f"{clean_text(dates)} {summary}".strip()
     content = absolutise_links(sanitise_html(item.body_html or ""), link)
     published = (item.published_at or item.created_at).replace(microsecond=0)
-    updated = max(published, (item.updated_at or published).replace(microsecond=0))
+    updated = max(published, item.modified.replace(microsecond=0))
     categories = tuple(
         Category(term=clean_text(t), label=clean_text(t), scheme=f"{site_url}/tags/")
         for t in item.tag_names
@@ -333,6 +334,21 @@ def _add_media(fe: Any, media: Media) -> None:
         fe.media.thumbnail(thumbnail)
 
 
+def _ungroup_media(root: Any) -> None:
+    """Lift each entry's lone media:content (and its thumbnail) out of media:group.
+
+    feedgen always wraps Media RSS in a group, but a group is for alternatives of
+    one object; around a single media:content it is an error
+    (MediaGroupWithoutAlternatives in the W3C feed validator).
+    """
+    for group in list(root.iter(f"{{{MEDIA_NS}}}group")):
+        if len(group.findall(f"{{{MEDIA_NS}}}content")) > 1:
+            continue
+        for child in reversed(list(group)):
+            group.addnext(child)
+        group.getparent().remove(group)
+
+
 def build_rss(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
     """An RSS 2.0 document with content:encoded, Media RSS and RFC 5005 paging."""
     raw = _generator(meta, entries, atom=False).rss_str(pretty=False)
@@ -351,6 +367,7 @@ def build_rss(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
             if rel != "hub":
                 link.set("type", _SELF_TYPE[False])
             self_link.addnext(link)
+    _ungroup_media(root)
     body: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return body
 
@@ -382,6 +399,7 @@ def build_atom(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
                 if value:
                     link.set(name, value)
             title.addnext(link)
+    _ungroup_media(root)
     body: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return body
 

@@ -56,8 +56,9 @@ def event_from_item(
         url=url,
         starts_at=item.starts_at,
         ends_at=ends,
-        stamp=item.updated_at or item.created_at,
-        created=item.created_at,
+        # The content's own dates: a fresh import must not look like a change.
+        stamp=item.modified,
+        created=item.published_at or item.created_at,
         location=item.location or str(details.get("online_url") or ""),
         categories=tuple(item.tag_names),
     )

@@ -7,7 +7,9 @@ from werkzeug.wrappers import Response
 
 from comms.cache import Rendered, cached_response, request_key
 from comms.catalogue.models import PLURAL_KINDS
+from comms.catalogue.moved import moved_response
 from comms.catalogue.service import parse_page
+from comms.errors import NotFound
 from comms.feeds import build, service
 from comms.feeds.service import FeedRequest, FeedScope
 from comms.web.context import comms_state, get_session, now, requested_language
@@ -99,4 +101,10 @@ def event_calendar(slug: str) -> Response:
         )
         return Rendered(body, CALENDAR_TYPE)
 
-    return cached_response(request_key([("lang", language or "")]), render)
+    try:
+        return cached_response(request_key([("lang", language or "")]), render)
+    except NotFound:
+        moved = moved_response("event", slug, "feeds.event_calendar")
+        if moved is None:
+            raise
+        return moved

@@ -39,7 +39,9 @@ NEWSLETTER_BOUNCE = "newsletter_bounce"
 NEWSLETTER_CONFIRM = "newsletter_confirm"
 NEWSLETTER_UNSUBSCRIBE = "newsletter_unsubscribe"
 MAX_METRICS = frozenset({FEED_SUBSCRIBERS})
-FEED_SUFFIXES = ("feed.xml", ".atom", ".json")
+# The feeds outside the feeds blueprint. Not a file suffix: a citation export
+# (cite.json) is no feed, and its fetcher states no subscribers.
+FEED_ENDPOINTS = frozenset({"newsletter.feed"})
 BUFFER_KEY = "comms.kpi_counts"
 NO_COUNT = "comms.no_count"  # WSGI environ flag: in-process renders are not visits
 COUNTED = "comms.counted"  # WSGI environ: what this answer counted (a Counted)
@@ -130,9 +132,9 @@ def parse_subscribers(user_agent: str) -> tuple[str, int] | None:
     return service, stated
 
 
-def is_feed_request(blueprint: str | None, path: str) -> bool:
-    """True for the feed URLs (the feeds blueprint, or a feed-like path)."""
-    return blueprint == "feeds" or path.endswith(FEED_SUFFIXES)
+def is_feed_request(endpoint: str | None, blueprint: str | None) -> bool:
+    """True for the feed URLs (the feeds blueprint and the newsletter's feed)."""
+    return blueprint == "feeds" or endpoint in FEED_ENDPOINTS
 
 
 def events_for(
@@ -152,7 +154,7 @@ def events_for(
         if status not in (200, 206) or _BOTS.search(user_agent):
             return []
         return [(DOWNLOAD, f"{view_args.get('slug')}/{view_args.get('filename')}", 1)]
-    if path.startswith("/api/") or not is_feed_request(blueprint, path):
+    if not is_feed_request(endpoint, blueprint):
         return []
     if status not in (200, 304):
         return []
@@ -256,7 +258,7 @@ def _count_response(response: Response) -> Response:
         return response
     endpoint = request.endpoint
     if endpoint not in _COUNTED_ENDPOINTS and not is_feed_request(
-        request.blueprint, request.path
+        endpoint, request.blueprint
     ):
         return response  # the news page, listings, search: nothing to count
     status = response.status_code

@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext
 
 from comms import csrf, ratelimit
+from comms.cache import Rendered, cached_response, page_key, request_key
+from comms.catalogue.views import HTML, PAGE_MAX_AGE, PAGE_VARY
 from comms.errors import ConfigMissing, ValidationFailed
+from comms.feeds.build import MEDIA_TYPES
+from comms.feeds.views import FEED_MAX_AGE
 from comms.i18n import translated
 from comms.newsletter import service
+from comms.newsletter.feed import render_issue_feed
 from comms.newsletter.mail import (
     ConfirmationMailer,
     Envelope,
@@ -26,7 +30,13 @@ from comms.newsletter.tokens import (
     read_unsubscribe_token,
 )
 from comms.seo import in_sitemap
-from comms.web.context import comms_state, get_session, now, preferred_languages
+from comms.web.context import (
+    comms_state,
+    get_session,
+    now,
+    preferred_languages,
+    requested_language,
+)
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 log = logging.getLogger(__name__)
@@ -62,60 +72,71 @@ def _form_error(problem: str) -> str:
 
 @bp.get("/")
 @in_sitemap()
-def archive() -> str:
+def archive() -> Response:
     """The archive of published issues, newest first."""
     site = comms_state().site
-    letters = service.archive(
-        get_session(),
-        wanted=preferred_languages(),
-        default_language=site.default_language,
-        now=now(),
-    )
-    return render_template("newsletter/archive.html", letters=letters)
+    wanted = preferred_languages()
+
+    def build() -> Rendered:
+        letters = service.archive(
+            get_session(),
+            wanted=wanted,
+            default_language=site.default_language,
+            now=now(),
+        )
+        html = render_template("newsletter/archive.html", letters=letters)
+        return Rendered(html.encode(), HTML)
+
+    key = page_key(("want", ",".join(wanted)))
+    return cached_response(key, build, max_age=PAGE_MAX_AGE, vary=PAGE_VARY)
 
 
-@bp.get("/feed.xml")
-def feed() -> Response:
-    """An RSS 2.0 feed of published issues."""
+@bp.get("/feed.<any(xml, atom, json):fmt>")
+def feed(fmt: str) -> Response:
+    """The published issues as RSS 2.0, Atom or JSON Feed, in the ``?lang=`` language.
+
+    Only ``?lang=`` chooses the language (never the browser's), so the feed does not
+    vary by Accept-Language.
+    """
     state = comms_state()
-    site_url = state.settings.site_url
-    letters = service.archive(
-        get_session(),
-        wanted=preferred_languages(),
-        default_language=state.site.default_language,
-        now=now(),
+    language = requested_language() or state.site.default_language
+
+    def build() -> Rendered:
+        body = render_issue_feed(
+            get_session(),
+            fmt,
+            language=language,
+            settings=state.settings,
+            site=state.site,
+            now=now(),
+        )
+        return Rendered(body, MEDIA_TYPES[fmt])
+
+    return cached_response(
+        request_key([("lang", language)]), build, max_age=FEED_MAX_AGE
     )
-    fg = FeedGenerator()
-    fg.title(f"{state.site.name}: newsletter")
-    fg.link(href=f"{site_url}/newsletter/", rel="alternate")
-    fg.description(f"Every issue of the {state.site.name} newsletter")
-    fg.language(state.site.default_language)
-    for letter in reversed(letters):
-        url = f"{site_url}/newsletter/{letter.slug}/?lang={letter.language}"
-        entry = fg.add_entry()
-        entry.id(url)
-        entry.guid(url, permalink=True)
-        entry.title(letter.title)
-        entry.link(href=url)
-        entry.description(letter.intro_html or letter.title)
-        if letter.published_at:
-            entry.pubDate(letter.published_at)
-    body = fg.rss_str(pretty=True)
-    return Response(body, mimetype="application/rss+xml")
 
 
 @bp.get("/<slug>/")
-def issue(slug: str) -> str:
+def issue(slug: str) -> Response:
     """The web version of an issue, in the visitor's language where one exists."""
     site = comms_state().site
-    page = service.issue_page(
-        get_session(),
-        slug,
-        wanted=preferred_languages(),
-        default_language=site.default_language,
-        now=now(),
-    )
-    return render_template("newsletter/issue.html", page=page)
+    wanted = preferred_languages()
+
+    def build() -> Rendered:
+        page = service.issue_page(
+            get_session(),
+            slug,
+            wanted=wanted,
+            default_language=site.default_language,
+            now=now(),
+        )
+        return Rendered(
+            render_template("newsletter/issue.html", page=page).encode(), HTML
+        )
+
+    key = page_key(("want", ",".join(wanted)))
+    return cached_response(key, build, max_age=PAGE_MAX_AGE, vary=PAGE_VARY)
 
 
 def _form(errors: list[str] | None = None, status: int = 200) -> tuple[str, int]:

@@ -7,10 +7,13 @@ import re
 from collections import OrderedDict
 
 from flask import Blueprint, Response, current_app, render_template
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from comms import citations, seo
-from comms.cache import STAMP_KEY
+from comms.cache import STAMP_KEY, Rendered, cached_response, request_key
 from comms.catalogue import service as catalogue
+from comms.catalogue.media import MEDIA_MAX_AGE
+from comms.catalogue.moved import moved_response
 from comms.checks import pdf_problems
 from comms.errors import NotFound
 from comms.web.context import comms_state, get_session, now, preferred_languages
@@ -19,19 +22,33 @@ bp = Blueprint("findability", __name__)
 _MEMO_KEY = "comms.citation_memo"
 _MEMO_SIZE = 32
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
+# As short as the report's page: an unpublished report's citation goes with it.
+CITE_MAX_AGE = MEDIA_MAX_AGE
+# The report's version follows the visitor's languages (cookie, Accept-Language).
+CITE_VARY = "Accept-Language, Cookie"
 
 
 @bp.get("/reports/<slug>/cite.<any(bib, ris, json):fmt>")
-def cite(slug: str, fmt: str) -> Response:
-    """A report's citation as BibTeX, RIS or CSL-JSON (a download)."""
-    body = citations.render(_citation(slug, preferred_languages()), fmt)
+def cite(slug: str, fmt: str) -> Response | WerkzeugResponse:
+    """A report's citation as BibTeX, RIS or CSL-JSON (a download, with validators)."""
+    wanted = preferred_languages()
     content_type, extension = citations.FORMATS[fmt]
-    response = Response(body, content_type=content_type)
+
+    def build() -> Rendered:
+        body = citations.render(_citation(slug, wanted), fmt)
+        return Rendered(body.encode("utf-8"), content_type)
+
+    key = request_key([("want", ",".join(wanted))])
+    try:
+        response = cached_response(key, build, max_age=CITE_MAX_AGE, vary=CITE_VARY)
+    except NotFound:
+        moved = moved_response("report", slug, "findability.cite", fmt=fmt)
+        if moved is None:
+            raise
+        return moved
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{_SAFE.sub("-", slug)}.{extension}"'
     )
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
     return response
 
 

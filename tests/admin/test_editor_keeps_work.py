@@ -6,6 +6,7 @@ Also the pixel limit on images (COMMS_MAX_IMAGE_PIXELS), checked before decoding
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -244,3 +245,29 @@ def test_content_import_refuses_a_huge_image_of_the_content_folder(
     assert session.scalars(select(Item)).first() is None
     # With a higher limit (the setting), the same file is accepted.
     assert import_tree(session, store, content_dir, max_image_pixels=90_000_000).total
+
+
+def test_a_renamed_items_other_addresses_redirect_too(
+    editor_client, client, session, store
+) -> None:
+    # A report's citation and an event's calendar file answered 404 at the old slug.
+    report = make_report(session, store, slug="old-plan")
+    event = make_item(
+        session,
+        kind="event",
+        slug="old-day",
+        starts_at=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    _rename(editor_client, report, "new-plan", session)
+    session.refresh(event)
+    values = _editor_values(event, slug="new-day", starts_at="2027-01-01T00:00")
+    assert post(editor_client, f"/admin/items/{event.id}/", values).status_code == 303
+    for old, new in [
+        ("/reports/old-plan/cite.bib", "/reports/new-plan/cite.bib"),
+        ("/reports/old-plan/cite.json", "/reports/new-plan/cite.json"),
+        ("/events/old-day/event.ics", "/events/new-day/event.ics"),
+    ]:
+        moved = client.get(old)
+        assert (moved.status_code, moved.location) == (308, new), old
+        assert client.get(new).status_code == 200, new
+    assert client.get("/reports/never-was/cite.bib").status_code == 404

@@ -19,6 +19,13 @@ def test_password_problem_refuses_common_and_low_variety(weak: str) -> None:
     assert problem is not None and problem.startswith("the password is too easy")
 
 
+@pytest.mark.parametrize("weak", ["example.org2026", "Example.org#1", "example.org!!"])
+def test_password_problem_refuses_the_accounts_domain_with_a_suffix(weak: str) -> None:
+    # zxcvbn knew "example" and "org" apart, not "example.org": scored 3 or 4.
+    problem = auth.password_problem(weak, "newofficer@example.org")
+    assert problem is not None and problem.startswith("the password is too easy")
+
+
 def test_password_problem_names_what_is_wrong() -> None:
     problem = auth.password_problem("aaaaaaaaaa", "x@example.org")
     assert problem is not None and 'Repeats like "aaa"' in problem

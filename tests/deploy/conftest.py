@@ -5,8 +5,11 @@ installs it into a venv in a temporary folder outside the checkout, creates the
 database and imports the demo content there, starts gunicorn (2 workers,
 COMMS_PROXIES=1) and Debian's nginx with docs/nginx/comms.conf (only ports and
 paths changed) as child processes, and ``comms worker`` when the installed package
-has that command. Later tests (jobs surviving kill -9 of the worker, scheduled
-sends) use the same fixture: ``Deployment.comms``, ``start_worker``, ``stop``.
+has that command. Mail goes to a real SMTP server (aiosmtpd) and WebSub pings to a
+hub stand-in, both on loopback in the test process and named in the deployment's
+environment; a running job silent for 2 s is resumed (COMMS_JOBS_STALE_SECONDS).
+Tests of the jobs (tests/deploy/test_jobs.py) drive the same deployment:
+``Deployment.comms``, ``start_worker``, ``stop``, ``smtp``, ``hub``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,11 +29,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.feeds.test_websub import Hub
+from tests.newsletter.smtp import SmtpServer
+
 REPO = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI") == "true"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ADMIN_EMAIL = "officer@example.org"
 ADMIN_PASSWORD = "Larch-Meadow-Cable-91"
+MAIL_FROM = "Alpine Clusters <news@example.org>"
 SKIP_COPY = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__",
     "instance", ".*_cache", "test-artifacts", "bench",
@@ -74,6 +82,8 @@ class Deployment:
     https_port: int
     http_port: int
     app_port: int
+    smtp: SmtpServer
+    hub: Hub
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
@@ -135,9 +145,11 @@ class Deployment:
         """True when the installed package has ``comms worker``."""
         return self.comms("worker", "--help").returncode == 0
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
+    def start_worker(
+        self, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         """``comms worker`` as comms-worker.service runs it."""
-        return self.start("worker", [str(self.bin / "comms"), "worker"])
+        return self.start("worker", [str(self.bin / "comms"), "worker"], env)
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         """Stop a child process (``signal.SIGKILL`` for kill -9)."""
@@ -246,7 +258,31 @@ def _start_nginx(deployment: Deployment) -> None:
 
 
 @pytest.fixture(scope="session")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback: the deployment's COMMS_SMTP_URL."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def hub() -> Iterator[Hub]:
+    """A WebSub hub stand-in on loopback: the deployment's COMMS_WEBSUB_HUB."""
+    stand_in = Hub()
+    thread = threading.Thread(
+        target=stand_in.server.serve_forever, args=(0.05,), daemon=True
+    )
+    thread.start()
+    yield stand_in
+    stand_in.server.shutdown()
+    stand_in.server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def deployment(
+    tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer, hub: Hub
+) -> Iterator[Deployment]:
     """The installed package behind nginx, as docs/deploy.md describes it."""
     if not Path(NGINX).exists():
         _missing("nginx is not installed (apt-get install nginx-light)")
@@ -267,8 +303,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         "COMMS_DATABASE_URL": f"sqlite:///{root / 'instance' / 'comms.sqlite3'}",
         "COMMS_MEDIA_DIR": str(root / "media"),
         "COMMS_PROXIES": "1",
+        "COMMS_SMTP_URL": smtp.url,
+        "COMMS_MAIL_FROM": MAIL_FROM,
+        "COMMS_WEBSUB_HUB": hub.url,
+        "COMMS_JOBS_STALE_SECONDS": "2",
     }
-    deployment = Deployment(root, venv, env, free_port(), free_port(), app_port)
+    deployment = Deployment(
+        root, venv, env, free_port(), free_port(), app_port, smtp, hub
+    )
     deployment.env["COMMS_SITE_URL"] = deployment.url
     try:
         for args in (("init-db",), ("import", _demo_content(deployment))):

@@ -142,6 +142,20 @@ def test_feed_reader_subscribers_are_kept_as_the_days_maximum(client, session):
     assert counts(session, counting.FEED_SUBSCRIBERS)[(today, "Feedly /feed.xml")] == 50
 
 
+def test_only_feeds_count_as_feed_fetches_and_subscribers(client, session, store):
+    # A citation export ends in .json like a JSON feed; counting it let one forged
+    # claim per report add a million "feed subscribers" each.
+    make_report(session, store, slug="policy", filename="policy.pdf", data=PDF)
+    agent = {"User-Agent": FEEDLY.format(n=1000)}
+    assert client.get("/reports/policy/cite.json", headers=agent).status_code == 200
+    assert counts(session, counting.FEED_FETCH) == {}
+    assert counts(session, counting.FEED_SUBSCRIBERS) == {}
+    assert client.get("/newsletter/feed.xml", headers=agent).status_code == 200
+    assert counts(session, counting.FEED_SUBSCRIBERS) == {
+        (counting.today(), "Feedly /newsletter/feed.xml"): 1000
+    }
+
+
 @pytest.mark.parametrize(
     ("agent", "expected"),
     [
@@ -442,8 +456,12 @@ def _get(url: str) -> int:
 
 @pytest.mark.parametrize(
     ("options", "stop"),
-    [(["--workers", "1"], signal.SIGTERM), ([], signal.SIGINT)],
-    ids=["gunicorn", "development-server"],
+    [
+        (["--workers", "1"], signal.SIGTERM),
+        ([], signal.SIGINT),
+        ([], signal.SIGTERM),  # kill, systemd, docker stop: it lost the counts
+    ],
+    ids=["gunicorn", "development-server", "development-server-sigterm"],
 )
 def test_gathered_counts_are_written_when_the_server_stops(
     settings, session, store, tmp_path, options, stop

@@ -97,6 +97,20 @@ def test_one_ipv6_network_counts_as_one_client(client, smtp):
     assert elsewhere.status_code == 200
 
 
+def test_ipv4_clients_on_a_dual_stack_socket_are_told_apart(client, smtp):
+    # A server bound to [::] sees IPv4 clients as ::ffff:a.b.c.d, whose /64 is ::/64:
+    # one client used up the allowance of every IPv4 visitor.
+    codes = [
+        _subscribe(client, f"m-{n}@example.net", address="::ffff:198.51.100.1")
+        for n in range(6)
+    ]
+    assert [c.status_code for c in codes] == [200] * 5 + [429]
+    same = _subscribe(client, "m-x@example.net", address="198.51.100.1")
+    assert same.status_code == 429  # one client, whichever socket it came through
+    other = _subscribe(client, "m-y@example.net", address="::ffff:203.0.113.5")
+    assert other.status_code == 200
+
+
 def test_topics_and_regions_must_be_among_those_offered(client, session, smtp):
     make_item(session, tags=["energy", "mobility"])
     form = client.get("/newsletter/subscribe").text

@@ -193,3 +193,12 @@ def test_only_public_reports_are_citable(client, session, store):
     meta = Meta()
     meta.feed(client.get("/press-releases/pr/").get_data(as_text=True))
     assert meta.tags == [] and meta.links == []
+
+
+def test_a_citation_is_cached_no_longer_than_its_report_page(client, report):
+    # An hour's cache kept an unpublished report's citation in proxies long after
+    # its page and files answered 404.
+    page = client.get("/reports/stresstest-lombardia/")
+    for fmt in ("bib", "ris", "json"):
+        response = client.get(f"/reports/stresstest-lombardia/cite.{fmt}")
+        assert response.cache_control.max_age <= page.cache_control.max_age <= 60
