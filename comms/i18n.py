@@ -9,11 +9,12 @@ them; ``make translations`` extracts, updates and compiles).
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import flask_babel
+from babel import dates as babel_dates
 from flask import Flask, g, has_app_context, has_request_context
 
 from comms.errors import BadRequest
@@ -47,8 +48,11 @@ def select_locale() -> str:
     return babel_locale(language)
 
 
-def format_date(value: datetime | None) -> str:
-    """A date in the interface locale: `15 May 2018`, `15. Mai 2018`."""
+def format_date(value: date | datetime | None) -> str:
+    """A date in the interface locale: `15 May 2018`, `15. Mai 2018`.
+
+    A datetime is shown on its UTC day; pass a date for a day elsewhere.
+    """
     if value is None:
         return ""
     return str(flask_babel.format_date(value, "long"))
@@ -60,6 +64,35 @@ def format_datetime(value: datetime | None) -> str:
         return ""
     time = flask_babel.format_time(value, "HH:mm")
     return f"{format_date(value)}, {time} UTC"
+
+
+def format_local(value: datetime | None, zone: tzinfo) -> str:
+    """A date and time in ``zone``, named in the interface language:
+    `25 January 2018, 09:00 Central European Standard Time`."""
+    if value is None:
+        return ""
+    local = value.astimezone(zone)
+    return f"{format_date(local.date())}, {_local_time(local, 'HH:mm zzzz')}"
+
+
+def format_span(start: datetime | None, end: datetime | None, zone: tzinfo) -> str:
+    """An event's date and times in ``zone``: one date when it ends the same day."""
+    if start is None:
+        return ""
+    if end is None:
+        return format_local(start, zone)
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    if first.date() != last.date():
+        return f"{format_local(first, zone)} – {format_local(last, zone)}"
+    times = f"{_local_time(first, 'HH:mm')}–{_local_time(last, 'HH:mm zzzz')}"
+    return f"{format_date(first.date())}, {times}"
+
+
+def _local_time(local: datetime, pattern: str) -> str:
+    # Babel itself, not Flask-Babel's wrapper: that one rebases to its own zone.
+    return babel_dates.format_time(
+        local, pattern, tzinfo=local.tzinfo, locale=flask_babel.get_locale()
+    )
 
 
 def format_number(value: float | int | None) -> str:

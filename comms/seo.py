@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
 from comms import citations
 from comms.catalogue import images
-from comms.catalogue.models import Item
+from comms.catalogue.models import Item, Newsletter
 from comms.links import shown_url
 from comms.site import Site
 
@@ -248,13 +250,134 @@ def _site() -> Site:
     return comms_state().site
 
 
+# --- language versions --------------------------------------------------------------
+# One rule for every language signal (the head's hreflang links, the canonical URL
+# and the sitemap's xhtml:link alternates): a page's version in a language is its
+# absolute URL with ``?lang=`` (a slug may be shared by several languages, so the
+# bare path is ambiguous), except in the default language, which has the bare path
+# (what a visitor with no stated language gets, and what the static export holds);
+# x-default names the default language's version.
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """One <link rel="alternate" hreflang> of a page (or xhtml:link of the sitemap)."""
+
+    hreflang: str
+    href: str
+
+
+def version_url(path: str, language: str, page: int = 1) -> str:
+    """The absolute URL of ``path`` in ``language`` (and its page number past 1)."""
+    query = [("page", str(page))] if page > 1 else []
+    if language != _site().default_language:
+        query.append(("lang", language))
+    return _site_url() + path + ("?" + urlencode(query) if query else "")
+
+
+def alternates_of(
+    versions: Iterable[tuple[str, str]], default_language: str
+) -> list[Alternate]:
+    """(language, URL) pairs as hreflang alternates, with x-default.
+
+    x-default is the default language's version, else the first one.
+    """
+    found = [Alternate(language, url) for language, url in versions]
+    if not found:
+        return []
+    fallback = next((a for a in found if a.hreflang == default_language), found[0])
+    return [*found, Alternate("x-default", fallback.href)]
+
+
+def _page_number() -> int:
+    page = request.args.get("page", "")
+    # isdigit() alone takes "²", which int() refuses
+    return int(page) if page.isascii() and page.isdigit() and int(page) > 1 else 1
+
+
+def _shown_language() -> str:
+    from comms.errors import BadRequest
+    from comms.web.context import interface_language
+
+    try:
+        return interface_language()
+    except BadRequest:  # an unoffered ?lang= page still names a canonical URL
+        return _site().default_language
+
+
 def canonical_url() -> str:
-    """The absolute URL of the current page (only `page` of the query is kept)."""
-    url = _site_url() + request.path
-    page = request.args.get("page")
-    if page and page.isdigit() and page != "1":
-        url += f"?page={page}"
-    return url
+    """The absolute URL of the current page in its language (only `page` is kept)."""
+    return version_url(request.path, _shown_language(), _page_number())
+
+
+def path_alternates(path: str, page: int = 1) -> list[Alternate]:
+    """A page (not an item) in every language of the site, with x-default."""
+    site = _site()
+    return alternates_of(
+        ((code, version_url(path, code, page)) for code in site.languages),
+        site.default_language,
+    )
+
+
+def page_alternates() -> list[Alternate]:
+    """The current page in every language of the site (its filters left out)."""
+    return path_alternates(request.path, _page_number())
+
+
+def item_version_url(item: Item) -> str:
+    """The absolute URL of one language version of an item."""
+    path = url_for("catalogue.item", plural=item.plural, slug=item.slug)
+    return version_url(path, item.language)
+
+
+def item_alternates(versions: Sequence[Item]) -> list[Alternate]:
+    """The language versions of an item, with x-default."""
+    return alternates_of(
+        ((v.language, item_version_url(v)) for v in versions),
+        _site().default_language,
+    )
+
+
+def issue_version_url(letter: Newsletter) -> str:
+    """The absolute URL of one language version of a newsletter issue."""
+    return version_url(url_for("newsletter.issue", slug=letter.slug), letter.language)
+
+
+def issue_alternates(versions: Sequence[Newsletter]) -> list[Alternate]:
+    """The language versions of a newsletter issue, with x-default."""
+    return alternates_of(
+        ((v.language, issue_version_url(v)) for v in versions),
+        _site().default_language,
+    )
+
+
+# --- pages of the sitemap ---------------------------------------------------------
+# A page without an item behind it (a listing, the newsletter archive, a statement)
+# puts itself in the sitemap by decorating its view; the sitemap knows no page.
+_SITEMAP_ATTR = "comms_sitemap_variants"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def in_sitemap(*variants: dict[str, str]) -> Callable[[View], View]:
+    """Decorate a public view to list it (once per ``variants`` URL value set)."""
+
+    def mark(view: View) -> View:
+        setattr(view, _SITEMAP_ATTR, list(variants) or [{}])
+        return view
+
+    return mark
+
+
+def sitemap_paths() -> list[str]:
+    """The paths of every view marked ``in_sitemap``, in the URL map's order."""
+    paths: list[str] = []
+    for rule in current_app.url_map.iter_rules():
+        view = current_app.view_functions.get(rule.endpoint)
+        for values in getattr(view, _SITEMAP_ATTR, []):
+            path = url_for(rule.endpoint, **values)
+            if path not in paths:
+                paths.append(path)
+    return paths
 
 
 def item_absolute_url(item: Item) -> str:
@@ -313,6 +436,11 @@ def init_app(app: Flask) -> None:
     app.add_template_global(ld_json)
     app.add_template_filter(og_locale)
     app.add_template_global(canonical_url)
+    app.add_template_global(page_alternates)
+    app.add_template_global(item_version_url)
+    app.add_template_global(item_alternates)
+    app.add_template_global(issue_version_url)
+    app.add_template_global(issue_alternates)
     app.add_template_global(item_ld_for, "item_ld")
     app.add_template_global(citation_meta)
     app.add_template_global(item_absolute_url)

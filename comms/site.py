@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from comms import links
+from comms import links, zones
 from comms.errors import ConfigMissing
 from comms.rendering import ONE_LINE_PROBLEM, is_one_line
 
@@ -41,6 +41,8 @@ class Site:
     regions: dict[str, str] = field(default_factory=dict)
     reporting_periods: tuple[dict[str, Any], ...] = ()
     partners: tuple[dict[str, Any], ...] = ()
+    # The zone event times are shown in (an IANA name, checked at load).
+    timezone: str = "UTC"
 
     def identity_files(self) -> tuple[str, ...]:
         """The files under media/ that site.yml names: emblem, programme logo, icons."""
@@ -79,6 +81,11 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
     languages = tuple(str(x) for x in data.get("languages") or [default_language])
     if default_language not in languages:
         languages = (default_language, *languages)
+    timezone = data.get("timezone", "UTC")
+    try:
+        zones.zone(timezone)
+    except ValueError as exc:
+        raise ConfigMissing(f"{path}: timezone: {exc}") from None
     name = name_override or str(data.get("name", "comms"))
     # The name goes into every mail's Subject and From: one line, always.
     if not is_one_line(name):
@@ -107,6 +114,7 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         regions={str(k): str(v) for k, v in (data.get("regions") or {}).items()},
         reporting_periods=tuple(data.get("reporting_periods") or ()),
         partners=tuple(data.get("partners") or ()),
+        timezone=str(timezone).strip(),
     )
 
 

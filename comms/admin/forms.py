@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from comms import links
+from comms import links, zones
 from comms.rendering import clean_text
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -32,6 +32,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "event": (
         "starts_at",
         "ends_at",
+        "timezone",
         "location",
         "online_url",
         "registration_url",
@@ -99,6 +100,16 @@ class _Parser:
             return None
         try:
             return links.public_url(value)
+        except ValueError as exc:  # the same reason the content-file import gives
+            self.problems.append(f"{name}: {exc}")
+            return value
+
+    def zone(self, name: str) -> str | None:
+        value = self.text(name)
+        if not value:
+            return None
+        try:
+            return zones.zone_name(value)
         except ValueError as exc:  # the same reason the content-file import gives
             self.problems.append(f"{name}: {exc}")
             return value
@@ -195,6 +206,7 @@ def parse_item_form(
         columns["participants"] = p.count("participants")
         details["online_url"] = p.url("online_url")
         details["registration_url"] = p.url("registration_url")
+        details["timezone"] = p.zone("timezone")
     elif kind == "video":
         columns["override_title"] = p.text("override_title") or None
         summary = clean_text(raw.get("override_summary", "")).strip()
@@ -241,6 +253,7 @@ def item_form_values(item: Any) -> dict[str, str]:
         "participants": "" if item.participants is None else str(item.participants),
         "online_url": details.get("online_url") or "",
         "registration_url": details.get("registration_url") or "",
+        "timezone": details.get("timezone") or "",
         "override_title": item.override_title or "",
         "override_summary": item.override_summary or "",
         "override_tags": ", ".join(item.override_tags or []),

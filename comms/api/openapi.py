@@ -159,6 +159,10 @@ def _schemas(site: Site) -> dict[str, Any]:
             },
             "starts_at": NULLABLE_TIMESTAMP,
             "ends_at": NULLABLE_TIMESTAMP,
+            "timezone": {
+                "type": ["string", "null"],
+                "description": "The event's IANA time zone; null: the site's.",
+            },
             "location": NULLABLE_STRING,
             "online_url": NULLABLE_STRING,
             "registration_url": NULLABLE_STRING,

@@ -28,6 +28,7 @@ from comms.errors import BadRequest
 from comms.links import shown_url
 from comms.site import Site
 from comms.videos.thumbnails import thumbnail_path
+from comms.zones import stored_zone
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -193,6 +194,7 @@ def item_data(item: Item, site_url: str) -> dict[str, Any]:
             # Checked again on the way out: partner sites put these in links.
             online_url=shown_url(details.get("online_url")),
             registration_url=shown_url(details.get("registration_url")),
+            timezone=stored_zone(details.get("timezone")),
             participants=item.participants,
         )
     else:

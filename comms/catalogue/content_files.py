@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from comms import links
+from comms import links, zones
 from comms.catalogue import front_matter
 from comms.catalogue.models import (
     KIND_PLURALS,
@@ -226,6 +226,7 @@ KIND_FIELDS: dict[str, dict[str, Parser]] = {
     "event": {
         "starts_at": front_matter.parse_datetime,
         "ends_at": front_matter.parse_datetime,
+        "timezone": zones.zone_name,
         "location": _text,
         "online_url": _url,
         "registration_url": _url,
@@ -249,6 +250,7 @@ DETAIL_KEYS = (
     "short",
     "online_url",
     "registration_url",
+    "timezone",
 )  # noqa: E501
 # Front-matter keys that map one to one onto an Item column.
 COLUMN_KEYS = (
@@ -733,7 +735,7 @@ EXPORT_ORDER = (
     "youtube_id", "channel_id", "duration", "thumbnails", "view_count", "like_count",
     "comment_count", "privacy_status", "availability", "live_broadcast", "short",
     "synced_at", "override",
-    "starts_at", "ends_at", "location", "online_url", "registration_url",
+    "starts_at", "ends_at", "timezone", "location", "online_url", "registration_url",
     "participants", "contacts",
 )  # fmt: skip
 

@@ -203,6 +203,62 @@ def list_items(
     )
 
 
+@dataclass(frozen=True)
+class EventsPage:
+    """The events listing: every upcoming event (on page 1), then past ones paged."""
+
+    upcoming: list[Item]
+    past: Page
+
+
+def event_end() -> ColumnElement[Any]:
+    """SQL value: when an event is over (its end, else its start)."""
+    return func.coalesce(Item.ends_at, Item.starts_at)
+
+
+def list_events(
+    session: Session,
+    query: ListingQuery,
+    *,
+    default_language: str,
+    now: datetime,
+    page_size: int,
+) -> EventsPage:
+    """Upcoming events soonest first (on the first page), then past ones newest first.
+
+    An event is upcoming until it is over, so one under way is still shown there.
+    """
+    stmt = select(Item).where(
+        visible(Item, now),
+        one_version(query.language, default_language, now, query.fallbacks),
+        *filter_conditions("event", query.tag, query.region),
+    )
+    upcoming: list[Item] = []
+    if query.page == 1:
+        upcoming = list(
+            session.scalars(
+                stmt.where(event_end() >= now).order_by(
+                    Item.starts_at.asc(), Item.id.asc()
+                )
+            )
+        )
+    rows = list(
+        session.scalars(
+            stmt.where(or_(event_end() < now, event_end().is_(None)))
+            # an event without a start time goes by its publication time
+            .order_by(
+                func.coalesce(Item.starts_at, Item.published_at).desc(), Item.id.desc()
+            )
+            .offset((query.page - 1) * page_size)
+            .limit(page_size + 1)
+        )
+    )
+    past = Page(
+        items=rows[:page_size], number=query.page, has_next=len(rows) > page_size
+    )
+    return EventsPage(upcoming=upcoming, past=past)
+
+
 def reachable(now: datetime) -> ColumnElement[bool]:
     """SQL condition: published or archived items due: their pages answer."""
     return and_(
@@ -362,7 +418,8 @@ def sitemap_entries(
         versions = session.scalars(
             select(Item)
             .where(
-                visible(Item, now),
+                # archived versions answer too: the same set as the page's hreflang
+                reachable(now),
                 Item.translation.in_(translations[start : start + 1000]),
             )
             .order_by(Item.language, Item.id)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     case,
     event,
+    func,
     select,
     update,
 )
@@ -126,6 +127,23 @@ def _edge(model: Any, now: Any, *, due: bool) -> ScalarSelect[Any]:
     )
 
 
+def _event_edge(now: Any, *, due: bool) -> ScalarSelect[Any]:
+    # When an event is over (its end, else its start) it moves from the upcoming
+    # events to the past ones: a change of what the public sees without an edit.
+    column = func.coalesce(Item.ends_at, Item.starts_at)
+    return (
+        select(column)
+        .where(
+            Item.kind == "event",
+            Item.status.in_(_PUBLIC),
+            column <= now if due else column > now,
+        )
+        .order_by(column.desc() if due else column.asc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _pick(first: Any, second: Any, *, latest: bool) -> ColumnElement[Any]:
     # The later (or earlier) of two times, either of which may be NULL.
     return case(
@@ -137,17 +155,21 @@ def _pick(first: Any, second: Any, *, latest: bool) -> ColumnElement[Any]:
 
 
 def newest_due(now: Any) -> ColumnElement[Any]:
-    """The newest publication time at or before ``now`` (an item or an issue)."""
-    return _pick(
+    """The newest publication time (an item or an issue) or event end at or
+    before ``now``."""
+    published = _pick(
         _edge(Item, now, due=True), _edge(Newsletter, now, due=True), latest=True
     )
+    return _pick(published, _event_edge(now, due=True), latest=True)
 
 
 def next_scheduled(now: Any) -> ColumnElement[Any]:
-    """The first publication time after ``now``: when ``newest_due`` next moves."""
-    return _pick(
+    """The first publication time or event end after ``now``: when ``newest_due``
+    next moves."""
+    scheduled = _pick(
         _edge(Item, now, due=False), _edge(Newsletter, now, due=False), latest=False
     )
+    return _pick(scheduled, _event_edge(now, due=False), latest=False)
 
 
 def cache_key(session: Session, now: datetime) -> str:

@@ -24,6 +24,7 @@ from comms.catalogue.images import item_picture
 from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS, Item
 from comms.errors import NotFound
+from comms.seo import in_sitemap
 from comms.web.context import (
     comms_state,
     get_session,
@@ -64,18 +65,22 @@ def _listing(kind: str | None) -> Response:
     )
 
     def build() -> Rendered:
-        page = service.list_items(
+        lister = service.list_events if kind == "event" else service.list_items
+        found = lister(
             get_session(),
             query,
             default_language=site.default_language,
             now=now(),
             page_size=comms_state().settings.page_size,
         )
+        page = found.past if isinstance(found, service.EventsPage) else found
+        upcoming = found.upcoming if isinstance(found, service.EventsPage) else None
         if not page.items and query.page > 1:
             raise NotFound(f"page {query.page} is past the end of this listing")
         html = render_template(
-            "catalogue/listing.html", page=page, query=query, kind=kind
-        )
+            "catalogue/listing.html",
+            page=page, upcoming=upcoming, query=query, kind=kind,
+        )  # fmt: skip
         return Rendered(html.encode(), HTML)
 
     key = page_key(("lang", query.language), ("want", ",".join(query.fallbacks)))
@@ -83,12 +88,14 @@ def _listing(kind: str | None) -> Response:
 
 
 @bp.get("/")
+@in_sitemap()
 def news() -> Response:
     """The news page: the latest public items of every kind."""
     return _listing(None)
 
 
 @bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/")
+@in_sitemap(*({"plural": plural} for plural in PLURAL_KINDS))
 def listing(plural: str) -> Response:
     """A listing of one kind, with the same filters as the news page."""
     return _listing(PLURAL_KINDS[plural])

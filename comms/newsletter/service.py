@@ -445,6 +445,18 @@ def issue_page(
     )
 
 
+def public_issues(session: Session, *, now: datetime) -> list[list[Newsletter]]:
+    """Every public issue as its public language versions (the sitemap's)."""
+    groups: dict[str, list[Newsletter]] = {}
+    for letter in session.scalars(
+        select(Newsletter)
+        .where(_public_letter(now))
+        .order_by(Newsletter.published_at, Newsletter.translation, Newsletter.language)
+    ):
+        groups.setdefault(letter.translation, []).append(letter)
+    return list(groups.values())
+
+
 def issue_versions(session: Session, slug: str, *, now: datetime) -> list[Newsletter]:
     """Every language version of the issue ``slug``, checked fit to be sent."""
     first = session.scalars(

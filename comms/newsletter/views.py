@@ -29,6 +29,7 @@ from comms.newsletter.tokens import (
     read_confirm_token,
     read_unsubscribe_token,
 )
+from comms.seo import in_sitemap
 from comms.web.context import (
     comms_state,
     get_session,
@@ -70,6 +71,7 @@ def _form_error(problem: str) -> str:
 
 
 @bp.get("/")
+@in_sitemap()
 def archive() -> Response:
     """The archive of published issues, newest first."""
     site = comms_state().site

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from comms.pages.content import PageText, page_text
+from comms.seo import in_sitemap
 from comms.web.context import comms_state, interface_language, preferred_languages
 
 bp = Blueprint("pages", __name__)
@@ -19,18 +20,21 @@ def site_page(name: str) -> PageText | None:
 
 
 @bp.get("/about/")
+@in_sitemap()
 def about() -> str:
     """The project: its aims and results, partners and their cities, EU funding."""
     return render_template("pages/about.html", page=site_page("about"))
 
 
 @bp.get("/privacy/")
+@in_sitemap()
 def privacy() -> str:
     """The privacy notice: what the site stores, why and for how long."""
     return render_template("pages/privacy.html", page=site_page("privacy"))
 
 
 @bp.get("/legal/")
+@in_sitemap()
 def legal() -> str:
     """The legal notice: who publishes the site, liability, copyright."""
     return render_template("pages/legal.html", page=site_page("legal"))

@@ -85,6 +85,7 @@ def _citation(slug: str, wanted: list[str]) -> citations.Citation:
 
 
 @bp.get("/accessibility/")
+@seo.in_sitemap()
 def accessibility() -> str:
     """The accessibility statement (EU Web Accessibility Directive model)."""
     problems = pdf_problems(

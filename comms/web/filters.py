@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 
 from comms.errors import BadRequest
-from comms.i18n import format_date, format_datetime, format_number
+from comms.i18n import (
+    format_date,
+    format_datetime,
+    format_local,
+    format_number,
+    format_span,
+)
 from comms.links import shown_url
 from comms.web.context import comms_state, interface_language
+from comms.zones import shown_zone
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -35,6 +44,29 @@ def format_duration(value: str | None) -> str:
     if hours:
         return f"{hours}:{parts['m']:02d}:{parts['s']:02d}"
     return f"{parts['m']}:{parts['s']:02d}"
+
+
+def event_zone(item: Any) -> ZoneInfo:
+    """The zone an event's times are shown in: its own, else the site's."""
+    site_zone = comms_state().site.timezone
+    return shown_zone((item.details or {}).get("timezone"), site_zone)
+
+
+def local_datetime(value: datetime | None, item: Any) -> str:
+    """A time of ``item`` in its zone (see ``event_zone``), with the zone's name."""
+    return format_local(value, event_zone(item))
+
+
+def local_date(value: datetime | None, item: Any) -> str:
+    """A date of ``item`` in its zone: an event at 00:30 in Zurich is on that day."""
+    if value is None:
+        return ""
+    return format_date(value.astimezone(event_zone(item)).date())
+
+
+def event_when(item: Any) -> str:
+    """An event's date and time range in its zone, with the zone's name."""
+    return format_span(item.starts_at, item.ends_at, event_zone(item))
 
 
 def item_url(item: Any, **params: Any) -> str:
@@ -75,6 +107,9 @@ def init_app(app: Flask) -> None:
     """Register filters and globals for every template."""
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(local_datetime)
+    app.add_template_filter(local_date)
+    app.add_template_global(event_when)
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(shown_url, "public_url")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, render_template, send_from_directory
 from sqlalchemy import text
 
+from comms.catalogue.models import Newsletter
 from comms.catalogue.service import sitemap_entries, sitemap_size
 from comms.errors import NotFound
+from comms.newsletter.service import public_issues
+from comms.seo import Alternate, path_alternates, sitemap_paths
 from comms.web.context import comms_state, get_session, now
 
 if TYPE_CHECKING:
@@ -132,9 +136,32 @@ def _png_size(path: Path) -> str:
 
 # URLs in one sitemap file: the protocol's limit. A bigger site gets an index.
 SITEMAP_LIMIT = 50_000
-# The news page and the four listings head the first file.
-_FIXED_URLS = 5
 _XML = "application/xml"
+
+
+@dataclass(frozen=True)
+class _PageUrl:
+    """One language version of a page that is not an item (a listing, a statement)."""
+
+    loc: str
+    alternates: list[Alternate]
+
+
+def _first_urls() -> tuple[list[_PageUrl], list[list[Newsletter]]]:
+    """What heads the first file: every page marked ``in_sitemap`` in each
+    language, then each language version of every public newsletter issue."""
+    pages: list[_PageUrl] = []
+    for path in sitemap_paths():
+        links = path_alternates(path)
+        pages.extend(
+            _PageUrl(a.href, links) for a in links if a.hreflang != "x-default"
+        )
+    return pages, public_issues(get_session(), now=now())
+
+
+def _fixed_count() -> int:
+    pages, issues = _first_urls()
+    return len(pages) + sum(len(versions) for versions in issues)
 
 
 @bp.get("/sitemap.xml")
@@ -170,7 +197,7 @@ def sitemap_part(part: int) -> Response:
 
 
 def _sitemap_parts() -> int:
-    urls = _FIXED_URLS + sitemap_size(get_session(), now=now())
+    urls = _fixed_count() + sitemap_size(get_session(), now=now())
     return max(1, -(-urls // SITEMAP_LIMIT))
 
 
@@ -178,8 +205,12 @@ def _sitemap_part(part: int) -> Rendered:
     from comms.cache import Rendered
 
     first = part == 1
-    start = 0 if first else (part - 1) * SITEMAP_LIMIT - _FIXED_URLS
-    count = SITEMAP_LIMIT - _FIXED_URLS if first else SITEMAP_LIMIT
+    fixed = _fixed_count()
+    start = 0 if first else (part - 1) * SITEMAP_LIMIT - fixed
+    count = SITEMAP_LIMIT - fixed if first else SITEMAP_LIMIT
     entries = sitemap_entries(get_session(), now=now(), offset=start, limit=count)
-    body = render_template("web/sitemap.xml", entries=entries, listings=first)
+    pages, issues = _first_urls() if first else ([], [])
+    body = render_template(
+        "web/sitemap.xml", entries=entries, pages=pages, issues=issues
+    )
     return Rendered(body.encode(), _XML)

@@ -205,11 +205,12 @@ def test_page_links_carry_lang_only_when_the_request_did(app, session):
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("en", "27 November 2025, 09:30 UTC"),
-        ("de", "27. November 2025, 09:30 UTC"),
-        ("fr", "27 novembre 2025, 09:30 UTC"),
-        ("it", "27 novembre 2025, 09:30 UTC"),
-        ("sl", "27. november 2025, 09:30 UTC"),
+        # the site's zone (UTC by default) by its name in the language (issue 18)
+        ("en", "27 November 2025, 09:30 Coordinated Universal Time"),
+        ("de", "27. November 2025, 09:30 Koordinierte Weltzeit"),
+        ("fr", "27 novembre 2025, 09:30 temps universel coordonné"),
+        ("it", "27 novembre 2025, 09:30 Tempo coordinato universale"),
+        ("sl", "27. november 2025, 09:30 univerzalni koordinirani čas"),
     ],
 )
 def test_event_times_are_formatted_per_locale(client, session, lang, expected):

@@ -10,6 +10,7 @@ from tests.web.helpers import cards, resolved, text
 
 EN = "/press-releases/first-results/"
 DE = "/press-releases/erste-ergebnisse/"
+SITE = "http://127.0.0.1:5000"
 
 
 @pytest.fixture
@@ -107,7 +108,10 @@ def test_item_page_links_its_other_language_version(
     body = text(response)
     assert f"<h1>{title}</h1>" in body
     assert f'<a href="{other_url}" hreflang="{other_lang}"' in body
-    assert f'<link rel="alternate" hreflang="{other_lang}" href="{other_url}">' in body
+    # hreflang links are absolute; the default language's is the bare URL (issue 18)
+    absolute = SITE + (other_url.split("?")[0] if other_lang == "en" else other_url)
+    link = f'<link rel="alternate" hreflang="{other_lang}" href="{absolute}">'
+    assert link in body
 
 
 def test_item_page_with_lang_of_other_version_redirects_to_it(client, first_results):

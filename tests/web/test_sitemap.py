@@ -29,6 +29,7 @@ def test_sitemap_lists_published_items_only(client, session):
     make_item(session, slug="draft", status="draft", published_at=None)
     make_item(session, slug="later", published_at=future(2))
     items = {path for path in _urls(client) if path.count("/") == 3}
+    assert "/newsletter/" in _urls(client)
     assert items == {"/press-releases/live/", "/reports/live-report/"}
 
 
@@ -39,12 +40,13 @@ def test_sitemap_entries_carry_lastmod_and_hreflang_alternates(client, session):
     entry = urls["/press-releases/first-results/"]
     assert (entry.findtext("s:lastmod", namespaces=NS) or "").endswith("Z")
     alternates = {
-        link.get("hreflang"): urlsplit(link.get("href") or "").path
-        for link in entry.findall("x:link", NS)
+        link.get("hreflang"): link.get("href") for link in entry.findall("x:link", NS)
     }
+    site = "http://127.0.0.1:5000"
     assert alternates == {
-        "en": "/press-releases/first-results/",
-        "de": "/press-releases/erste-ergebnisse/",
+        "en": f"{site}/press-releases/first-results/",
+        "de": f"{site}/press-releases/erste-ergebnisse/?lang=de",
+        "x-default": f"{site}/press-releases/first-results/",
     }
     assert "/press-releases/erste-ergebnisse/" in urls
 
@@ -54,9 +56,10 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
 ):
     import comms.web.views
 
-    monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 10)
-    # 5 fixed URLs + 6 items = 11 URLs: two files, the first of 10, which ends
-    # between the two language versions of "t9" (ordered by translation, language).
+    monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 40)
+    # 7 pages in 5 languages (35 URLs) + 6 items = 41 URLs: two files, the first
+    # of 40, which ends between the two language versions of "t9" (ordered by
+    # translation, language).
     for n in range(4):
         make_item(session, slug=f"item-{n}", translation=f"t{n}")
     make_item(session, slug="en-version", language="en", translation="t9")
@@ -76,25 +79,25 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
         assert response.status_code == 200
         assert response.mimetype == "application/xml"
         urls = ET.fromstring(response.data).findall("s:url", NS)
-        assert 1 <= len(urls) <= 10
+        assert 1 <= len(urls) <= 40
         for url in urls:
-            path = urlsplit(url.findtext("s:loc", namespaces=NS) or "").path
-            assert path not in listed, path
-            listed[path] = url
-    assert set(listed) == {
-        "/",
-        "/press-releases/",
-        "/reports/",
-        "/videos/",
-        "/events/",
+            loc = urlsplit(url.findtext("s:loc", namespaces=NS) or "")
+            key = f"{loc.path}?{loc.query}" if loc.query else loc.path
+            assert key not in listed, key
+            listed[key] = url
+    pages = ["/", "/press-releases/", "/reports/", "/videos/", "/events/"]
+    pages += ["/newsletter/", "/accessibility/"]
+    assert {key.split("?")[0] for key in listed} == {
+        *pages,
         *(f"/press-releases/item-{n}/" for n in range(4)),
         "/press-releases/en-version/",
         "/press-releases/de-version/",
     }
+    assert len(listed) == 41
     # the two versions sit in different files, each still naming the other
-    for slug in ("en-version", "de-version"):
-        links = listed[f"/press-releases/{slug}/"].findall("x:link", NS)
-        assert {link.get("hreflang") for link in links} == {"en", "de"}
+    for key in ("/press-releases/en-version/", "/press-releases/de-version/?lang=de"):
+        links = listed[key].findall("x:link", NS)
+        assert {link.get("hreflang") for link in links} == {"en", "de", "x-default"}
     assert client.get("/sitemap-3.xml").status_code == 404
     assert client.get("/sitemap-0.xml").status_code == 404
 
