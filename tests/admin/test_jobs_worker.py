@@ -18,13 +18,13 @@ from comms.config import Settings
 from comms.jobs.models import Job
 from tests.admin.helpers import post
 from tests.admin.test_newsletter_admin import _issue, _new_issue
-from tests.conftest import IN_CI
 from tests.factories import make_item
 from tests.feeds import test_websub
 from tests.feeds.test_websub import Hub
 from tests.newsletter.conftest import MAIL_FROM
 from tests.newsletter.helpers import make_subscribers
 from tests.newsletter.smtp import SmtpServer
+from tests.redis_server import reachable_redis
 
 pytestmark = pytest.mark.slow
 READERS = 12
@@ -46,16 +46,9 @@ def jobs_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The queue: the default SQLite file, or Redis (as several hosts would share)."""
     if request.param == "sqlite-queue":
         return f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-    url = os.environ.get("COMMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    import redis
-
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError as exc:
-        if IN_CI:
-            pytest.fail(f"Redis unreachable in CI: {exc}")
-        pytest.skip(f"Redis unreachable: {exc}")
-    return url
+    return reachable_redis(
+        os.environ.get("COMMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    )
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 import uuid
@@ -18,8 +17,8 @@ from comms.errors import ConfigMissing
 from comms.newsletter.models import Consent, Subscriber
 from tests.factories import make_item, past
 from tests.newsletter.helpers import csrf_of, make_subscribers
+from tests.redis_server import reachable_redis
 
-IN_CI = os.environ.get("CI") == "true"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TOO_MANY = "too many subscription requests"
 
@@ -221,15 +220,7 @@ def test_known_and_new_addresses_get_the_same_answer_in_about_the_same_time(
 
 
 def _redis_settings(settings):
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        if IN_CI:
-            pytest.fail(f"Redis unreachable in CI at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis unreachable at {REDIS_URL}: {exc}")
-    return replace(settings, ratelimit_storage_url=REDIS_URL)
+    return replace(settings, ratelimit_storage_url=reachable_redis(REDIS_URL))
 
 
 def test_two_app_instances_share_the_limits_through_redis(settings, smtp):

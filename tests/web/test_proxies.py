@@ -6,7 +6,6 @@ COMMS_PROXIES=N believes the X-Forwarded-* headers of the N proxies in front; wi
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import replace
 
@@ -19,8 +18,8 @@ from comms.db import init_db
 from comms.errors import ConfigMissing
 from comms.search import views as search_views
 from tests.admin.helpers import PASSWORD, make_user, post
+from tests.redis_server import reachable_redis
 
-IN_CI = os.environ.get("CI") == "true"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 PROXY = "127.0.0.1"  # the socket peer: the proxy (nginx) on this host
 
@@ -174,15 +173,8 @@ def test_searches_are_limited_per_real_client(behind_one_proxy):
 
 
 def _redis(settings: Settings) -> Settings:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        if IN_CI:
-            pytest.fail(f"Redis unreachable in CI at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis unreachable at {REDIS_URL}: {exc}")
-    return replace(settings, ratelimit_storage_url=REDIS_URL, proxies=1)
+    url = reachable_redis(REDIS_URL)
+    return replace(settings, ratelimit_storage_url=url, proxies=1)
 
 
 def test_two_app_instances_behind_proxies_share_the_limits_through_redis(settings):
