@@ -358,8 +358,15 @@ _SITEMAP_ATTR = "comms_sitemap_variants"
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def in_sitemap(*variants: dict[str, str]) -> Callable[[View], View]:
-    """Decorate a public view to list it (once per ``variants`` URL value set)."""
+Variants = Callable[[], Iterable[dict[str, str]]]
+
+
+def in_sitemap(*variants: dict[str, str] | Variants) -> Callable[[View], View]:
+    """Decorate a public view to list it (once per ``variants`` URL value set).
+
+    A variant may be a function giving URL value sets when the sitemap is built,
+    for pages that exist as long as the content does (a region's, a topic's).
+    """
 
     def mark(view: View) -> View:
         setattr(view, _SITEMAP_ATTR, list(variants) or [{}])
@@ -368,12 +375,20 @@ def in_sitemap(*variants: dict[str, str]) -> Callable[[View], View]:
     return mark
 
 
+def _variant_values(variants: list[dict[str, str] | Variants]) -> list[dict[str, Any]]:
+    return [
+        values
+        for variant in variants
+        for values in (variant() if callable(variant) else [variant])
+    ]
+
+
 def sitemap_paths() -> list[str]:
     """The paths of every view marked ``in_sitemap``, in the URL map's order."""
     paths: list[str] = []
     for rule in current_app.url_map.iter_rules():
         view = current_app.view_functions.get(rule.endpoint)
-        for values in getattr(view, _SITEMAP_ATTR, []):
+        for values in _variant_values(getattr(view, _SITEMAP_ATTR, [])):
             path = url_for(rule.endpoint, **values)
             if path not in paths:
                 paths.append(path)

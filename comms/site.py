@@ -38,7 +38,10 @@ class Site:
     contact: str = ""
     # files under media/, named in site.yml's icons: (favicon, touch, app)
     icons: dict[str, str] = field(default_factory=dict)
+    # slug -> name in the default language (what filters and forms show)
     regions: dict[str, str] = field(default_factory=dict)
+    # slug -> {language: name}, for the regions site.yml names per language
+    region_names: dict[str, dict[str, str]] = field(default_factory=dict)
     reporting_periods: tuple[dict[str, Any], ...] = ()
     partners: tuple[dict[str, Any], ...] = ()
     # The zone event times are shown in (an IANA name, checked at load).
@@ -49,8 +52,12 @@ class Site:
         named = (self.emblem, self.programme_logo, *self.icons.values())
         return tuple(f for f in named if f)
 
-    def region_name(self, slug: str) -> str:
-        """A region's display name, or its slug when site.yml does not name it."""
+    def region_name(self, slug: str, language: str | None = None) -> str:
+        """A region's name in ``language`` (else the default language's), or its
+        slug prettified when site.yml does not name it."""
+        named = self.region_names.get(slug, {})
+        if language and language in named:
+            return named[language]
         return self.regions.get(slug, slug.replace("-", " ").title())
 
 
@@ -81,6 +88,7 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
     languages = tuple(str(x) for x in data.get("languages") or [default_language])
     if default_language not in languages:
         languages = (default_language, *languages)
+    regions = _regions(path, data.get("regions"), languages, default_language)
     timezone = data.get("timezone", "UTC")
     try:
         zones.zone(timezone)
@@ -111,11 +119,44 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         currency=str(funding.get("currency", "EUR")),
         contact=str(data.get("contact", "")),
         icons={k: str(v).strip() for k, v in icons.items() if v},
-        regions={str(k): str(v) for k, v in (data.get("regions") or {}).items()},
+        regions={slug: names[default_language] for slug, names in regions.items()},
+        region_names=regions,
         reporting_periods=tuple(data.get("reporting_periods") or ()),
         partners=tuple(data.get("partners") or ()),
         timezone=str(timezone).strip(),
     )
+
+
+def _regions(
+    path: Path, value: Any, languages: tuple[str, ...], default_language: str
+) -> dict[str, dict[str, str]]:
+    """site.yml's regions: slug -> a name, or a mapping of names per language.
+
+    A plain name stands for every language; a mapping must name the region in the
+    default language and may only use the site's languages.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigMissing(f"{path}: regions: must be a mapping of slug to name")
+    found: dict[str, dict[str, str]] = {}
+    for slug, names in value.items():
+        where = f"{path}: regions.{slug}"
+        if isinstance(names, str | int | float) and not isinstance(names, bool):
+            names = {default_language: str(names)}
+        if not isinstance(names, dict) or not names:
+            raise ConfigMissing(f"{where}: must be a name or a mapping {{en: name}}")
+        for language, name in names.items():
+            if language not in languages:
+                raise ConfigMissing(
+                    f"{where}: {language!r} is not one of the site's languages"
+                )
+            if not isinstance(name, str) or not name.strip() or not is_one_line(name):
+                raise ConfigMissing(f"{where}.{language}: must be a name on one line")
+        if default_language not in names:
+            raise ConfigMissing(f"{where}: must name it in {default_language!r}")
+        found[str(slug)] = {str(k): v.strip() for k, v in names.items()}
+    return found
 
 
 ICON_KINDS = {

@@ -172,6 +172,28 @@ def filter_conditions(
     return conditions
 
 
+def names_in_use(
+    session: Session,
+    model: type[ItemTag] | type[ItemRegion],
+    *,
+    now: datetime,
+    video_types: tuple[str, ...] | None = None,
+) -> list[str]:
+    """The tags (``ItemTag``) or regions (``ItemRegion``) that public items carry.
+
+    ``video_types`` as in ``ListingQuery``: the videos the listing shows.
+    """
+    stmt = (
+        select(model.name)
+        .distinct()
+        .join(Item, Item.id == model.item_id)
+        .where(visible(Item, now))
+    )
+    if video_types is not None:
+        stmt = stmt.where(listed(Item, video_types))
+    return sorted(session.scalars(stmt))
+
+
 def _given(value: Filter) -> bool:
     return isinstance(value, BindParameter) or bool(value)
 

@@ -22,7 +22,13 @@ from comms.catalogue import service
 from comms.catalogue.downloads import is_download
 from comms.catalogue.images import item_picture
 from comms.catalogue.media import MEDIA_MAX_AGE
-from comms.catalogue.models import KIND_PLURALS, PLURAL_KINDS, Item
+from comms.catalogue.models import (
+    KIND_PLURALS,
+    PLURAL_KINDS,
+    Item,
+    ItemRegion,
+    ItemTag,
+)
 from comms.errors import NotFound
 from comms.seo import in_sitemap
 from comms.web.context import (
@@ -50,12 +56,15 @@ class _Redirect(Exception):
         self.location = location
 
 
-def _listing(kind: str | None) -> Response:
+def _listing(
+    kind: str | None, *, topic: str | None = None, region: str | None = None
+) -> Response:
+    """A listing; ``topic`` or ``region`` make it that topic's or region's page."""
     site = comms_state().site
     query = service.ListingQuery(
         kind=kind or service.parse_kind(request.args.get("kind")),
-        tag=request.args.get("tag") or None,
-        region=request.args.get("region") or None,
+        tag=topic or request.args.get("tag") or None,
+        region=region or request.args.get("region") or None,
         language=interface_language(),
         page=service.parse_page(request.args.get("page")),
         fallbacks=tuple(preferred_languages()[1:]),
@@ -77,9 +86,17 @@ def _listing(kind: str | None) -> Response:
         upcoming = found.upcoming if isinstance(found, service.EventsPage) else None
         if not page.items and query.page > 1:
             raise NotFound(f"page {query.page} is past the end of this listing")
+        # A topic exists while a public item carries it, a region while site.yml
+        # names it or a public item carries it.
+        if not page.items and not upcoming:
+            if topic:
+                raise NotFound(f"no public item is on the topic {topic!r}")
+            if region and region not in site.regions:
+                raise NotFound(f"no public item is from the region {region!r}")
         html = render_template(
             "catalogue/listing.html",
             page=page, upcoming=upcoming, query=query, kind=kind,
+            topic=topic, region=region,
         )  # fmt: skip
         return Rendered(html.encode(), HTML)
 
@@ -99,6 +116,45 @@ def news() -> Response:
 def listing(plural: str) -> Response:
     """A listing of one kind, with the same filters as the news page."""
     return _listing(PLURAL_KINDS[plural])
+
+
+def topic_label(tag: str) -> str:
+    """A topic's heading: its tag prettified (topics have no labels of their own)."""
+    return tag.replace("-", " ").replace("_", " ").strip().capitalize() or tag
+
+
+def _public_video_types() -> tuple[str, ...]:
+    return comms_state().settings.video_public_types
+
+
+def _topic_variants() -> list[dict[str, str]]:
+    """Every topic a public item is on (what the sitemap lists)."""
+    tags = service.names_in_use(
+        get_session(), ItemTag, now=now(), video_types=_public_video_types()
+    )
+    return [{"topic": tag} for tag in tags]
+
+
+def _region_variants() -> list[dict[str, str]]:
+    """Every region site.yml names or a public item is from."""
+    used = service.names_in_use(
+        get_session(), ItemRegion, now=now(), video_types=_public_video_types()
+    )
+    return [{"region": r} for r in sorted(set(comms_state().site.regions) | set(used))]
+
+
+@bp.get("/topics/<topic>/")
+@in_sitemap(_topic_variants)
+def topic(topic: str) -> Response:
+    """Everything public on one topic (a tag), as the news page filtered by it."""
+    return _listing(None, topic=topic)
+
+
+@bp.get("/regions/<region>/")
+@in_sitemap(_region_variants)
+def region(region: str) -> Response:
+    """Everything public from one region, as the news page filtered by it."""
+    return _listing(None, region=region)
 
 
 @bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/<slug>/")
@@ -198,3 +254,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS
     app.jinja_env.globals["item_picture"] = item_picture
+    app.jinja_env.globals["topic_label"] = topic_label

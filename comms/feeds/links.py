@@ -34,8 +34,9 @@ def page_scopes() -> list[FeedScope]:
         kind = PLURAL_KINDS.get(candidate) or (
             candidate if candidate in KINDS else None
         )
-    tag = args.get("tag") or None
-    region = args.get("region") or None
+    # a topic's or region's own page (/topics/<topic>/, /regions/<region>/)
+    tag = view_args.get("topic") or args.get("tag") or None
+    region = view_args.get("region") or args.get("region") or None
     if tag:
         scopes.append(FeedScope(tag=tag))
     if region:

@@ -28,7 +28,11 @@ def test_sitemap_lists_published_items_only(client, session):
     make_item(session, kind="report", slug="live-report", published_at=past(3))
     make_item(session, slug="draft", status="draft", published_at=None)
     make_item(session, slug="later", published_at=future(2))
-    items = {path for path in _urls(client) if path.count("/") == 3}
+    items = {
+        path
+        for path in _urls(client)
+        if path.count("/") == 3 and not path.startswith("/regions/")
+    }
     assert "/newsletter/" in _urls(client)
     assert items == {"/press-releases/live/", "/reports/live-report/"}
 
@@ -56,10 +60,10 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
 ):
     import comms.web.views
 
-    monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 40)
-    # 7 pages in 5 languages (35 URLs) + 6 items = 41 URLs: two files, the first
-    # of 40, which ends between the two language versions of "t9" (ordered by
-    # translation, language).
+    monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 70)
+    # 13 pages (among them the 3 regions site.yml names) in 5 languages (65 URLs)
+    # + 6 items = 71 URLs: two files, the first of 70, which ends between the two
+    # language versions of "t9" (ordered by translation, language).
     for n in range(4):
         make_item(session, slug=f"item-{n}", translation=f"t{n}")
     make_item(session, slug="en-version", language="en", translation="t9")
@@ -79,21 +83,22 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
         assert response.status_code == 200
         assert response.mimetype == "application/xml"
         urls = ET.fromstring(response.data).findall("s:url", NS)
-        assert 1 <= len(urls) <= 40
+        assert 1 <= len(urls) <= 70
         for url in urls:
             loc = urlsplit(url.findtext("s:loc", namespaces=NS) or "")
             key = f"{loc.path}?{loc.query}" if loc.query else loc.path
             assert key not in listed, key
             listed[key] = url
     pages = ["/", "/press-releases/", "/reports/", "/videos/", "/events/"]
-    pages += ["/newsletter/", "/accessibility/"]
+    pages += ["/newsletter/", "/accessibility/", "/about/", "/privacy/", "/legal/"]
+    pages += ["/regions/bayern/", "/regions/lombardia/", "/regions/slovenija/"]
     assert {key.split("?")[0] for key in listed} == {
         *pages,
         *(f"/press-releases/item-{n}/" for n in range(4)),
         "/press-releases/en-version/",
         "/press-releases/de-version/",
     }
-    assert len(listed) == 41
+    assert len(listed) == 71
     # the two versions sit in different files, each still naming the other
     for key in ("/press-releases/en-version/", "/press-releases/de-version/?lang=de"):
         links = listed[key].findall("x:link", NS)
