@@ -7,7 +7,7 @@ re-render the form with exactly what the officer typed and every message at once
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -95,21 +95,20 @@ class _Parser:
         return parsed
 
     def url(self, name: str) -> str | None:
-        value = self.text(name)
-        if not value:
-            return None
-        try:
-            return links.public_url(value)
-        except ValueError as exc:  # the same reason the content-file import gives
-            self.problems.append(f"{name}: {exc}")
-            return value
+        """A public http(s) address, or None when the field is empty."""
+        return self.checked(name, links.public_url)
 
     def zone(self, name: str) -> str | None:
+        """An IANA time zone name, or None when the field is empty."""
+        return self.checked(name, zones.zone_name)
+
+    def checked(self, name: str, check: Callable[[str], str]) -> str | None:
+        """The field as ``check`` accepts it (the check every other door uses)."""
         value = self.text(name)
         if not value:
             return None
         try:
-            return zones.zone_name(value)
+            return check(value)
         except ValueError as exc:  # the same reason the content-file import gives
             self.problems.append(f"{name}: {exc}")
             return value
