@@ -21,7 +21,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.feeds.test_websub import Hub
+from tests.feeds.test_websub import Hub, running_hub
 from tests.newsletter.smtp import SmtpServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -268,15 +267,8 @@ def smtp() -> Iterator[SmtpServer]:
 @pytest.fixture(scope="session")
 def hub() -> Iterator[Hub]:
     """A WebSub hub stand-in on loopback: the deployment's COMMS_WEBSUB_HUB."""
-    stand_in = Hub()
-    thread = threading.Thread(
-        target=stand_in.server.serve_forever, args=(0.05,), daemon=True
-    )
-    thread.start()
-    yield stand_in
-    stand_in.server.shutdown()
-    stand_in.server.server_close()
-    thread.join()
+    with running_hub() as stand_in:
+        yield stand_in
 
 
 @pytest.fixture(scope="session")

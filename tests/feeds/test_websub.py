@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -44,17 +45,26 @@ class Hub:
         return [url for p in self.pings for url in p["hub.url"]]
 
 
-@pytest.fixture
-def hub() -> Iterator[Hub]:
+@contextmanager
+def running_hub() -> Iterator[Hub]:
+    """A hub stand-in serving on loopback in a thread, stopped on exit."""
     stand_in = Hub()
     thread = threading.Thread(
         target=stand_in.server.serve_forever, args=(0.05,), daemon=True
     )
     thread.start()
-    yield stand_in
-    stand_in.server.shutdown()
-    stand_in.server.server_close()
-    thread.join()
+    try:
+        yield stand_in
+    finally:
+        stand_in.server.shutdown()
+        stand_in.server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    with running_hub() as stand_in:
+        yield stand_in
 
 
 @pytest.fixture
