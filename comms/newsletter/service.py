@@ -7,7 +7,6 @@ imports nothing from Flask. Sending lives in ``sending.py``; SMTP and MIME in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from comms import links
 from comms.catalogue.models import Item, ItemTag, Newsletter
 from comms.catalogue.service import visible
 from comms.db import leaving_no_trace
@@ -33,11 +33,6 @@ KIND_LABELS = {
 # At most this many topics and regions in one request (the form offers up to 30
 # topics and site.yml's regions).
 MAX_CHOICES = 50
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
-    r"@(?=.{4,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 
 
 # -- subscribers -------------------------------------------------------------------
@@ -58,11 +53,12 @@ def normalise_email(raw: str) -> str:
     email = raw.strip().lower()
     if not email:
         raise ValidationFailed(["email: " + N_("please enter your e-mail address")])
-    if len(email) > 254 or not _EMAIL.match(email) or ".." in email:
+    try:
+        return links.email_address(email)  # the one address check of every door
+    except ValueError:
         raise ValidationFailed(
             [f"email: {raw.strip()[:100]!r} is not a valid e-mail address"]
-        )
-    return email
+        ) from None
 
 
 def mailbox_key(email: str) -> str:
