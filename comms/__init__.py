@@ -11,7 +11,14 @@ if TYPE_CHECKING:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the Flask application (imports stay lazy so `import comms` is cheap)."""
+    """Build the Flask application with the commands on ``app.cli`` too.
+
+    Imports stay lazy so `import comms` is cheap; ``flask --app comms`` and
+    gunicorn's ``comms:create_app()`` call this.
+    """
+    from comms import cli
     from comms.app import build_app
 
-    return build_app(settings)
+    app = build_app(settings)
+    cli.init_app(app)
+    return app

@@ -1,4 +1,4 @@
-"""The application factory: wires settings, database, blueprints and CLI once."""
+"""The application factory: wires settings, database and blueprints once."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def build_app(settings: Settings | None = None) -> Flask:
     app.extensions["comms"] = Comms(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from comms import cli, i18n, newsletter, security, web
+    from comms import i18n, newsletter, security, web
     from comms.admin import init_app as admin_init_app
     from comms.api import init_app as api_init_app
     from comms.catalogue import views as catalogue_views
@@ -73,7 +73,6 @@ def build_app(settings: Settings | None = None) -> Flask:
     videos_init_app(app)
     search_init_app(app)
     pages_init_app(app)
-    cli.init_app(app)
     trust_proxies(app, settings.proxies)
     if not settings.testing:
         freeze_after_warmup(app)

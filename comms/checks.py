@@ -297,7 +297,7 @@ def run_checks(app: Flask) -> CheckReport:
 def check_command() -> None:
     """Check the EU acknowledgement on every public page and the newsletter; PDFs."""
     from comms import db
-    from comms.cli import get_app
+    from comms.commands import get_app
 
     app = get_app()
     if not db.schema_exists(app.extensions["comms"].engine):

@@ -8,44 +8,27 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 from flask.cli import ScriptInfo
 
-from comms import checks as _checks
-from comms.admin import cli as _admin_cli
-from comms.deposits import cli as _deposits_cli
+from comms import checks
+from comms.admin.cli import user_group
+from comms.app import build_app
+from comms.commands import get_app
+from comms.deposits.cli import zenodo_group
 from comms.errors import CommsError, ValidationFailed
-from comms.jobs import cli as _jobs_cli
-from comms.kpi import cli as _kpi_cli
-from comms.videos import cli as _videos_cli
-
-
-def get_app() -> Flask:
-    """The current Flask app (under `flask`), else one built from the environment."""
-    if has_app_context():
-        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-        return app
-    context = click.get_current_context(silent=True)
-    info = context.find_object(ScriptInfo) if context else None
-    from comms import db
-
-    try:
-        if info is not None:  # under `flask --app comms` or a test runner
-            app = info.load_app()
-        else:
-            from comms import create_app
-
-            app = create_app()
-        # One line instead of a traceback when the database cannot be reached.
-        db.check_reachable(app.extensions["comms"].engine)
-    except CommsError as exc:
-        raise click.ClickException(str(exc)) from None
-    return app
+from comms.jobs.cli import worker_command
+from comms.kpi.cli import kpi_command
+from comms.newsletter.cli import newsletter_group, subscribers_group
+from comms.videos.cli import videos_group
 
 
 @click.group(name="comms")
-def main() -> None:
+@click.pass_context
+def main(context: click.Context) -> None:
     """comms: communications and dissemination manager."""
+    if context.find_object(ScriptInfo) is None:  # the `comms` script, not `flask`
+        context.obj = ScriptInfo(create_app=build_app, set_debug_flag=False)
 
 
 @main.command("init-db")
@@ -240,21 +223,12 @@ def static_export_command(out: Path, workers: int) -> None:
     )
 
 
-def _add_newsletter_groups() -> None:
-    """Attach `comms newsletter` and `comms subscribers` (imported lazily: no cycle)."""
-    from comms.newsletter.cli import newsletter_group, subscribers_group
-
-    main.add_command(newsletter_group)
-    main.add_command(subscribers_group)
-
-
-_add_newsletter_groups()
-main.add_command(_admin_cli.user_group)
-main.add_command(_videos_cli.videos_group)
-main.add_command(_checks.check_command)
-main.add_command(_kpi_cli.kpi_command)
-main.add_command(_jobs_cli.worker_command)
-main.add_command(_deposits_cli.zenodo_group)
+# Each domain defines its commands in its own cli.py; they are attached here only.
+for _command in (
+    newsletter_group, subscribers_group, user_group, videos_group,
+    checks.check_command, kpi_command, worker_command, zenodo_group,
+):  # fmt: skip
+    main.add_command(_command)
 
 
 def init_app(app: Flask) -> None:

@@ -17,9 +17,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from comms import create_app
+        from comms.app import build_app
 
-        return create_app()
+        return build_app()
 
 
 def _worker_exit(_server: Any, worker: Any) -> None:

@@ -28,7 +28,7 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
     """Create an account; the password comes from a prompt or standard input."""
     from comms import db
     from comms.admin import accounts
-    from comms.cli import get_app
+    from comms.commands import get_app
     from comms.errors import ValidationFailed
 
     app = get_app()

@@ -19,7 +19,7 @@ def zenodo_group() -> None:
 
 def _state() -> Any:
     from comms import db
-    from comms.cli import get_app
+    from comms.commands import get_app
 
     state = get_app().extensions["comms"]
     if not db.schema_exists(state.engine):

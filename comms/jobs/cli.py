@@ -19,7 +19,7 @@ import click
 def worker_command(threads: int, periodic: bool) -> None:
     """Run background jobs until stopped (Ctrl-C lets running jobs finish)."""
     from comms import db
-    from comms.cli import get_app
+    from comms.commands import get_app
     from comms.jobs.queue import run_worker
 
     app = get_app()

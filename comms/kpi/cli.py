@@ -23,7 +23,7 @@ def kpi_command(
 ) -> None:
     """Print the dissemination figures of a period (default: the current one)."""
     from comms import db
-    from comms.cli import get_app
+    from comms.commands import get_app
     from comms.kpi import counting, export, indicators
 
     if number is not None and (start or end):

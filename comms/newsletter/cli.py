@@ -18,7 +18,7 @@ from comms.errors import CommsError, ValidationFailed
 
 def _app() -> Flask:
     from comms import db
-    from comms.cli import get_app
+    from comms.commands import get_app
 
     app = get_app()
     if not db.schema_exists(app.extensions["comms"].engine):
