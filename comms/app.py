@@ -8,22 +8,10 @@ import itertools
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from comms import db, errors_http
+from comms import errors_http
 from comms.catalogue import stamp
-from comms.catalogue.storage import MediaStore
 from comms.config import Settings, shipped
-from comms.site import load_site
-
-
-class Comms:
-    """Everything a request or command needs, kept on ``app.extensions['comms']``."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.engine = db.make_engine(settings.resolved_database_url)
-        self.sessionmaker = db.make_sessionmaker(self.engine)
-        self.store = MediaStore(settings.resolved_media_dir)
-        self.site = load_site(settings.content_dir, settings.site_name)
+from comms.state import Comms
 
 
 def build_app(settings: Settings | None = None) -> Flask:
@@ -115,6 +103,6 @@ def freeze_after_warmup(app: Flask, requests: int = WARMUP_REQUESTS) -> None:
 
 def db_session_teardown(app: Flask) -> None:
     """Close the request's session when the request ends."""
-    from comms.web.context import close_session
+    from comms.context import close_session
 
     app.teardown_appcontext(close_session)

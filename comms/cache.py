@@ -32,9 +32,9 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from werkzeug.http import http_date
 
 from comms.catalogue.stamp import SiteState, newest_due, next_scheduled, on_change
+from comms.context import now
 from comms.kpi.counting import COUNTED, Counted, count_replay
 from comms.static_export import EXPORT_FLAG
-from comms.web.context import now
 
 EXTENSION_KEY = "comms.page_cache"
 STAMP_KEY = "comms.stamp_reader"

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 
 from comms.catalogue.models import KIND_PLURALS, KINDS, Item, Newsletter, ReportFile
 from comms.catalogue.service import visible
-from comms.catalogue.storage import InvalidFile, MediaStore, inspect_pdf
 from comms.i18n import babel_locale, translated
 from comms.messages import N_
 from comms.site import Site
+from comms.storage import InvalidFile, MediaStore, inspect_pdf
 
 NO_COUNT = {"comms.no_count": True, "comms.static_export": True}
 MISSING_PAGE = "/comms-check-no-such-page/"

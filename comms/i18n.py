@@ -1,6 +1,6 @@
 """The interface in the site's languages: Flask-Babel wiring and locale formatting.
 
-The interface language is negotiated once, by ``comms.web.context.interface_language``
+The interface language is negotiated once, by ``comms.context.interface_language``
 (``?lang=``, the cookie, Accept-Language); Babel only follows it. Messages live in
 ``comms/translations/<lang>/LC_MESSAGES/messages.po`` (compiled to ``.mo`` beside
 them; ``make translations`` extracts, updates and compiles).
@@ -39,7 +39,7 @@ def babel_locale(language: str) -> str:
 
 def select_locale() -> str:
     """Flask-Babel's locale selector: the interface language, else the default."""
-    from comms.web.context import comms_state, interface_language
+    from comms.context import comms_state, interface_language
 
     language = comms_state().site.default_language
     if has_request_context():

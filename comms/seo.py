@@ -239,13 +239,13 @@ def _event_ld(
 
 
 def _site_url() -> str:
-    from comms.web.context import comms_state
+    from comms.context import comms_state
 
     return comms_state().settings.site_url.rstrip("/")
 
 
 def _site() -> Site:
-    from comms.web.context import comms_state
+    from comms.context import comms_state
 
     return comms_state().site
 
@@ -296,8 +296,8 @@ def _page_number() -> int:
 
 
 def _shown_language() -> str:
+    from comms.context import interface_language
     from comms.errors import BadRequest
-    from comms.web.context import interface_language
 
     try:
         return interface_language()

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag, ReportFile
-from comms.catalogue.storage import MediaStore
 from comms.rendering import render_markdown
+from comms.storage import MediaStore
 
 _counter = iter(range(1, 10**9))
 

@@ -25,8 +25,8 @@ from comms.admin.uploads import (
 )
 from comms.catalogue.models import Item, Newsletter, ReportFile
 from comms.catalogue.service import reachable
-from comms.catalogue.storage import InvalidFile, MediaStore, PdfInfo
 from comms.errors import NotFound, ValidationFailed
+from comms.storage import InvalidFile, MediaStore, PdfInfo
 from comms.videos.models import VideoThumbnail
 
 IMAGE_PREFIX = "/media/images/"

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from comms.admin.models import LoginAttempt, LoginSession, User
-from comms.web.context import comms_state, get_session
+from comms.context import comms_state, get_session
 
 P = ParamSpec("P")
 R = TypeVar("R")

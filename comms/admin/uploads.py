@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from PIL import Image, UnidentifiedImageError
 from werkzeug.utils import secure_filename
 
-from comms.catalogue.storage import InvalidFile, PdfInfo, check_pixels, inspect_pdf
+from comms.storage import InvalidFile, PdfInfo, check_pixels, inspect_pdf
 
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}

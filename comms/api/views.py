@@ -13,8 +13,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from comms import ratelimit
 from comms.api import openapi, service
 from comms.catalogue.service import parse_kind
+from comms.context import comms_state, get_session, now
 from comms.errors import BadRequest
-from comms.web.context import comms_state, get_session, now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_AGE = 60

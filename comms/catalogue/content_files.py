@@ -29,12 +29,12 @@ from comms.catalogue.models import (
     NewsletterEntry,
     ReportFile,
 )
-from comms.catalogue.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf
 from comms.config import DEFAULT_MAX_IMAGE_PIXELS
 from comms.errors import ConfigMissing, ValidationFailed
 from comms.pages.content import PAGES_DIR, load_pages
 from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line, render_markdown
 from comms.site import load_site
+from comms.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf
 
 NEWSLETTER_DIR = "newsletters"
 # media/: files items link to; pages/: the site's own pages, read by the app at

@@ -8,7 +8,7 @@ from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from comms.catalogue import service
-from comms.web.context import comms_state, get_session, now, preferred_languages
+from comms.context import comms_state, get_session, now, preferred_languages
 
 
 def moved_response(

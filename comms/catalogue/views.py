@@ -29,9 +29,7 @@ from comms.catalogue.models import (
     ItemRegion,
     ItemTag,
 )
-from comms.errors import NotFound
-from comms.seo import in_sitemap
-from comms.web.context import (
+from comms.context import (
     comms_state,
     get_session,
     interface_language,
@@ -39,6 +37,8 @@ from comms.web.context import (
     preferred_languages,
     requested_language,
 )
+from comms.errors import NotFound
+from comms.seo import in_sitemap
 
 bp = Blueprint("catalogue", __name__)
 

@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Item
-from comms.catalogue.storage import MediaStore
 from comms.config import Settings
 from comms.deposits.errors import (
     DepositRefused,
@@ -34,6 +33,7 @@ from comms.deposits.metadata import DepositFile, build_record
 from comms.deposits.models import ReportDeposit
 from comms.errors import CommsError, NotFound
 from comms.site import Site
+from comms.storage import MediaStore
 
 T = TypeVar("T")
 # How long a deposit or publication may hold its row before another may take it.

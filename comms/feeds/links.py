@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from flask import request
 
 from comms.catalogue.models import KINDS, PLURAL_KINDS
+from comms.context import comms_state, interface_language
 from comms.errors import CommsError
 from comms.feeds import build
 from comms.feeds.service import FeedScope, feed_title, feed_url
-from comms.web.context import comms_state, interface_language
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from comms.cache import Rendered, cached_response, request_key
 from comms.catalogue.models import PLURAL_KINDS
 from comms.catalogue.moved import moved_response
 from comms.catalogue.service import parse_page
+from comms.context import comms_state, get_session, now, requested_language
 from comms.errors import NotFound
 from comms.feeds import build, service
 from comms.feeds.service import FeedRequest, FeedScope
-from comms.web.context import comms_state, get_session, now, requested_language
 
 bp = Blueprint("feeds", __name__)
 FMT = "<any(xml, atom, json):fmt>"

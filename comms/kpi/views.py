@@ -10,8 +10,8 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from comms.context import comms_state, get_session
 from comms.kpi import charts, counting, export, indicators
-from comms.web.context import comms_state, get_session
 
 bp = Blueprint("kpi", __name__, url_prefix="/admin/kpi")
 LOGIN_URL = "/admin/login"

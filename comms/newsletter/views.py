@@ -11,6 +11,13 @@ from flask_babel import gettext
 from comms import csrf, ratelimit
 from comms.cache import Rendered, cached_response, page_key, request_key
 from comms.catalogue.views import HTML, PAGE_MAX_AGE, PAGE_VARY
+from comms.context import (
+    comms_state,
+    get_session,
+    now,
+    preferred_languages,
+    requested_language,
+)
 from comms.errors import ConfigMissing, ValidationFailed
 from comms.feeds.build import MEDIA_TYPES
 from comms.feeds.views import FEED_MAX_AGE
@@ -30,13 +37,6 @@ from comms.newsletter.tokens import (
     read_unsubscribe_token,
 )
 from comms.seo import in_sitemap
-from comms.web.context import (
-    comms_state,
-    get_session,
-    now,
-    preferred_languages,
-    requested_language,
-)
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 log = logging.getLogger(__name__)

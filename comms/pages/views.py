@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from comms.context import comms_state, interface_language, preferred_languages
 from comms.pages.content import PageText, page_text
 from comms.seo import in_sitemap
-from comms.web.context import comms_state, interface_language, preferred_languages
 
 bp = Blueprint("pages", __name__)
 PAGES_KEY = "comms.pages"

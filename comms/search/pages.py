@@ -15,9 +15,9 @@ from comms.catalogue import service as catalogue
 from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.moved import moved_response
 from comms.checks import pdf_problems
+from comms.context import comms_state, get_session, now, preferred_languages
 from comms.errors import NotFound
 from comms.pages.views import site_page
-from comms.web.context import comms_state, get_session, now, preferred_languages
 
 bp = Blueprint("findability", __name__)
 _MEMO_KEY = "comms.citation_memo"

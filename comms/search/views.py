@@ -10,8 +10,8 @@ from flask_babel import gettext
 from comms import ratelimit
 from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue.service import ListingQuery, parse_kind, parse_page
+from comms.context import comms_state, get_session, interface_language, now
 from comms.search import service
-from comms.web.context import comms_state, get_session, interface_language, now
 
 bp = Blueprint("search", __name__)
 HTML = "text/html; charset=utf-8"

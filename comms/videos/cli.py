@@ -53,7 +53,7 @@ def _state() -> Any:
 
 def _app() -> Flask:
     from comms import db
-    from comms.cli import get_app
+    from comms.commands import get_app
 
     app = get_app()
     if not db.schema_exists(app.extensions["comms"].engine):

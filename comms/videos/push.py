@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from comms.catalogue.storage import MediaStore
 from comms.config import Settings
 from comms.errors import NotFound
+from comms.storage import MediaStore
 from comms.videos import websub
 from comms.videos.errors import SyncError
 from comms.videos.models import PushSubscription, SyncRun

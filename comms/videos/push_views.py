@@ -10,9 +10,9 @@ import re
 
 from flask import Blueprint, Response, request
 
+from comms.context import comms_state, get_session, now
 from comms.errors import BadRequest, NotFound
 from comms.videos import push, websub
-from comms.web.context import comms_state, get_session, now
 
 bp = Blueprint("websub", __name__)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")

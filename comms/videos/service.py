@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 
 from comms.catalogue.models import Item, ItemTag
-from comms.catalogue.storage import MediaStore
 from comms.config import Settings
 from comms.rendering import render_markdown
+from comms.storage import MediaStore
 from comms.videos import sync, thumbnails
 from comms.videos.errors import DatabaseFailure, SyncError, SyncRunning
 from comms.videos.models import SyncRun, VideoThumbnail

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.models import Item
 from comms.catalogue.service import reachable
+from comms.context import comms_state, get_session, now
 from comms.errors import NotFound
 from comms.videos.models import VideoThumbnail
 from comms.videos.thumbnails import PLACEHOLDER
-from comms.web.context import comms_state, get_session, now
 
 bp = Blueprint("videos", __name__)
 

@@ -7,10 +7,10 @@ import re
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
+from comms.context import comms_state
 from comms.errors import BadRequest
 from comms.messages import N_
 from comms.web import assets, filters, views
-from comms.web.context import comms_state
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
 

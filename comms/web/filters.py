@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 
+from comms.context import comms_state, interface_language
 from comms.errors import BadRequest
 from comms.i18n import (
     format_date,
@@ -19,7 +20,6 @@ from comms.i18n import (
     format_span,
 )
 from comms.links import shown_url
-from comms.web.context import comms_state, interface_language
 from comms.zones import shown_zone
 
 LANGUAGE_NAMES = {

@@ -11,10 +11,10 @@ from sqlalchemy import text
 
 from comms.catalogue.models import Newsletter
 from comms.catalogue.service import sitemap_entries, sitemap_size
+from comms.context import comms_state, get_session, now
 from comms.errors import NotFound
 from comms.newsletter.service import public_issues
 from comms.seo import Alternate, path_alternates, sitemap_paths
-from comms.web.context import comms_state, get_session, now
 
 if TYPE_CHECKING:
     from comms.cache import Rendered

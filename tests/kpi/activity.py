@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Newsletter
-from comms.catalogue.storage import MediaStore
 from comms.deposits.models import ReportDeposit
 from comms.kpi import counting
 from comms.kpi.counting import record
 from comms.kpi.models import VideoSnapshot
 from comms.newsletter.models import Delivery, Subscriber
+from comms.storage import MediaStore
 from tests.factories import make_item, make_report
 
 FIRST = date(2018, 5, 1)

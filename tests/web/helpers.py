@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from comms.catalogue.models import KIND_PLURALS, Item
-from comms.catalogue.storage import MediaStore
+from comms.storage import MediaStore
 from tests.factories import make_item, make_report
 
 KINDS = ["press_release", "report", "video", "event"]

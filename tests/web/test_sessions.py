@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select, text, update
 
 from comms.catalogue.models import Item
-from comms.web.context import get_session
+from comms.context import get_session
 from tests.factories import make_item
 
 

@@ -11,8 +11,8 @@ from comms.admin import accounts, audit
 from comms.admin.models import ROLES
 from comms.admin.views.blueprint import bp, render, require_user
 from comms.catalogue.service import parse_page
+from comms.context import get_session
 from comms.errors import ValidationFailed
-from comms.web.context import get_session
 
 
 @bp.get("/users/")

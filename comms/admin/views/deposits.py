@@ -11,6 +11,7 @@ from comms.admin import audit
 from comms.admin import service as admin_service
 from comms.admin.views.blueprint import bp, require_user
 from comms.admin.views.items import editor_page
+from comms.context import comms_state, get_session
 from comms.deposits import service
 from comms.deposits.errors import (
     DepositConfigMissing,
@@ -20,7 +21,6 @@ from comms.deposits.errors import (
 )
 from comms.deposits.invenio import InvenioClient
 from comms.errors import CommsError
-from comms.web.context import comms_state, get_session
 
 
 def _failure(item_id: int, exc: CommsError) -> tuple[str, int]:

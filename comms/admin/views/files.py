@@ -13,8 +13,8 @@ from comms.admin import attachments
 from comms.admin.uploads import IMAGE_TYPES, FileTooLarge, looks_like, parse_image_name
 from comms.admin.views.blueprint import bp, require_user
 from comms.catalogue.media import MEDIA_MAX_AGE, linked_publicly
+from comms.context import comms_state, get_session, now
 from comms.errors import NotFound, ValidationFailed
-from comms.web.context import comms_state, get_session, now
 
 media_bp = Blueprint("admin_media", __name__)
 

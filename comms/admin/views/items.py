@@ -21,11 +21,11 @@ from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.admin.views.files import limits
 from comms.catalogue.models import KINDS, PLURAL_KINDS, STATUSES, Item
 from comms.catalogue.service import parse_page
+from comms.context import comms_state, get_session
 from comms.deposits import service as deposits
 from comms.errors import NotFound, ValidationFailed
 from comms.publishing import announce
 from comms.rendering import render_markdown
-from comms.web.context import comms_state, get_session
 
 NEW_KINDS = ("press-releases", "reports", "events")
 KIND_LABELS = {

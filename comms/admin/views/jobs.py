@@ -6,9 +6,9 @@ from flask import current_app, flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from comms.admin.views.blueprint import bp, render, require_user
+from comms.context import get_session
 from comms.jobs import queue as jobs_queue
 from comms.jobs import service as jobs_service
-from comms.web.context import get_session
 
 
 @bp.get("/jobs/")

@@ -16,8 +16,8 @@ from comms.admin.views.blueprint import (
     require_user,
     start_session,
 )
+from comms.context import get_session
 from comms.errors import ValidationFailed
-from comms.web.context import get_session
 
 
 def _address() -> str:

@@ -15,6 +15,7 @@ from comms.admin.issue_forms import issue_form_values, parse_issue_form
 from comms.admin.service import EditConflict
 from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.catalogue.models import Newsletter
+from comms.context import comms_state, get_session
 from comms.errors import ConfigMissing, ValidationFailed
 from comms.jobs import queue as jobs_queue
 from comms.jobs import service as jobs_service
@@ -24,7 +25,6 @@ from comms.newsletter import compose, dispatch, sending
 from comms.newsletter import service as newsletters_service
 from comms.newsletter.compose import Candidate
 from comms.rendering import render_markdown
-from comms.web.context import comms_state, get_session
 
 
 def _now() -> datetime:

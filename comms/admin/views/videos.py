@@ -11,11 +11,11 @@ from comms.admin import audit, background
 from comms.admin import dashboard as dashboard_service
 from comms.admin.views.blueprint import bp, render, require_user
 from comms.admin.views.items import KIND_LABELS
+from comms.context import get_session
 from comms.jobs import queue as jobs_queue
 from comms.jobs import service as jobs_service
 from comms.jobs.service import NewJob
 from comms.videos.errors import SyncRunning, YouTubeConfigMissing
-from comms.web.context import get_session
 
 
 def _dashboard(status: int, message: str) -> tuple[str, int]:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from comms.db import end_session
 from comms.errors import BadRequest
-
-if TYPE_CHECKING:
-    from comms.app import Comms
+from comms.state import Comms
 
 
 def comms_state() -> Comms:
