@@ -36,7 +36,7 @@ def build_app(settings: Settings | None = None) -> Flask:
     app.extensions["comms"] = Comms(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from comms import i18n, newsletter, security, web
+    from comms import i18n, newsletter, security, web, worker
     from comms.admin import init_app as admin_init_app
     from comms.api import init_app as api_init_app
     from comms.catalogue import views as catalogue_views
@@ -61,6 +61,7 @@ def build_app(settings: Settings | None = None) -> Flask:
     videos_init_app(app)
     search_init_app(app)
     pages_init_app(app)
+    worker.init_app(app)
     trust_proxies(app, settings.proxies)
     if not settings.testing:
         freeze_after_warmup(app)

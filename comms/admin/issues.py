@@ -301,7 +301,7 @@ def set_send_time(
 ) -> list[Newsletter]:
     """Schedule every version of the issue to be sent at ``when`` (None: cancel).
 
-    The worker sends it then (``comms.jobs.periodic``); ValidationFailed says why
+    The worker sends it then (``comms.worker.periodic``); ValidationFailed says why
     a time cannot be taken. Commits once, with an audit entry per version.
     """
     if when is not None:

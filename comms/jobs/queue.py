@@ -76,6 +76,15 @@ def handler(kind: str, guard: Guard | None = None) -> Callable[[Handler], Handle
     return register
 
 
+MINUTE_CHECKS: list[Callable[[Flask], None]] = []
+
+
+def every_minute(check: Callable[[Flask], None]) -> None:
+    """Run ``check(app)`` in the worker each minute (once however often registered)."""
+    if check not in MINUTE_CHECKS:
+        MINUTE_CHECKS.append(check)
+
+
 def _queue_name(app: Flask) -> str:
     # One queue per database: sites (and test schemas) sharing a Redis never mix.
     engine = app.extensions["comms"].engine
@@ -97,8 +106,6 @@ _build_lock = threading.Lock()
 
 def build_queue(app: Flask) -> JobQueue:
     """The huey of this app's settings, with the job runner and periodic tasks."""
-    from comms.jobs import handlers  # noqa: F401  (registers the kinds of job)
-
     settings = app.extensions["comms"].settings
     url = settings.resolved_jobs_url
     name = _queue_name(app)
@@ -121,11 +128,10 @@ def build_queue(app: Flask) -> JobQueue:
         reconcile(app)
 
     @huey.periodic_task(crontab(minute="*"), name="comms.every_minute")  # type: ignore[untyped-decorator]
-    def every_minute() -> None:
-        from comms.jobs import periodic
-
+    def minute() -> None:
         reconcile(app)
-        periodic.every_minute(app)
+        for check in MINUTE_CHECKS:
+            check(app)
 
     if not url.startswith("memory://"):  # in memory nothing outlives a process
 
@@ -182,8 +188,6 @@ def reconcile(app: Flask) -> int:
 
 def run_job(app: Flask, job_id: int) -> None:
     """Claim the job, run its handler with a heartbeat beside it, record the end."""
-    from comms.jobs import handlers  # noqa: F401  (registers the kinds of job)
-
     state = app.extensions["comms"]
     stale = timedelta(seconds=state.settings.jobs_stale_seconds)
     with state.sessionmaker() as session:

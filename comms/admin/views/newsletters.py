@@ -19,11 +19,11 @@ from comms.context import comms_state, get_session
 from comms.errors import ConfigMissing, ValidationFailed
 from comms.jobs import queue as jobs_queue
 from comms.jobs import service as jobs_service
-from comms.jobs.periodic import schedule_send
 from comms.jobs.service import NewJob
 from comms.newsletter import compose, dispatch, sending
 from comms.newsletter import service as newsletters_service
 from comms.newsletter.compose import Candidate
+from comms.newsletter.schedule import schedule_send
 from comms.rendering import render_markdown
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from comms.catalogue.models import Newsletter
 from comms.jobs import queue
 from comms.jobs.service import NewJob
+from comms.newsletter.schedule import schedule_send
 from comms.publishing import DUE_WINDOW_HOURS, announce_due
 
 log = logging.getLogger(__name__)
@@ -52,20 +53,6 @@ def due_newsletters(app: Flask, session: Session, now: datetime) -> int:
         seen.add(letter.translation)
         queued += schedule_send(app, session, letter, letter.send_at) is not None
     return queued
-
-
-def schedule_send(
-    app: Flask, session: Session, letter: Newsletter, when: datetime
-) -> object:
-    """Queue the send of ``letter``'s issue at ``when`` (once per issue and time)."""
-    return queue.submit(
-        app, session,
-        NewJob("newsletter-send",
-               {"issue_id": letter.id, "send_at": when.isoformat()},
-               f"Send newsletter {letter.slug} (scheduled)",
-               key=f"newsletter-send:{letter.translation}@{when.isoformat()}",
-               run_after=when),
-    )  # fmt: skip
 
 
 def video_sync(app: Flask, session: Session, now: datetime) -> int:
