@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, request, url_for
 from markupsafe import Markup
 
 from comms import citations
@@ -349,50 +349,6 @@ def issue_alternates(versions: Sequence[Newsletter]) -> list[Alternate]:
         ((v.language, issue_version_url(v)) for v in versions),
         _site().default_language,
     )
-
-
-# --- pages of the sitemap ---------------------------------------------------------
-# A page without an item behind it (a listing, the newsletter archive, a statement)
-# puts itself in the sitemap by decorating its view; the sitemap knows no page.
-_SITEMAP_ATTR = "comms_sitemap_variants"
-View = TypeVar("View", bound=Callable[..., Any])
-
-
-Variants = Callable[[], Iterable[dict[str, str]]]
-
-
-def in_sitemap(*variants: dict[str, str] | Variants) -> Callable[[View], View]:
-    """Decorate a public view to list it (once per ``variants`` URL value set).
-
-    A variant may be a function giving URL value sets when the sitemap is built,
-    for pages that exist as long as the content does (a region's, a topic's).
-    """
-
-    def mark(view: View) -> View:
-        setattr(view, _SITEMAP_ATTR, list(variants) or [{}])
-        return view
-
-    return mark
-
-
-def _variant_values(variants: list[dict[str, str] | Variants]) -> list[dict[str, Any]]:
-    return [
-        values
-        for variant in variants
-        for values in (variant() if callable(variant) else [variant])
-    ]
-
-
-def sitemap_paths() -> list[str]:
-    """The paths of every view marked ``in_sitemap``, in the URL map's order."""
-    paths: list[str] = []
-    for rule in current_app.url_map.iter_rules():
-        view = current_app.view_functions.get(rule.endpoint)
-        for values in _variant_values(getattr(view, _SITEMAP_ATTR, [])):
-            path = url_for(rule.endpoint, **values)
-            if path not in paths:
-                paths.append(path)
-    return paths
 
 
 def item_absolute_url(item: Item) -> str:

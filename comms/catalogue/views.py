@@ -38,7 +38,7 @@ from comms.context import (
     requested_language,
 )
 from comms.errors import NotFound
-from comms.seo import in_sitemap
+from comms.sitemap import in_sitemap
 
 bp = Blueprint("catalogue", __name__)
 

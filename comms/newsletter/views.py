@@ -36,7 +36,7 @@ from comms.newsletter.tokens import (
     read_confirm_token,
     read_unsubscribe_token,
 )
-from comms.seo import in_sitemap
+from comms.sitemap import in_sitemap
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template
 
 from comms.context import comms_state, interface_language, preferred_languages
 from comms.pages.content import PageText, page_text
-from comms.seo import in_sitemap
+from comms.sitemap import in_sitemap
 
 bp = Blueprint("pages", __name__)
 PAGES_KEY = "comms.pages"

@@ -18,6 +18,7 @@ from comms.checks import pdf_problems
 from comms.context import comms_state, get_session, now, preferred_languages
 from comms.errors import NotFound
 from comms.pages.views import site_page
+from comms.sitemap import in_sitemap
 
 bp = Blueprint("findability", __name__)
 _MEMO_KEY = "comms.citation_memo"
@@ -85,7 +86,7 @@ def _citation(slug: str, wanted: list[str]) -> citations.Citation:
 
 
 @bp.get("/accessibility/")
-@seo.in_sitemap()
+@in_sitemap()
 def accessibility() -> str:
     """The accessibility statement (EU Web Accessibility Directive model)."""
     problems = pdf_problems(

@@ -14,7 +14,8 @@ from comms.catalogue.service import sitemap_entries, sitemap_size
 from comms.context import comms_state, get_session, now
 from comms.errors import NotFound
 from comms.newsletter.service import public_issues
-from comms.seo import Alternate, path_alternates, sitemap_paths
+from comms.seo import Alternate, path_alternates
+from comms.sitemap import sitemap_paths
 
 if TYPE_CHECKING:
     from comms.cache import Rendered

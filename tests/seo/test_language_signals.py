@@ -179,7 +179,7 @@ def test_the_sitemap_names_the_site_pages_in_every_language(client, issue):
 
 
 def test_a_static_page_lists_itself_with_the_decorator(app, client):
-    from comms.seo import in_sitemap
+    from comms.sitemap import in_sitemap
 
     @in_sitemap()
     def statement() -> str:
