@@ -29,9 +29,9 @@ from comms.catalogue.models import (
     NewsletterEntry,
     ReportFile,
 )
+from comms.catalogue.page_texts import PAGES_DIR, load_pages
 from comms.config import DEFAULT_MAX_IMAGE_PIXELS
 from comms.errors import ConfigMissing, ValidationFailed
-from comms.pages.content import PAGES_DIR, load_pages
 from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line, render_markdown
 from comms.site import load_site
 from comms.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf

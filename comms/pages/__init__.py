@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from comms.pages.content import load_pages
+from comms.catalogue.page_texts import load_pages
 from comms.pages.views import PAGES_KEY, bp
 
 

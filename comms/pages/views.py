@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from comms.catalogue.page_texts import PageText, page_text
 from comms.context import comms_state, interface_language, preferred_languages
-from comms.pages.content import PageText, page_text
 from comms.sitemap import in_sitemap
 
 bp = Blueprint("pages", __name__)

@@ -142,7 +142,7 @@ def test_page_bodies_are_sanitised_like_item_bodies(pages, client, content_dir):
         "[click](javascript:alert(1)) <img src=x onerror=alert(1)>\n"
     )
     # pages are read when the app starts: a fresh app sees the new file
-    from comms.pages.content import load_pages
+    from comms.catalogue.page_texts import load_pages
 
     page = load_pages(content_dir, ("en", "de"))[("legal", "en")]
     assert "<script" not in page.body_html

@@ -3,6 +3,8 @@
 Each file has front matter (``title``, optional ``description``) and a Markdown
 body, rendered and sanitised like an item's body. They are read and checked once,
 when the app starts, so a broken file stops ``serve`` with its path and problem.
+They live with the content files, which check and export them; ``comms.pages``
+serves them.
 """
 
 from __future__ import annotations
