@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from comms.catalogue.models import KIND_PLURALS, KINDS, Item, Newsletter, ReportFile
 from comms.catalogue.service import visible
+from comms.commands import get_app
 from comms.i18n import babel_locale, translated
 from comms.messages import N_
 from comms.site import Site
@@ -297,7 +298,6 @@ def run_checks(app: Flask) -> CheckReport:
 def check_command() -> None:
     """Check the EU acknowledgement on every public page and the newsletter; PDFs."""
     from comms import db
-    from comms.commands import get_app
 
     app = get_app()
     if not db.schema_exists(app.extensions["comms"].engine):

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import click
 
+from comms.commands import get_app
+
 
 @click.group(name="user")
 def user_group() -> None:
@@ -28,7 +30,6 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
     """Create an account; the password comes from a prompt or standard input."""
     from comms import db
     from comms.admin import accounts
-    from comms.commands import get_app
     from comms.errors import ValidationFailed
 
     app = get_app()

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from comms.commands import get_app
 from comms.deposits.errors import RepositoryValidation
 from comms.errors import CommsError
 
@@ -19,7 +20,6 @@ def zenodo_group() -> None:
 
 def _state() -> Any:
     from comms import db
-    from comms.commands import get_app
 
     state = get_app().extensions["comms"]
     if not db.schema_exists(state.engine):

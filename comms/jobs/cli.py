@@ -6,6 +6,8 @@ import logging
 
 import click
 
+from comms.commands import get_app
+
 
 @click.command("worker")
 @click.option(
@@ -19,7 +21,6 @@ import click
 def worker_command(threads: int, periodic: bool) -> None:
     """Run background jobs until stopped (Ctrl-C lets running jobs finish)."""
     from comms import db
-    from comms.commands import get_app
     from comms.jobs.queue import run_worker
 
     app = get_app()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from comms.commands import get_app
 from comms.errors import CommsError
 
 
@@ -23,7 +24,6 @@ def kpi_command(
 ) -> None:
     """Print the dissemination figures of a period (default: the current one)."""
     from comms import db
-    from comms.commands import get_app
     from comms.kpi import counting, export, indicators
 
     if number is not None and (start or end):

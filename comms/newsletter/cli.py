@@ -13,12 +13,12 @@ from typing import Any
 import click
 from flask import Flask
 
+from comms.commands import get_app
 from comms.errors import CommsError, ValidationFailed
 
 
 def _app() -> Flask:
     from comms import db
-    from comms.commands import get_app
 
     app = get_app()
     if not db.schema_exists(app.extensions["comms"].engine):

@@ -9,6 +9,7 @@ from typing import Any
 import click
 from flask import Flask
 
+from comms.commands import get_app
 from comms.videos.errors import SyncError
 
 
@@ -53,7 +54,6 @@ def _state() -> Any:
 
 def _app() -> Flask:
     from comms import db
-    from comms.commands import get_app
 
     app = get_app()
     if not db.schema_exists(app.extensions["comms"].engine):
