@@ -102,6 +102,16 @@ def format_number(value: float | int | None) -> str:
     return str(flask_babel.format_decimal(value))
 
 
+def format_file_size(size: int | None) -> str:
+    """A file's size as people read it, in the interface locale: `7 KB`, `2,4 MB`."""
+    if size is None:
+        return ""
+    if size < 1024 * 1024:
+        return f"{flask_babel.format_decimal(max(1, round(size / 1024)))} KB"
+    megabytes = round(size / (1024 * 1024), 1)
+    return f"{flask_babel.format_decimal(megabytes, format='#,##0.#')} MB"
+
+
 def format_money(value: float | None, currency: str = "EUR") -> str:
     """An amount in the interface locale: `€1,875,000.00`, `1.875.000,00 €`."""
     if value is None:
