@@ -16,10 +16,12 @@ from comms import create_app
 from comms.catalogue.content_files import import_tree
 from comms.config import Settings
 from comms.db import init_db
+from comms.newsletter.tokens import confirm_token, unsubscribe_token
 from tests.browser import artifact, axe_source, launch, serve, sync_playwright
 from tests.conftest import CONTENT
 
 WIDTHS = (375, 1280)
+SECRET = "look-test-secret"
 PAGES = {
     "home": "/",
     "reports": "/reports/",
@@ -29,6 +31,8 @@ PAGES = {
     "press-release": "/press-releases/first-results/",
     "search": "/search?q=clusters",
     "subscribe": "/newsletter/subscribe",
+    "confirm": f"/newsletter/confirm/{confirm_token(SECRET, 'key', 'nonce')}",
+    "unsubscribe": f"/newsletter/unsubscribe/{unsubscribe_token(SECRET, 'key')}",
     "topic": "/topics/clusters/",
 }
 # What a finger must be able to hit: the menus, forms, pages, chips, ways to
@@ -77,7 +81,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(
         instance_path=tmp / "instance",
         database_url=f"sqlite:///{tmp / 'look.sqlite3'}",
-        secret_key="look-test-secret",
+        secret_key=SECRET,
         content_dir=CONTENT,
         media_dir=tmp / "media",
         testing=True,
