@@ -16,6 +16,7 @@ from typing import Any
 import flask_babel
 from babel import dates as babel_dates
 from flask import Flask, g, has_app_context, has_request_context
+from flask_babel import gettext
 
 from comms.errors import BadRequest
 from comms.messages import N_
@@ -107,9 +108,11 @@ def format_file_size(size: int | None) -> str:
     if size is None:
         return ""
     if size < 1024 * 1024:
-        return f"{flask_babel.format_decimal(max(1, round(size / 1024)))} KB"
+        kilobytes = flask_babel.format_decimal(max(1, round(size / 1024)))
+        return str(gettext("%(size)s KB", size=kilobytes))  # French says Ko
     megabytes = round(size / (1024 * 1024), 1)
-    return f"{flask_babel.format_decimal(megabytes, format='#,##0.#')} MB"
+    shown = flask_babel.format_decimal(megabytes, format="#,##0.#")
+    return str(gettext("%(size)s MB", size=shown))
 
 
 def format_money(value: float | None, currency: str = "EUR") -> str:

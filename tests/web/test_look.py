@@ -229,6 +229,9 @@ def test_file_sizes_read_as_people_say_them(app):
         assert format_file_size(300) == "1 KB"
         assert format_file_size(7 * 1024) == "7 KB"
         assert format_file_size(int(2.45 * 1024 * 1024)) in ("2,4 MB", "2,5 MB")
+    with app.test_request_context("/?lang=fr"):
+        assert format_file_size(1500 * 1024) == "1,5 Mo"
+        assert format_file_size(12_345 * 1024).replace("\u202f", " ") == "12,1 Mo"
 
 
 # --- related items ----------------------------------------------------------------
