@@ -16,6 +16,7 @@ from typing import Any
 import flask_babel
 from babel import dates as babel_dates
 from flask import Flask, g, has_app_context, has_request_context
+from flask_babel import gettext
 
 from comms.errors import BadRequest
 from comms.messages import N_
@@ -100,6 +101,18 @@ def format_number(value: float | int | None) -> str:
     if value is None:
         return ""
     return str(flask_babel.format_decimal(value))
+
+
+def format_file_size(size: int | None) -> str:
+    """A file's size as people read it, in the interface locale: `7 KB`, `2,4 MB`."""
+    if size is None:
+        return ""
+    if size < 1024 * 1024:
+        kilobytes = flask_babel.format_decimal(max(1, round(size / 1024)))
+        return str(gettext("%(size)s KB", size=kilobytes))  # French says Ko
+    megabytes = round(size / (1024 * 1024), 1)
+    shown = flask_babel.format_decimal(megabytes, format="#,##0.#")
+    return str(gettext("%(size)s MB", size=shown))
 
 
 def format_money(value: float | None, currency: str = "EUR") -> str:

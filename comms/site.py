@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,12 @@ class Site:
     description: str = ""
     default_language: str = "en"
     languages: tuple[str, ...] = ("en",)
+    # the project's own logo, a file under media/ (logo), shown beside its name
+    logo: str | None = None
+    # the project's colours (colours.primary, colours.accent), as #rrggbb; None
+    # keeps the site's stylesheet's own
+    primary_colour: str | None = None
+    accent_colour: str | None = None
     programme_name: str = ""
     programme_url: str = ""
     # the programme's logo, a file under media/ (programme.logo)
@@ -48,8 +55,8 @@ class Site:
     timezone: str = "UTC"
 
     def identity_files(self) -> tuple[str, ...]:
-        """The files under media/ that site.yml names: emblem, programme logo, icons."""
-        named = (self.emblem, self.programme_logo, *self.icons.values())
+        """The files under media/ that site.yml names: logos, emblem, icons."""
+        named = (self.logo, self.emblem, self.programme_logo, *self.icons.values())
         return tuple(f for f in named if f)
 
     def region_name(self, slug: str, language: str | None = None) -> str:
@@ -84,6 +91,8 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
     _check_amounts(path, funding)
     _check_partners(path, data.get("partners"))
     _check_icons(path, icons)
+    logo = _check_logo(path, content_dir, data.get("logo"))
+    primary, accent = _check_colours(path, data.get("colours"))
     default_language = str(data.get("default_language", "en"))
     languages = tuple(str(x) for x in data.get("languages") or [default_language])
     if default_language not in languages:
@@ -102,6 +111,9 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
     return Site(
         name=name,
         description=str(data.get("description", "")),
+        logo=logo,
+        primary_colour=primary,
+        accent_colour=accent,
         default_language=default_language,
         languages=languages,
         programme_name=str(programme.get("name", "")),
@@ -161,6 +173,8 @@ def _regions(
 
 ICON_KINDS = {
     "favicon": (".ico", ".png", ".svg"),
+    # a scalable icon offered beside the favicon to browsers that take SVG
+    "svg": (".svg",),
     "touch": (".png",),
     "app": (".png",),
 }
@@ -257,3 +271,86 @@ def _check_partners(path: Path, partners: Any) -> None:
                     raise ConfigMissing(
                         f"{path}: partners #{number}: url: {exc}"
                     ) from None
+
+
+def _check_logo(path: Path, content_dir: Path, value: Any) -> str | None:
+    """The project's logo: an SVG or PNG under media/ that exists, else None."""
+    if value is None or value == "":
+        return None
+    try:
+        logo = _image_path(value if isinstance(value, str) else repr(value)).strip()
+    except ValueError as exc:
+        raise ConfigMissing(f"{path}: logo: {exc}") from None
+    if not (content_dir / logo).is_file():
+        raise ConfigMissing(f"{path}: logo: no file {logo} in {content_dir}")
+    return logo
+
+
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
+# White text on the primary colour, and links in it on the pages' light tints,
+# stay readable (WCAG 1.4.3 asks 4.5:1; the tints take a little off white's).
+PRIMARY_MIN_CONTRAST = 5.0
+# The accent marks the current page and draws focus rings on the primary colour
+# (WCAG 1.4.11: 3:1 for what is not text).
+ACCENT_MIN_CONTRAST = 3.0
+
+
+def _check_colours(path: Path, value: Any) -> tuple[str | None, str | None]:
+    """site.yml's colours {primary, accent} as #rrggbb, checked for contrast."""
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        raise ConfigMissing(f"{path}: colours: must be a mapping {{primary, accent}}")
+    found: dict[str, str] = {}
+    for key, colour in value.items():
+        if key not in ("primary", "accent"):
+            raise ConfigMissing(
+                f"{path}: colours: unknown colour {key!r}; use primary and accent"
+            )
+        if not isinstance(colour, str) or not _HEX_COLOUR.fullmatch(colour.strip()):
+            raise ConfigMissing(
+                f"{path}: colours.{key}: {colour!r} is not a hex colour such as #0a5a6e"
+            )
+        found[key] = normal_hex(colour)
+    primary, accent = found.get("primary"), found.get("accent")
+    if primary and contrast(primary, "#ffffff") < PRIMARY_MIN_CONTRAST:
+        raise ConfigMissing(
+            f"{path}: colours.primary: {primary} is too light for white text "
+            f"({contrast(primary, '#ffffff'):.1f}:1, needs {PRIMARY_MIN_CONTRAST:g}:1)"
+        )
+    if accent and contrast(accent, primary or DEFAULT_PRIMARY) < ACCENT_MIN_CONTRAST:
+        raise ConfigMissing(
+            f"{path}: colours.accent: {accent} does not stand out on "
+            f"{primary or DEFAULT_PRIMARY} "
+            f"({contrast(accent, primary or DEFAULT_PRIMARY):.1f}:1, "
+            f"needs {ACCENT_MIN_CONTRAST:g}:1)"
+        )
+    return primary, accent
+
+
+# The stylesheet's own header colour, which an accent alone must stand out on.
+DEFAULT_PRIMARY = "#003399"
+
+
+def normal_hex(colour: str) -> str:
+    """``#abc`` or ``#AABBCC`` as ``#aabbcc``."""
+    digits = colour.strip().lstrip("#").lower()
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    return f"#{digits}"
+
+
+def luminance(colour: str) -> float:
+    """The relative luminance of a #rrggbb colour (WCAG 2.x)."""
+    digits = normal_hex(colour).lstrip("#")
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two #rrggbb colours (1 to 21)."""
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)

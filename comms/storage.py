@@ -122,9 +122,15 @@ class MediaStore:
     def put(self, data: bytes) -> str:
         """Store ``data`` once (atomically) and return its hash."""
         digest = sha256_of(data)
-        target = self.path_for(digest)
+        self.put_as(digest, data)
+        return digest
+
+    def put_as(self, key: str, data: bytes) -> None:
+        """Store ``data`` (atomically) under ``key``, a hash naming it: its own, or
+        one derived from the file it was made from (a report's cover)."""
+        target = self.path_for(key)
         if target.exists():
-            return digest
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent)
         try:
@@ -134,7 +140,6 @@ class MediaStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return digest
 
     def read(self, sha256: str) -> bytes:
         """The stored bytes of this hash."""

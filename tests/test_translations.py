@@ -20,15 +20,19 @@ LANGUAGES = ["de", "fr", "it", "sl"]
 # abbreviations); every other translation must differ from its English message.
 SAME_AS_ENGLISH = {
     "de": {
-        *("Newsletter", "Online", "PDF, %(size)s KB", "Premiere", "Region", "Short"),
-        *("Video", "Videos"),
+        *("Newsletter", "Online", "PDF, %(size)s", "Premiere", "Region", "Short"),
+        *("Video", "Videos", "%(size)s KB", "%(size)s MB"),
     },
     "fr": {
         *("%(num)s page", "Contact", "Page %(number)s", "Pages", "Participants"),
-        *("Programme", "Short"),
+        *("Programme", "Short", "PDF, %(size)s"),
     },
-    "it": {"Newsletter", "Online", "PDF, %(size)s KB", "Privacy", "Short", "Video"},
-    "sl": {"PDF, %(size)s KB", "Short"},  # Short: YouTube's own name everywhere
+    "it": {
+        *("Newsletter", "Online", "PDF, %(size)s", "Privacy", "Short", "Video"),
+        *("Home", "%(size)s KB", "%(size)s MB"),
+    },
+    # Short: YouTube's own name everywhere
+    "sl": {"PDF, %(size)s", "Short", "%(size)s KB", "%(size)s MB"},
 }
 
 

@@ -23,6 +23,7 @@ from comms.admin.uploads import (
     check_pdf,
     safe_pdf_name,
 )
+from comms.catalogue.covers import delete_cover, ensure_cover
 from comms.catalogue.models import Item, Newsletter, ReportFile
 from comms.catalogue.service import reachable
 from comms.errors import NotFound, ValidationFailed
@@ -104,6 +105,7 @@ def _add_pdf(
     while name in taken:
         name, n = f"{stem}-{n}.pdf", n + 1
     digest = store.put(upload.data)
+    ensure_cover(store, digest, upload.data)
     report_file = ReportFile(
         filename=name, sha256=digest, size=len(upload.data),
         page_count=info.page_count,
@@ -319,6 +321,7 @@ def release(session: Session, store: MediaStore, sha256: str) -> tuple[str, ...]
     users = users_of(session, sha256)
     if not users:
         store.delete(sha256)
+        delete_cover(store, sha256)  # a PDF's cover goes with it
     return users
 
 

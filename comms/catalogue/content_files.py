@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from comms import links, zones
 from comms.catalogue import front_matter
+from comms.catalogue.covers import ensure_cover
 from comms.catalogue.models import (
     KIND_PLURALS,
     KINDS,
@@ -581,6 +582,8 @@ def _apply_item(item: Item, parsed: ParsedItem, store: MediaStore) -> None:
     wanted = [(f.filename, f.language) for f in parsed.files]
     current = [(f.filename, f.language) for f in item.files]
     hashes = [store.put(f.data) for f in parsed.files]
+    for f, digest in zip(parsed.files, hashes, strict=True):
+        ensure_cover(store, digest, f.data)
     if wanted != current or hashes != [f.sha256 for f in item.files]:
         item.files = [
             ReportFile(

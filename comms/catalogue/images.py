@@ -1,4 +1,5 @@
-"""The picture shown for an item: its uploaded image, else a video's own thumbnail.
+"""The picture shown for an item: its uploaded image, else a video's own thumbnail
+(and on the site's pages, else a report's cover).
 
 Every public output (cards, item pages, Open Graph, JSON-LD, feeds, newsletter mail,
 the API, the static export) takes its image from here, so none of them points a
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from comms import links
+from comms.catalogue.covers import find_cover
 from comms.catalogue.models import Item
+from comms.storage import MediaStore
 from comms.videos.sync import best_thumbnail
 from comms.videos.thumbnails import thumbnail_path
 
@@ -26,6 +29,8 @@ class Picture:
     alt: str
     width: int | None = None
     height: int | None = None
+    # a report's cover: a whole page, shown whole rather than cropped
+    is_cover: bool = False
 
 
 def item_image(item: Item) -> Picture | None:
@@ -65,6 +70,30 @@ def video_thumbnail(item: Item) -> Picture | None:
 def item_picture(item: Item) -> Picture | None:
     """The item's own image if it has one, else a video's local thumbnail."""
     return item_image(item) or video_thumbnail(item)
+
+
+def cover_picture(item: Item, store: MediaStore) -> Picture | None:
+    """A report's cover (its first PDF's first page), as the site serves it."""
+    if item.kind != "report" or not item.files:
+        return None
+    cover = find_cover(store, item.files[0].sha256)
+    if cover is None:
+        return None
+    return Picture(
+        src=f"/reports/{quote(item.slug)}/cover.jpg",
+        alt="",
+        width=cover.width,
+        height=cover.height,
+        is_cover=True,
+    )
+
+
+def shown_picture(item: Item, store: MediaStore) -> Picture | None:
+    """What the site's pages show for an item: its picture, else a report's cover.
+
+    None means the branded placeholder (the site's colour and the kind's icon).
+    """
+    return item_picture(item) or cover_picture(item, store)
 
 
 def absolute(site_url: str, src: str) -> str:

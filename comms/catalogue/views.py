@@ -19,8 +19,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from comms import cache
 from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue import service
+from comms.catalogue.covers import MEDIA_TYPE as COVER_TYPE
+from comms.catalogue.covers import find_cover
 from comms.catalogue.downloads import is_download
-from comms.catalogue.images import item_picture
+from comms.catalogue.images import Picture, item_picture, shown_picture
 from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.models import (
     KIND_PLURALS,
@@ -29,6 +31,7 @@ from comms.catalogue.models import (
     ItemRegion,
     ItemTag,
 )
+from comms.catalogue.related import cover_file, related_items
 from comms.context import (
     comms_state,
     get_session,
@@ -181,8 +184,15 @@ def item(plural: str, slug: str) -> Response | WerkzeugResponse:
                         "catalogue.item", plural=plural, slug=other.slug, lang=explicit
                     )
                 )
+        related = related_items(
+            get_session(), found.item, default_language=site.default_language,
+            now=now(), video_types=comms_state().settings.video_public_types,
+        )  # fmt: skip
         html = render_template(
-            "catalogue/item.html", item=found.item, versions=found.versions
+            "catalogue/item.html",
+            item=found.item,
+            versions=found.versions,
+            related=related,
         )
         return Rendered(html.encode(), HTML)
 
@@ -248,10 +258,33 @@ def download(slug: str, filename: str) -> Response | WerkzeugResponse:
     return response
 
 
+@bp.route("/reports/<slug>/cover.jpg", methods=["GET", "HEAD"])
+def cover(slug: str) -> Response:
+    """A report's cover (its first PDF's first page), while its page answers."""
+    store = comms_state().store
+    report_file = cover_file(get_session(), slug, now=now())
+    found = find_cover(store, report_file.sha256)
+    if found is None:
+        raise NotFound(f"the report {slug!r} has no cover")
+    return send_file(
+        store.path_for(found.key),
+        mimetype=COVER_TYPE,
+        conditional=True,
+        etag=found.key,
+        max_age=MEDIA_MAX_AGE,
+    )
+
+
+def card_picture(item: Item) -> Picture | None:
+    """The picture cards and item pages show (None: the branded placeholder)."""
+    return shown_picture(item, comms_state().store)
+
+
 def init_app(app: Flask) -> None:
     """Register the public catalogue pages."""
     cache.init_app(app)
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS
     app.jinja_env.globals["item_picture"] = item_picture
+    app.jinja_env.globals["card_picture"] = card_picture
     app.jinja_env.globals["topic_label"] = topic_label

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import io
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 MAX_BYTES = 5 * 1024 * 1024
 WORKERS = 8
-# A 160x90 light grey JPEG, served when a video's thumbnail could not be fetched.
+# A 160x90 light grey JPEG: the placeholder of a site without colours of its own
+# (see ``placeholder``).
 PLACEHOLDER = base64.b64decode(
     "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA0JCgsKCA0LCgsODg0PEyAVExISEyccHhcgLikxMC4pLSwz"
     "Oko+MzZGNywtQFdBRkxOUlNSMj5aYVpQYEpRUk//2wBDAQ4ODhMREyYVFSZPNS01T09PT09PT09PT09P"
@@ -30,6 +33,46 @@ PLACEHOLDER = base64.b64decode(
     "BRRRQAUUUUAFFFFABRRRQAUUUUAFFFFABRRRQAUUUUAFFFFABRRRQAUUUUAFFFFABRRRQAUUUUAFFFFA"
     "BRRRQAUUUUAFFFFABRRRQAUUUUAFFFFAH//Z"
 )
+
+
+PLACEHOLDER_SIZE = (640, 360)
+
+
+@lru_cache(maxsize=8)
+def placeholder(colour: str | None) -> bytes:
+    """What a video without a fetched thumbnail shows: a play sign on ``colour``
+    (the site's primary colour, #rrggbb), darkening to the lower right; the grey
+    ``PLACEHOLDER`` when the site names no colour."""
+    if not colour:
+        return PLACEHOLDER
+    from PIL import Image, ImageDraw
+
+    width, height = PLACEHOLDER_SIZE
+    base = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    dark = tuple(round(c * 0.7) for c in base)
+    # a diagonal gradient: the mean of a horizontal and a vertical ramp
+    down = Image.linear_gradient("L")
+    across = down.transpose(Image.Transpose.ROTATE_90).transpose(
+        Image.Transpose.FLIP_LEFT_RIGHT
+    )
+    ramp = Image.blend(down, across, 0.5).resize((width, height))
+    image = Image.composite(
+        Image.new("RGB", (width, height), dark),
+        Image.new("RGB", (width, height), base),
+        ramp,
+    )
+    scale = 4  # the sign drawn larger, then reduced: smooth edges
+    sign = Image.new("L", (120 * scale, 120 * scale), 0)
+    pen = ImageDraw.Draw(sign)
+    pen.ellipse((4 * scale, 4 * scale, 116 * scale, 116 * scale), outline=235,
+                width=6 * scale)  # fmt: skip
+    pen.polygon([(48 * scale, 36 * scale), (48 * scale, 84 * scale),
+                 (86 * scale, 60 * scale)], fill=235)  # fmt: skip
+    sign = sign.resize((120, 120), Image.Resampling.LANCZOS)
+    image.paste((255, 255, 255), ((width - 120) // 2, (height - 120) // 2), sign)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from comms.catalogue.service import reachable
 from comms.context import comms_state, get_session, now
 from comms.errors import NotFound
 from comms.videos.models import VideoThumbnail
-from comms.videos.thumbnails import PLACEHOLDER
+from comms.videos.thumbnails import placeholder
 
 bp = Blueprint("videos", __name__)
 
@@ -39,7 +39,8 @@ def thumbnail(slug: str) -> Response:
                 etag=row.sha256,
                 max_age=MEDIA_MAX_AGE,
             )
-    response = Response(PLACEHOLDER, mimetype="image/jpeg")
+    colour = comms_state().site.primary_colour
+    response = Response(placeholder(colour), mimetype="image/jpeg")
     response.headers["X-Thumbnail"] = "placeholder"
     response.cache_control.public = True
     response.cache_control.max_age = MEDIA_MAX_AGE

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from comms.context import comms_state
 from comms.errors import BadRequest
 from comms.messages import N_
-from comms.web import assets, filters, views
+from comms.web import assets, filters, theme, views
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
 
@@ -65,6 +65,8 @@ def refuse_control_characters() -> None:
 def init_app(app: Flask) -> None:
     """Register the web blueprint, template helpers and the language cookie."""
     app.register_blueprint(views.bp)
+    app.register_blueprint(theme.bp)
+    app.add_template_global(theme.theme_url)
     filters.init_app(app)
     assets.init_app(app)
     app.after_request(remember_language)

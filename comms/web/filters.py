@@ -15,6 +15,7 @@ from comms.errors import BadRequest
 from comms.i18n import (
     format_date,
     format_datetime,
+    format_file_size,
     format_local,
     format_number,
     format_span,
@@ -103,6 +104,15 @@ def config_site_url() -> str:
     return comms_state().settings.site_url.rstrip("/")
 
 
+def breadcrumb_ld(crumbs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Breadcrumbs (label, site path) as schema.org ListItems with absolute URLs."""
+    base = config_site_url()
+    return [
+        {"@type": "ListItem", "position": number, "name": label, "item": base + path}
+        for number, (label, path) in enumerate(crumbs, 1)
+    ]
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals for every template."""
     app.add_template_filter(format_date, "date")
@@ -111,12 +121,14 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_date)
     app.add_template_global(event_when)
     app.add_template_filter(format_number, "number")
+    app.add_template_filter(format_file_size, "file_size")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(shown_url, "public_url")
     app.add_template_global(item_url)
     app.add_template_global(page_url)
     app.add_template_global(language_url)
     app.add_template_global(config_site_url)
+    app.add_template_global(breadcrumb_ld)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 
     @app.context_processor

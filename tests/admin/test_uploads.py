@@ -151,3 +151,32 @@ def test_traversal_paths_on_downloads_give_404(app, editor, session, store) -> N
     ok = client.get("/reports/stress/files/report.pdf")
     assert ok.status_code == 200
     ok.close()
+
+
+def test_uploaded_pdf_gets_a_cover_from_its_first_page_and_loses_it_with_the_file(
+    editor_client, session, store, client
+) -> None:
+    from PIL import Image
+
+    from comms.catalogue.covers import COVER_WIDTH, cover_key
+
+    report = make_item(session, kind="report", slug="policy", files=[])
+    assert client.get("/reports/policy/cover.jpg").status_code == 404
+    data = make_pdf(pages=2)
+    assert _upload(editor_client, report.id, data, "policy.pdf").status_code == 303
+    stored = session.scalars(select(ReportFile)).one()
+    with client.get("/reports/policy/cover.jpg") as cover:
+        assert cover.status_code == 200 and cover.mimetype == "image/jpeg"
+        data = cover.data
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+    # the A4 page (595 x 842 points) drawn COVER_WIDTH pixels across
+    assert width == COVER_WIDTH and abs(height - 842 * COVER_WIDTH / 595) <= 1
+    page = client.get("/reports/policy/").text
+    shown = f'alt="Cover of the report" width="{width}" height="{height}"'
+    assert f'src="/reports/policy/cover.jpg" {shown}' in page
+
+    response = post(editor_client, f"/admin/items/{report.id}/files/{stored.id}/delete")
+    assert response.status_code == 303
+    assert not store.path_for(cover_key(stored.sha256)).exists()
+    assert client.get("/reports/policy/cover.jpg").status_code == 404

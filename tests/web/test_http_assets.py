@@ -68,7 +68,13 @@ def test_the_favicon_and_app_icons_are_the_sites_own(demo_site):
     assert icon.data == (CONTENT / "media" / "favicon.ico").read_bytes()
     assert "max-age=86400" in icon.headers["Cache-Control"]
     page = client.get("/").text
-    assert '<link rel="icon" href="/favicon.ico">' in page
+    # the ICO for every browser, the SVG for those that take one (sharp at any size)
+    assert '<link rel="icon" href="/favicon.ico" sizes="32x32">' in page
+    svg = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert svg, "no SVG icon"
+    vector = _get(client, svg.group(1))
+    assert vector.status_code == 200 and vector.mimetype == "image/svg+xml"
+    assert vector.data == (CONTENT / "media" / "icon.svg").read_bytes()
     touch = re.search(r'<link rel="apple-touch-icon" href="([^"]+)">', page)
     assert (
         touch
@@ -98,6 +104,7 @@ def test_a_site_without_icons_has_no_favicon(client):
     [
         ("{favicon: ../secret.ico}", "icons.favicon: must stay inside media/"),
         ("{touch: media/icon.jpg}", "icons.touch: must be a .png file"),
+        ("{svg: media/icon.png}", "icons.svg: must be a .svg file"),
         ("{logo: media/x.png}", "unknown icon 'logo'"),
         ("[media/x.png]", "icons: must be a mapping"),
     ],
