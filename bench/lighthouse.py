@@ -12,10 +12,13 @@ finding.
     .venv/bin/python bench/lighthouse.py                   # every page, ~4 minutes
     .venv/bin/python bench/lighthouse.py --only home item-report --forms mobile
     .venv/bin/python bench/lighthouse.py --min-performance 90
+    .venv/bin/python bench/lighthouse.py --vnu vnu.jar    # and the Nu Html Checker
 
 Needs `npm ci` (Lighthouse in node_modules) and Chromium (CHROME_PATH, default
 /usr/bin/chromium). Each page's full report (JSON, open it in the Lighthouse viewer)
-is written to bench/out/lighthouse/<form>-<page>.json.
+is written to bench/out/lighthouse/<form>-<page>.json. With ``--vnu`` (the Nu Html
+Checker's jar, npm package vnu-jar, needs Java) the HTML of the same pages and of a
+404 is checked as well, and any error fails the run.
 """
 
 from __future__ import annotations
@@ -87,6 +90,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             help=f"minimum {category} score (default 100)",
         )
     parser.add_argument("--out", type=Path, default=OUT, help="folder of the reports")
+    parser.add_argument(
+        "--vnu", type=Path, help="vnu.jar: check each page's HTML with the Nu checker"
+    )
     return parser.parse_args(argv)
 
 
@@ -130,6 +136,32 @@ def lighthouse(chrome: str, out: Path, runs: list[dict[str, Any]]) -> list[dict]
     return results
 
 
+def nu_check(jar: Path, base: str, pages: dict[str, str], out: Path) -> int:
+    """Check each page's HTML (and a 404's) with the Nu Html Checker; its errors."""
+    folder = out / "html"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.html"):
+        old.unlink()
+    for name, path in {**pages, "not-found": "/no-such-page/"}.items():
+        try:
+            with urllib.request.urlopen(base + path, timeout=10) as answer:  # noqa: S310
+                body = answer.read()
+        except urllib.error.HTTPError as error:  # the 404 page is a page too
+            body = error.read()
+        (folder / f"{name}.html").write_bytes(body)
+    files = sorted(str(f) for f in folder.glob("*.html"))
+    done = subprocess.run(
+        ["java", "-jar", str(jar), "--errors-only", "--format", "gnu", *files],
+        capture_output=True,
+        text=True,
+    )
+    errors = [line for line in done.stderr.splitlines() if line.strip()]
+    print(f"Nu Html Checker: {len(files)} pages, {len(errors)} errors")
+    for line in errors:
+        print("  " + line.replace(f"file:{folder}/", ""))
+    return len(errors) or done.returncode
+
+
 def median(samples: list[Scores]) -> Scores:
     """The median of each category over several runs of one page."""
     return {c: int(statistics.median(s[c] or 0 for s in samples)) for c in CATEGORIES}
@@ -154,7 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     minimum = minimums(args)
     pages = {name: PAGES[name] for name in args.only or PAGES}
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.vnu and not args.vnu.is_file():
+        sys.exit(
+            f"{args.vnu}: no such file (npm install vnu-jar, in a folder of its own)"
+        )
     port = free_port()
+    nu_errors = 0
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -176,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                     urllib.request.urlopen(base + path, timeout=10)  # noqa: S310
                 except (urllib.error.URLError, OSError) as exc:
                     sys.exit(f"{name}: {base + path} does not answer 200: {exc}")
+            if args.vnu:
+                nu_errors = nu_check(args.vnu, base, pages, args.out)
             runs = [
                 {
                     "name": name,
@@ -197,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(RETRIES if again else 0):
                 for result in lighthouse(chrome, args.out, again):
                     samples[(result["form"], result["name"])].append(result["scores"])
-    return report(samples, minimum)
+    return report(samples, minimum) or (1 if nu_errors else 0)
 
 
 def report(
