@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help run test lint check bench translations clean
+.PHONY: help run test lint check bench lighthouse translations clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# axe-core for the browser accessibility tests (package.json); they skip without it.
+# axe-core for the browser accessibility tests (package.json; they skip without it)
+# and Lighthouse for bench/lighthouse.py.
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
@@ -50,6 +51,9 @@ bench: $(STAMP) ## Run every benchmark (about an hour; prints figures; see bench
 	$(BIN)/python bench/counting.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/static_export.py
+
+lighthouse: $(STAMP) $(NODE_STAMP) ## Lighthouse scores of every public page, phone and desktop (~5 min)
+	$(BIN)/python bench/lighthouse.py
 
 translations: $(STAMP) ## Extract interface strings, update and compile the .po files
 	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output \

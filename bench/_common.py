@@ -157,10 +157,11 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn_process(
-    app_spec: str, env: dict[str, str], workers: int = 2
+    app_spec: str, env: dict[str, str], workers: int = 2, port: int = 0
 ) -> Iterator[tuple[str, int]]:
-    """Run ``app_spec`` under gunicorn; yield its base URL and the master's pid."""
-    port = free_port()
+    """Run ``app_spec`` under gunicorn (on ``port``, else a free one); yield its
+    base URL and the master's pid."""
+    port = port or free_port()
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
@@ -184,9 +185,11 @@ def gunicorn_process(
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[str]:
-    """Run ``app_spec`` under gunicorn; yield its base URL."""
-    with gunicorn_process(app_spec, env, workers) as (base, _pid):
+def gunicorn(
+    app_spec: str, env: dict[str, str], workers: int = 2, port: int = 0
+) -> Iterator[str]:
+    """Run ``app_spec`` under gunicorn (on ``port``, else a free one); yield its URL."""
+    with gunicorn_process(app_spec, env, workers, port) as (base, _pid):
         yield base
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
 from comms.cache import Rendered, cached_response, request_key
@@ -13,6 +14,7 @@ from comms.context import comms_state, get_session, now, requested_language
 from comms.errors import NotFound
 from comms.feeds import build, service
 from comms.feeds.service import FeedRequest, FeedScope
+from comms.i18n import babel_locale, translated
 
 bp = Blueprint("feeds", __name__)
 FMT = "<any(xml, atom, json):fmt>"
@@ -21,8 +23,10 @@ FEED_MAX_AGE = 60
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 # Browsers show application/rss+xml and atom+xml as plain text (Chromium) or offer
 # a download, ignoring the stylesheet: a browser asking for a page gets the same
-# document as XML, which it renders through static/feed.xsl.
+# document as XML, which it renders through /feed.xsl.
 BROWSER_TYPE = "application/xml; charset=utf-8"
+XSLT_TYPE = "application/xslt+xml; charset=utf-8"
+STYLESHEET_MAX_AGE = 3600
 
 
 def _feed(scope: FeedScope, fmt: str) -> Response:
@@ -42,7 +46,7 @@ def _feed(scope: FeedScope, fmt: str) -> Response:
             settings=state.settings,
             site=state.site,
             now=now(),
-            stylesheet=url_for("static", filename="feed.xsl"),
+            stylesheet=url_for("feeds.stylesheet"),
         )
         return Rendered(body, build.MEDIA_TYPES[fmt])
 
@@ -53,6 +57,48 @@ def _feed(scope: FeedScope, fmt: str) -> Response:
     if response.status_code == 200 and wants_page(build.MEDIA_TYPES[fmt]):
         response.content_type = BROWSER_TYPE
     return response
+
+
+@bp.get("/feed.xsl")
+def stylesheet() -> Response:
+    """The XSLT stylesheet that shows a feed as a page, with the site's EU header.
+
+    One document for every feed: it holds the acknowledgement in each site
+    language and picks the one of the feed's language in the browser.
+    """
+    site = comms_state().site
+
+    def media(path: str | None) -> str | None:
+        if not path:
+            return None
+        return url_for("web.site_media", filename=path.removeprefix("media/"))
+
+    def render() -> Rendered:
+        acknowledgements = []
+        for language in site.languages:
+            with force_locale(babel_locale(language)):
+                acknowledgements.append(
+                    {
+                        "language": language,
+                        "text": translated(site.funding_text),
+                        "emblem_alt": translated(site.emblem_alt),
+                    }
+                )
+        fallback = next(
+            (a for a in acknowledgements if a["language"] == site.default_language),
+            acknowledgements[0],
+        )
+        body = render_template(
+            "feeds/feed.xsl",
+            acknowledgements=acknowledgements,
+            fallback=fallback,
+            emblem=media(site.emblem),
+            logo=media(site.programme_logo),
+            logo_alt=site.programme_name,
+        )
+        return Rendered(body.encode(), XSLT_TYPE)
+
+    return cached_response(request_key([]), render, max_age=STYLESHEET_MAX_AGE)
 
 
 def wants_page(feed_type: str) -> bool:

@@ -14,7 +14,7 @@ BROWSER_ACCEPT = (
     "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
     "image/webp,*/*;q=0.8"
 )
-_PI = re.compile(rb'<\?xml-stylesheet type="text/xsl" href="(/static/[^"]+\.xsl)"\?>')
+_PI = re.compile(rb'<\?xml-stylesheet type="text/xsl" href="(/[^"]+\.xsl)"\?>')
 
 
 @pytest.mark.parametrize("url", ["/feed.xml", "/feed.atom", "/reports/feed.xml"])
@@ -60,4 +60,17 @@ def test_the_stylesheet_turns_a_feed_into_a_page_listing_its_items(client, sessi
         assert ">Alpha news</a>" in page
         assert 'href="http://127.0.0.1:5000/press-releases/alpha/"' in page
         assert "About alpha" in page
-        assert 'href="/static/site.css"' in page  # own origin, no inline style
+        assert 'href="/static/site.' in page  # own origin, no inline style
+        # the EU acknowledgement heads the page, as on every page of the site
+        assert "<span>Co-funded by the European Union</span>" in page
+
+
+def test_a_feed_page_acknowledges_the_eu_in_the_feeds_language(client, session):
+    make_item(session, slug="alpha", language="de", title="Alpha", summary="Über")
+    href = _PI.search(fetch(client, "/feed.atom?lang=de")).group(1).decode()
+    with client.get(href) as xsl:
+        transform = etree.XSLT(etree.fromstring(xsl.data))
+    for url in ("/feed.xml?lang=de", "/feed.atom?lang=de"):
+        page = str(transform(etree.fromstring(fetch(client, url))))
+        assert "<span>Kofinanziert von der Europäischen Union</span>" in page, url
+        assert "Co-funded" not in page

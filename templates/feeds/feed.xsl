@@ -1,4 +1,7 @@
 <?xml version="1.0" encoding="UTF-8"?>
+{#- Rendered once per site at /feed.xsl (comms/feeds/views.py), so the EU emblem,
+    the acknowledgement in every site language and the programme's logo come from
+    site.yml as on every other page. Not autoescaped (.xsl): every value is |e. #}
 <!-- Shows an RSS 2.0 or Atom feed of this site as a readable page in a browser.
      Named by the feeds' <?xml-stylesheet?> instruction; feed readers ignore it.
      Own-origin stylesheet only (the site's CSP allows no inline style); links are
@@ -17,9 +20,26 @@
       <head>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <title><xsl:value-of select="$title"/> (feed)</title>
-        <link rel="stylesheet" href="/static/site.css"/>
+        <link rel="stylesheet" href="{{ url_for('static', filename='site.css')|e }}"/>
       </head>
       <body>
+        <header class="site-header">
+          <div class="identity">
+            <div class="wrap identity-row">
+              <p class="eu-ack">
+                <xsl:choose>
+                  {%- for ack in acknowledgements %}
+                  <xsl:when test="starts-with($lang, '{{ ack.language|e }}')">{% if emblem %}<img src="{{ emblem|e }}" alt="{{ ack.emblem_alt|e }}" width="36" height="24"/>{% endif %}<span>{{ ack.text|e }}</span></xsl:when>
+                  {%- endfor %}
+                  <xsl:otherwise>{% if emblem %}<img src="{{ emblem|e }}" alt="{{ fallback.emblem_alt|e }}" width="36" height="24"/>{% endif %}<span>{{ fallback.text|e }}</span></xsl:otherwise>
+                </xsl:choose>
+              </p>
+              {%- if logo %}
+              <span class="programme-logo"><img src="{{ logo|e }}" alt="{{ logo_alt|e }}" width="84" height="28"/></span>
+              {%- endif %}
+            </div>
+          </div>
+        </header>
         <main id="main" class="wrap feed-page">
           <p class="notice">This is a web feed. To follow it, copy its address
             from the address bar into your feed reader. The newest items are below.</p>
