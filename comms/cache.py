@@ -33,7 +33,7 @@ from werkzeug.http import http_date
 
 from comms.catalogue.stamp import SiteState, newest_due, next_scheduled, on_change
 from comms.kpi.counting import COUNTED, Counted, count_replay
-from comms.static_export import EXPORT_FLAG
+from comms.self_requests import is_static_copy
 from comms.web.context import now
 
 EXTENSION_KEY = "comms.page_cache"
@@ -499,7 +499,7 @@ def cached_response(
     environ = request.environ
     # A static export reads each page once: storing them all would only push the
     # pages visitors ask for out of the cache, and its answers are never replayed.
-    export = bool(environ.get(EXPORT_FLAG))
+    export = is_static_copy(environ)
     page = cache.get(stamp, key)
     replayable = not export
     if page is None:

@@ -30,6 +30,7 @@ from comms.catalogue.models import (
     ItemTag,
 )
 from comms.errors import NotFound
+from comms.self_requests import is_visit
 from comms.seo import in_sitemap
 from comms.web.context import (
     comms_state,
@@ -243,7 +244,7 @@ def download(slug: str, filename: str) -> Response | WerkzeugResponse:
     counted = is_download(
         request.method, response.status_code, response.headers.get("Content-Range")
     )
-    if counted and not request.environ.get("comms.static_export"):
+    if counted and is_visit(request.environ):
         service.count_download(session, report_file)
     return response
 

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from comms.catalogue.downloads import is_download
 from comms.catalogue.models import Item
 from comms.kpi.models import DailyCount, VideoSnapshot
+from comms.self_requests import is_visit
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ MAX_METRICS = frozenset({FEED_SUBSCRIBERS})
 # (cite.json) is no feed, and its fetcher states no subscribers.
 FEED_ENDPOINTS = frozenset({"newsletter.feed"})
 BUFFER_KEY = "comms.kpi_counts"
-NO_COUNT = "comms.no_count"  # WSGI environ flag: in-process renders are not visits
 COUNTED = "comms.counted"  # WSGI environ: what this answer counted (a Counted)
 # Feed-reader services that state their subscribers in the User-Agent, and how
 # their product name starts. Anyone can send any User-Agent: a number is taken only
@@ -251,7 +251,7 @@ _COUNTED_ENDPOINTS = frozenset({"catalogue.item", "catalogue.download"})
 
 
 def _count_response(response: Response) -> Response:
-    if request.method != "GET" or request.environ.get(NO_COUNT):
+    if request.method != "GET" or not is_visit(request.environ):
         return response
     buffer: CountBuffer | None = current_app.extensions.get(BUFFER_KEY)
     if buffer is None:
@@ -305,7 +305,7 @@ def count_replay(app: Flask, counted: Counted, environ: dict[str, Any]) -> None:
     if (
         buffer is None
         or environ.get("REQUEST_METHOD") != "GET"
-        or environ.get(NO_COUNT)
+        or not is_visit(environ)
     ):
         return
     for metric, key, amount in events_for(
