@@ -32,16 +32,14 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from werkzeug.http import http_date
 
 from comms.catalogue.stamp import SiteState, newest_due, next_scheduled, on_change
-from comms.kpi.counting import COUNTED, Counted, count_replay
 from comms.self_requests import is_static_copy
 from comms.web.context import now
 
 EXTENSION_KEY = "comms.page_cache"
 STAMP_KEY = "comms.stamp_reader"
-# Set in the WSGI environ by cached_response: the stamp its answer holds for, and
-# (for a GET answered 200) the body it sent.
-REPLAYABLE = "comms.replayable"
-REPLAY_BODY = "comms.replay_body"
+# The WSGI environ slot where cached_response leaves a _Replayable for AnswerReplay
+# (the one channel from the Flask side of this module to its middleware).
+_REPLAYABLE = "comms.cache.replayable"
 # Everything of a request an answer of cached_response can depend on.
 _REPLAY_KEY = (
     "REQUEST_METHOD",
@@ -86,6 +84,31 @@ class CachedPage:
     def __post_init__(self) -> None:
         object.__setattr__(self, "quoted_etag", f'"{self.etag}"')
         object.__setattr__(self, "last_modified_http", http_date(self.last_modified))
+
+
+ReplayHook = Callable[[dict[str, Any]], None]
+"""Called with the WSGI environ of each replay of an answer (see ``on_replay``)."""
+
+
+@dataclass
+class _Replayable:
+    """What AnswerReplay needs to keep an answer of cached_response."""
+
+    stamp: str
+    body: bytes = b""  # the body a GET answered 200 sent
+    hooks: list[ReplayHook] = field(default_factory=list)
+
+
+def on_replay(hook: ReplayHook) -> None:
+    """Call ``hook`` on every replay of the current request's answer, if it is kept.
+
+    A replayed answer never reaches Flask: whatever a feature does after a request
+    (counting a view, say) it hands over here to be done again, with the replaying
+    request's environ. Nothing happens when the answer is not replayable.
+    """
+    replayable: _Replayable | None = request.environ.get(_REPLAYABLE)
+    if replayable is not None:
+        replayable.hooks.append(hook)
 
 
 def etag_of(body: bytes) -> str:
@@ -516,12 +539,13 @@ def cached_response(
     ]
     if vary:
         headers.append(("Vary", vary))
+    kept = None
     if replayable:  # stored: the same request gets the same answer
-        environ[REPLAYABLE] = stamp
+        kept = environ[_REPLAYABLE] = _Replayable(stamp)
     if _not_modified(page):
         return Response(status=304, headers=headers)
-    if request.method == "GET":
-        environ[REPLAY_BODY] = page.body
+    if kept is not None and request.method == "GET":
+        kept.body = page.body
     return Response(page.body, content_type=page.content_type, headers=headers)
 
 
@@ -532,11 +556,11 @@ class AnswerReplay:
     (method, path, query, host, the headers the page varies on, the validators) and
     on the catalogue stamp, so an identical request under the same stamp gets the
     same answer: it is replayed, status, headers and body, after one stamp read
-    (the signal file). Answers that set a cookie are never replayed; a counted
-    answer (an item view, a feed fetch) is counted again on each replay, from the
-    replaying request. Each process keeps at most ``size`` answers and
-    ``max_bytes`` of bodies, dropping them all when full (and at every new stamp,
-    which no kept answer matches).
+    (the signal file). Answers that set a cookie are never replayed. A replay runs
+    the hooks the answer was handed through ``on_replay`` (counting counts an item
+    view or a feed fetch there, for the replaying request). Each process keeps at
+    most ``size`` answers and ``max_bytes`` of bodies, dropping them all when full
+    (and at every new stamp, which no kept answer matches).
     """
 
     def __init__(
@@ -548,7 +572,8 @@ class AnswerReplay:
         self.max_bytes = max_bytes
         self._bytes = 0
         self._answers: dict[
-            tuple[str | None, ...], tuple[str, str, list[Any], bytes, Counted | None]
+            tuple[str | None, ...],
+            tuple[str, str, list[Any], bytes, tuple[ReplayHook, ...]],
         ] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -559,11 +584,11 @@ class AnswerReplay:
         key = tuple(environ.get(name) for name in _REPLAY_KEY)
         known = self._answers.get(key)
         if known is not None:
-            stamp, status, headers, body, counted = known
+            stamp, status, headers, body, hooks = known
             reader: StampReader = self.app.extensions[STAMP_KEY]
             if reader.stamp(datetime.now(UTC).replace(microsecond=0)) == stamp:
-                if counted is not None:
-                    count_replay(self.app, counted, environ)
+                for hook in hooks:
+                    hook(environ)
                 start_response(status, list(headers))
                 return [body] if body else []
         answer: list[Any] = []
@@ -573,25 +598,24 @@ class AnswerReplay:
             return start_response(status, headers, exc_info)
 
         result = self.wsgi_app(environ, capture)
-        replayable = environ.get(REPLAYABLE)
-        if replayable and answer:
-            self._keep(key, replayable, answer[0], answer[1], environ)
+        replayable = environ.get(_REPLAYABLE)
+        if replayable is not None and answer:
+            self._keep(key, replayable, answer[0], answer[1])
         return result
 
     def _keep(
         self,
         key: tuple[str | None, ...],
-        stamp: str,
+        replayable: _Replayable,
         status: str,
         headers: list[Any],
-        environ: dict[str, Any],
     ) -> None:
         if any(name.lower() == "set-cookie" for name, _ in headers):
             return
         if status.startswith("304"):
             body = b""
         elif status.startswith("200"):
-            body = environ.get(REPLAY_BODY, b"")  # set for a GET only
+            body = replayable.body  # set for a GET only
             length = next(
                 (v for n, v in headers if n.lower() == "content-length"), None
             )
@@ -602,7 +626,13 @@ class AnswerReplay:
         if len(self._answers) >= self.size or self._bytes + len(body) > self.max_bytes:
             self._answers.clear()
             self._bytes = 0
-        self._answers[key] = (stamp, status, list(headers), body, environ.get(COUNTED))
+        self._answers[key] = (
+            replayable.stamp,
+            status,
+            list(headers),
+            body,
+            tuple(replayable.hooks),
+        )
         self._bytes += len(body)
 
 
@@ -625,6 +655,7 @@ __all__ = [
     "cached_response",
     "etag_of",
     "init_app",
+    "on_replay",
     "page_cache",
     "page_key",
     "request_key",
