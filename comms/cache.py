@@ -37,9 +37,9 @@ from comms.web.context import now
 
 EXTENSION_KEY = "comms.page_cache"
 STAMP_KEY = "comms.stamp_reader"
-# The WSGI environ slot where cached_response leaves a _Replayable for AnswerReplay
-# (the one channel from the Flask side of this module to its middleware).
-_REPLAYABLE = "comms.cache.replayable"
+# The WSGI environ slot where cached_response and on_replay leave an _Answer for
+# AnswerReplay (the one channel from the Flask side of this module to its middleware).
+_ANSWER = "comms.cache.answer"
 # Everything of a request an answer of cached_response can depend on.
 _REPLAY_KEY = (
     "REQUEST_METHOD",
@@ -91,24 +91,29 @@ ReplayHook = Callable[[dict[str, Any]], None]
 
 
 @dataclass
-class _Replayable:
-    """What AnswerReplay needs to keep an answer of cached_response."""
+class _Answer:
+    """What AnswerReplay needs to keep the answer of a request."""
 
-    stamp: str
+    stamp: str | None = None  # set by cached_response when the answer is replayable
     body: bytes = b""  # the body a GET answered 200 sent
     hooks: list[ReplayHook] = field(default_factory=list)
+
+
+def _answer(environ: dict[str, Any]) -> _Answer:
+    answer: _Answer | None = environ.get(_ANSWER)
+    if answer is None:
+        answer = environ[_ANSWER] = _Answer()
+    return answer
 
 
 def on_replay(hook: ReplayHook) -> None:
     """Call ``hook`` on every replay of the current request's answer, if it is kept.
 
-    A replayed answer never reaches Flask: whatever a feature does after a request
+    A replayed answer never reaches Flask: whatever a feature does for a request
     (counting a view, say) it hands over here to be done again, with the replaying
-    request's environ. Nothing happens when the answer is not replayable.
+    request's environ. The hook never runs when the answer is not replayable.
     """
-    replayable: _Replayable | None = request.environ.get(_REPLAYABLE)
-    if replayable is not None:
-        replayable.hooks.append(hook)
+    _answer(request.environ).hooks.append(hook)
 
 
 def etag_of(body: bytes) -> str:
@@ -541,7 +546,8 @@ def cached_response(
         headers.append(("Vary", vary))
     kept = None
     if replayable:  # stored: the same request gets the same answer
-        kept = environ[_REPLAYABLE] = _Replayable(stamp)
+        kept = _answer(environ)
+        kept.stamp = stamp
     if _not_modified(page):
         return Response(status=304, headers=headers)
     if kept is not None and request.method == "GET":
@@ -598,15 +604,16 @@ class AnswerReplay:
             return start_response(status, headers, exc_info)
 
         result = self.wsgi_app(environ, capture)
-        replayable = environ.get(_REPLAYABLE)
-        if replayable is not None and answer:
-            self._keep(key, replayable, answer[0], answer[1])
+        kept: _Answer | None = environ.get(_ANSWER)
+        if kept is not None and kept.stamp is not None and answer:
+            self._keep(key, kept.stamp, kept, answer[0], answer[1])
         return result
 
     def _keep(
         self,
         key: tuple[str | None, ...],
-        replayable: _Replayable,
+        stamp: str,
+        kept: _Answer,
         status: str,
         headers: list[Any],
     ) -> None:
@@ -615,7 +622,7 @@ class AnswerReplay:
         if status.startswith("304"):
             body = b""
         elif status.startswith("200"):
-            body = replayable.body  # set for a GET only
+            body = kept.body  # set for a GET only
             length = next(
                 (v for n, v in headers if n.lower() == "content-length"), None
             )
@@ -626,13 +633,7 @@ class AnswerReplay:
         if len(self._answers) >= self.size or self._bytes + len(body) > self.max_bytes:
             self._answers.clear()
             self._bytes = 0
-        self._answers[key] = (
-            replayable.stamp,
-            status,
-            list(headers),
-            body,
-            tuple(replayable.hooks),
-        )
+        self._answers[key] = (stamp, status, list(headers), body, tuple(kept.hooks))
         self._bytes += len(body)
 
 
