@@ -29,6 +29,7 @@ from comms.catalogue.models import (
     ItemRegion,
     ItemTag,
 )
+from comms.catalogue.stamp import PAGE_STAMPS
 from comms.errors import NotFound
 from comms.self_requests import is_visit
 from comms.seo import in_sitemap
@@ -250,8 +251,8 @@ def download(slug: str, filename: str) -> Response | WerkzeugResponse:
 
 
 def init_app(app: Flask) -> None:
-    """Register the public catalogue pages."""
-    cache.init_app(app)
+    """Register the public catalogue pages (cached, keyed on the catalogue stamp)."""
+    cache.init_app(app, PAGE_STAMPS, now)
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS
     app.jinja_env.globals["item_picture"] = item_picture

@@ -69,8 +69,7 @@ def test_a_corrupt_entry_is_a_miss(tmp_path):
 
 
 def test_catalogue_stamp_equals_the_catalogue_cache_key(app, session):
-    from comms.cache import catalogue_stamp
-    from comms.catalogue.stamp import cache_key
+    from comms.catalogue.stamp import PAGE_STAMPS, cache_key
     from tests.factories import future, make_item, past
 
     engine = app.extensions["comms"].engine
@@ -78,7 +77,7 @@ def test_catalogue_stamp_equals_the_catalogue_cache_key(app, session):
 
     def both() -> tuple[str, str]:
         with engine.connect() as connection:
-            return catalogue_stamp(connection, moment), cache_key(session, moment)
+            return PAGE_STAMPS.stamp(connection, moment), cache_key(session, moment)
 
     empty = both()
     assert empty[0] == empty[1]
@@ -93,10 +92,10 @@ def test_catalogue_stamp_equals_the_catalogue_cache_key(app, session):
 
 def test_the_stamp_reader_equals_the_cache_key_as_items_and_time_change(app, session):
     from comms.cache import StampReader
-    from comms.catalogue.stamp import cache_key
+    from comms.catalogue.stamp import PAGE_STAMPS, cache_key
     from tests.factories import future, make_item, past
 
-    reader = StampReader(app.extensions["comms"].engine)
+    reader = StampReader(app.extensions["comms"].engine, PAGE_STAMPS)
     try:
         make_item(session, published_at=past(3))
         make_item(session, published_at=future(3))
@@ -157,10 +156,13 @@ class _CountingReader:
     """A StampReader on the app's cache folder whose version reads are counted."""
 
     def __init__(self, app):
-        from comms.cache import SIGNAL_NAME, StampReader
+        from comms.cache import StampReader
+        from comms.catalogue.stamp import PAGE_STAMPS
 
-        signal = app.extensions["comms"].settings.instance_path / "cache" / SIGNAL_NAME
-        self.reader = StampReader(app.extensions["comms"].engine, signal)
+        root = app.extensions["comms"].settings.instance_path / "cache"
+        self.reader = StampReader(
+            app.extensions["comms"].engine, PAGE_STAMPS, PAGE_STAMPS.signal_path(root)
+        )
         self.reads = 0
         real = self.reader.version
 
@@ -222,11 +224,11 @@ def test_a_change_the_signal_misses_is_seen_within_the_recheck_time(
 
 def test_without_a_signal_file_every_stamp_reads_the_version(app, session):
     from comms.cache import StampReader
-    from comms.catalogue.stamp import cache_key
+    from comms.catalogue.stamp import PAGE_STAMPS, cache_key
     from tests.factories import make_item, past
 
     make_item(session, published_at=past(3))
-    reader = StampReader(app.extensions["comms"].engine)  # no signal file
+    reader = StampReader(app.extensions["comms"].engine, PAGE_STAMPS)  # no signal file
     try:
         moment = past(0)
         first = reader.stamp(moment)
