@@ -332,3 +332,74 @@ def test_a_replayed_item_page_counts_as_a_view_of_the_replaying_reader(
     assert counts(session, counting.ITEM_VIEW) == {
         (counting.today(), "press-releases/launch"): 2
     }
+
+
+def _hooked_page(app, calls):
+    """A cached test page whose answer hands the page cache one replay hook."""
+    from comms.cache import cached_response, on_replay, request_key
+
+    def view():
+        on_replay(lambda environ: calls.append(environ["HTTP_USER_AGENT"]))
+        return cached_response(
+            request_key([]), lambda: Rendered(b"hooked", "text/plain")
+        )
+
+    app.add_url_rule("/hooked", "hooked", view)
+
+
+def test_a_replay_runs_the_hooks_its_answer_was_handed_with_the_replaying_request(
+    app, client, session
+):
+    calls: list[str] = []
+    _hooked_page(app, calls)
+    ran = _count_app_runs(app)
+    client.get("/hooked", headers={"User-Agent": "first"})
+    assert calls == []  # served by the app: nothing replayed yet
+    for agent in ("second", "third"):
+        answer = client.get("/hooked", headers={"User-Agent": agent})
+        assert answer.data == b"hooked"
+    assert ran == ["/hooked"]
+    assert calls == ["second", "third"]
+
+
+def test_a_hook_of_an_answer_that_is_not_kept_never_runs(app, client, session):
+    from comms.self_requests import STATIC_COPY, mark
+
+    calls: list[str] = []
+    _hooked_page(app, calls)
+    ran = _count_app_runs(app)
+    for _ in range(2):  # a static copy's answers are neither stored nor replayed
+        client.get("/hooked", environ_base=mark(STATIC_COPY))
+    assert ran == ["/hooked", "/hooked"]
+    assert calls == []
+
+
+def test_the_page_cache_serves_and_replays_with_counting_off(settings):
+    """No counting subscribed: the cache stores, answers 304s and replays alone."""
+    from dataclasses import replace
+
+    from comms import create_app
+    from comms.db import init_db
+    from comms.kpi import counting
+    from tests.factories import make_item
+    from tests.kpi.helpers import counts
+
+    app = create_app(replace(settings, counting=False))
+    init_db(app.extensions["comms"].engine)
+    try:
+        assert counting.BUFFER_KEY not in app.extensions
+        with app.extensions["comms"].sessionmaker() as session:
+            make_item(session, slug="launch")
+            ran = _count_app_runs(app)
+            client = app.test_client()
+            first = client.get("/press-releases/launch/")
+            again = client.get("/press-releases/launch/")
+            etag = {"If-None-Match": first.headers["ETag"]}
+            for _ in range(2):
+                answer = client.get("/press-releases/launch/", headers=etag)
+                assert answer.status_code == 304
+            assert first.status_code == 200 and again.data == first.data
+            assert ran == ["/press-releases/launch/"] * 2  # a page, then its 304
+            assert counts(session, counting.ITEM_VIEW) == {}
+    finally:
+        app.extensions["comms"].engine.dispose()
