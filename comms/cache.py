@@ -1,12 +1,16 @@
-"""A rendered-response cache shared by every worker process, keyed on the catalogue.
+"""A rendered-response cache shared by every worker process, keyed on a stamp.
 
-Entries are files under ``<instance>/cache/<stamp>/``, where the stamp is
-``comms.catalogue.stamp.cache_key``: it changes on every catalogue change and when a
+Entries are files under ``<instance>/cache/<stamp>/``. The stamp is what the layer
+that owns the content describes at app set-up (a ``StampSource``: the catalogue's,
+see ``comms.catalogue.stamp.PAGE_STAMPS``): it changes on every change and when a
 scheduled item comes due, so a publish, an edit, a sync or a scheduled time makes
 every worker and every host sharing the folder rebuild at once. Entries of older
 stamps are pruned when a newer one is first written. A hit costs the read of a small
 signal file (``StampReader``: the version row is read only when the signal moved)
 and one file read, or none when the same process served that entry lately.
+
+This module imports no feature: features hand it what they need (the stamp source
+and the request clock at set-up, ``on_replay`` hooks per answer).
 """
 
 from __future__ import annotations
@@ -24,24 +28,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, Executable
 from werkzeug.http import http_date
 
-from comms.catalogue.stamp import SiteState, newest_due, next_scheduled, on_change
-from comms.context import now
-from comms.kpi.counting import COUNTED, Counted, count_replay
-from comms.static_export import EXPORT_FLAG
+from comms.self_requests import is_static_copy
 
 EXTENSION_KEY = "comms.page_cache"
 STAMP_KEY = "comms.stamp_reader"
-# Set in the WSGI environ by cached_response: the stamp its answer holds for, and
-# (for a GET answered 200) the body it sent.
-REPLAYABLE = "comms.replayable"
-REPLAY_BODY = "comms.replay_body"
+CLOCK_KEY = "comms.page_cache_clock"
+# The WSGI environ slot where cached_response and on_replay leave an _Answer for
+# AnswerReplay (the one channel from the Flask side of this module to its middleware).
+_ANSWER = "comms.cache.answer"
 # Everything of a request an answer of cached_response can depend on.
 _REPLAY_KEY = (
     "REQUEST_METHOD",
@@ -88,6 +89,36 @@ class CachedPage:
         object.__setattr__(self, "last_modified_http", http_date(self.last_modified))
 
 
+ReplayHook = Callable[[dict[str, Any]], None]
+"""Called with the WSGI environ of each replay of an answer (see ``on_replay``)."""
+
+
+@dataclass
+class _Answer:
+    """What AnswerReplay needs to keep the answer of a request."""
+
+    stamp: str | None = None  # set by cached_response when the answer is replayable
+    body: bytes = b""  # the body a GET answered 200 sent
+    hooks: list[ReplayHook] = field(default_factory=list)
+
+
+def _answer(environ: dict[str, Any]) -> _Answer:
+    answer: _Answer | None = environ.get(_ANSWER)
+    if answer is None:
+        answer = environ[_ANSWER] = _Answer()
+    return answer
+
+
+def on_replay(hook: ReplayHook) -> None:
+    """Call ``hook`` on every replay of the current request's answer, if it is kept.
+
+    A replayed answer never reaches Flask: whatever a feature does for a request
+    (counting a view, say) it hands over here to be done again, with the replaying
+    request's environ. The hook never runs when the answer is not replayable.
+    """
+    _answer(request.environ).hooks.append(hook)
+
+
 def etag_of(body: bytes) -> str:
     """A strong ETag value for ``body`` (a hash of the bytes)."""
     return hashlib.blake2b(body, digest_size=16).hexdigest()
@@ -104,7 +135,7 @@ def _page_of(rendered: Rendered, built: datetime) -> CachedPage:
 
 
 class PageCache:
-    """Rendered bytes on disk under ``root``, one folder per catalogue stamp."""
+    """Rendered bytes on disk under ``root``, one folder per stamp."""
 
     def __init__(
         self, root: Path, max_entries: int = MAX_ENTRIES, memory: int = MEMORY_ENTRIES
@@ -232,41 +263,54 @@ class PageCache:
                         os.unlink(entry.path)
 
 
-# The stamp's two parts as one statement, with the next scheduled time after ``now``:
-# for one catalogue version the items and issues are fixed, so the "due" part can
-# only change when the clock reaches that next time.
-_STAMP = select(
-    select(SiteState.value)
-    .where(SiteState.name == "catalogue")
-    .scalar_subquery()
-    .label("version"),
-    newest_due(bindparam("now")).label("due"),
-    next_scheduled(bindparam("now")).label("next"),
-)
-# A primary-key read, the same text on every database.
-_VERSION_SQL = "SELECT value FROM site_state WHERE name = 'catalogue'"
-
-
 def _stamp_text(version: int | None, due: datetime | None) -> str:
     return f"{version or 0}-{due.timestamp() if due else 0:.0f}"
 
 
-def catalogue_stamp(connection: Connection, now: datetime) -> str:
-    """The same key as ``stamp.cache_key``, in one round trip (tested equal)."""
-    version, due, _next = connection.execute(_STAMP, {"now": now}).one()
-    return _stamp_text(version, due)
+class Listener(Protocol):
+    """Told after every commit that changed what the stamp covers."""
+
+    def changed(self) -> None:
+        """The content changed (the commit is done)."""
+
+
+@dataclass(frozen=True)
+class StampSource:
+    """What the cache keys on, described by the layer that owns the content.
+
+    The stamp is a version every change bumps, joined with the newest scheduled
+    time that has come due. ``window`` is a statement with a ``now`` parameter
+    giving one row (version, due, next): the version, that newest due time, and the
+    first scheduled time after ``now`` (when "due" next moves). ``version_sql`` reads
+    the version alone (a primary-key read, the same text on every database).
+    ``watch(engine, listener)`` calls ``listener.changed()`` after every commit that
+    bumps the version of ``engine``'s database. ``name`` names the signal file.
+    """
+
+    name: str
+    window: Executable
+    version_sql: str
+    watch: Callable[[Engine, Listener], None]
+
+    def stamp(self, connection: Connection, now: datetime) -> str:
+        """The stamp at ``now``, in one round trip."""
+        version, due, _next = connection.execute(self.window, {"now": now}).one()
+        return _stamp_text(version, due)
+
+    def signal_path(self, root: Path) -> Path:
+        """The change-signal file of this source in the cache folder ``root``."""
+        return root / f".{self.name}"
 
 
 # How long a process trusts the change signal alone before it reads the version row
 # again: a bound on staleness for a change the signal cannot tell of (a host with
 # its own instance folder on a shared database, an edit made with SQL by hand).
 RECHECK_SECONDS = 1.0
-SIGNAL_NAME = ".catalogue"
 
 
 @dataclass(frozen=True)
 class _Window:
-    """The stamp of one catalogue version while ``due <= now < until``.
+    """The stamp of one version while ``due <= now < until``.
 
     ``signal`` is the change signal read before the version was: while the signal
     file still holds it (and until ``trusted_until``), the version has not moved.
@@ -289,13 +333,13 @@ class _Window:
 
 
 class StampReader:
-    """The catalogue stamp of each request, without a database read when unchanged.
+    """The stamp of each request, without a database read when unchanged.
 
-    Equal to ``stamp.cache_key`` at every moment: the version row changes in the
-    same transaction as every catalogue change, and for one version the newest due
-    publication changes only when the clock reaches the next scheduled one, so that
-    window is remembered per version. After every such commit, the process that made
-    it rewrites the signal file ``<cache>/.catalogue`` (``changed``); a request
+    Equal to ``source.stamp`` at every moment: the version row changes in the same
+    transaction as every change, and for one version the newest due publication
+    changes only when the clock reaches the next scheduled one, so that window is
+    remembered per version. After every such commit, the process that made it
+    rewrites the signal file (``<cache>/.<source name>``: ``changed``); a request
     reads that small file, and only when its content moved (or the file is missing,
     or ``RECHECK_SECONDS`` passed) the version row, on a connection that each thread
     keeps open in autocommit mode, outside the pool. The file is written after the
@@ -304,8 +348,11 @@ class StampReader:
     shares the cache folder.
     """
 
-    def __init__(self, engine: Engine, signal: Path | None = None) -> None:
+    def __init__(
+        self, engine: Engine, source: StampSource, signal: Path | None = None
+    ) -> None:
         self.engine = engine
+        self.source = source
         self.signal = signal
         self._local = threading.local()
         self._window: _Window | None = None
@@ -314,7 +361,7 @@ class StampReader:
         weakref.finalize(self, _close_all, self._opened)
 
     def changed(self) -> None:
-        """Tell every process sharing the cache folder: the catalogue changed."""
+        """Tell every process sharing the cache folder: the content changed."""
         self._window = None
         with contextlib.suppress(OSError):  # the version row still tells, later
             self._write_signal(replace=True)
@@ -344,7 +391,7 @@ class StampReader:
         try:
             fd = os.open(self.signal, os.O_RDONLY)
         except FileNotFoundError:
-            # No process has changed the catalogue since the folder was made (a
+            # No process has changed the content since the folder was made (a
             # fresh cache, a bulk load): start the signal, never over a writer's.
             try:
                 return self._write_signal(replace=False)
@@ -386,12 +433,12 @@ class StampReader:
                 held[1].close()
 
     def version(self) -> int:
-        """The catalogue version row (0 when missing); retried once on a new link."""
+        """The version row (0 when missing); retried once on a new link."""
         for attempt in (1, 2):
             try:
                 cursor = self._connection().cursor()
                 try:
-                    cursor.execute(_VERSION_SQL)
+                    cursor.execute(self.source.version_sql)
                     row = cursor.fetchone()
                 finally:
                     cursor.close()
@@ -420,7 +467,9 @@ class StampReader:
             self._window = replace(window, signal=signal, trusted_until=trusted_until)
             return window.stamp
         with self.engine.connect() as connection:
-            version, due, until = connection.execute(_STAMP, {"now": now}).one()
+            version, due, until = connection.execute(
+                self.source.window, {"now": now}
+            ).one()
         self._window = _Window(
             version or 0, due, until, _stamp_text(version, due), signal, trusted_until
         )
@@ -440,6 +489,13 @@ def _close_all(connections: list[tuple[int, Any]]) -> None:
         if pid == os.getpid():
             with contextlib.suppress(Exception):
                 connection.close()
+
+
+def current_stamp() -> str:
+    """The stamp of the current request, at the request's own clock reading."""
+    clock: Callable[[], datetime] = current_app.extensions[CLOCK_KEY]
+    reader: StampReader = current_app.extensions[STAMP_KEY]
+    return reader.stamp(clock())
 
 
 def page_cache() -> PageCache:
@@ -494,12 +550,12 @@ def cached_response(
     ``store_on_repeat``: store the page only when this process builds it a second
     time (see PageCache.seen_before).
     """
-    stamp = current_app.extensions[STAMP_KEY].stamp(now())
+    stamp = current_stamp()
     cache = page_cache()
     environ = request.environ
     # A static export reads each page once: storing them all would only push the
     # pages visitors ask for out of the cache, and its answers are never replayed.
-    export = bool(environ.get(EXPORT_FLAG))
+    export = is_static_copy(environ)
     page = cache.get(stamp, key)
     replayable = not export
     if page is None:
@@ -516,12 +572,14 @@ def cached_response(
     ]
     if vary:
         headers.append(("Vary", vary))
+    kept = None
     if replayable:  # stored: the same request gets the same answer
-        environ[REPLAYABLE] = stamp
+        kept = _answer(environ)
+        kept.stamp = stamp
     if _not_modified(page):
         return Response(status=304, headers=headers)
-    if request.method == "GET":
-        environ[REPLAY_BODY] = page.body
+    if kept is not None and request.method == "GET":
+        kept.body = page.body
     return Response(page.body, content_type=page.content_type, headers=headers)
 
 
@@ -532,11 +590,11 @@ class AnswerReplay:
     (method, path, query, host, the headers the page varies on, the validators) and
     on the catalogue stamp, so an identical request under the same stamp gets the
     same answer: it is replayed, status, headers and body, after one stamp read
-    (the signal file). Answers that set a cookie are never replayed; a counted
-    answer (an item view, a feed fetch) is counted again on each replay, from the
-    replaying request. Each process keeps at most ``size`` answers and
-    ``max_bytes`` of bodies, dropping them all when full (and at every new stamp,
-    which no kept answer matches).
+    (the signal file). Answers that set a cookie are never replayed. A replay runs
+    the hooks the answer was handed through ``on_replay`` (counting counts an item
+    view or a feed fetch there, for the replaying request). Each process keeps at
+    most ``size`` answers and ``max_bytes`` of bodies, dropping them all when full
+    (and at every new stamp, which no kept answer matches).
     """
 
     def __init__(
@@ -548,7 +606,8 @@ class AnswerReplay:
         self.max_bytes = max_bytes
         self._bytes = 0
         self._answers: dict[
-            tuple[str | None, ...], tuple[str, str, list[Any], bytes, Counted | None]
+            tuple[str | None, ...],
+            tuple[str, str, list[Any], bytes, tuple[ReplayHook, ...]],
         ] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -559,11 +618,11 @@ class AnswerReplay:
         key = tuple(environ.get(name) for name in _REPLAY_KEY)
         known = self._answers.get(key)
         if known is not None:
-            stamp, status, headers, body, counted = known
+            stamp, status, headers, body, hooks = known
             reader: StampReader = self.app.extensions[STAMP_KEY]
             if reader.stamp(datetime.now(UTC).replace(microsecond=0)) == stamp:
-                if counted is not None:
-                    count_replay(self.app, counted, environ)
+                for hook in hooks:
+                    hook(environ)
                 start_response(status, list(headers))
                 return [body] if body else []
         answer: list[Any] = []
@@ -573,25 +632,25 @@ class AnswerReplay:
             return start_response(status, headers, exc_info)
 
         result = self.wsgi_app(environ, capture)
-        replayable = environ.get(REPLAYABLE)
-        if replayable and answer:
-            self._keep(key, replayable, answer[0], answer[1], environ)
+        kept: _Answer | None = environ.get(_ANSWER)
+        if kept is not None and kept.stamp is not None and answer:
+            self._keep(key, kept.stamp, kept, answer[0], answer[1])
         return result
 
     def _keep(
         self,
         key: tuple[str | None, ...],
         stamp: str,
+        kept: _Answer,
         status: str,
         headers: list[Any],
-        environ: dict[str, Any],
     ) -> None:
         if any(name.lower() == "set-cookie" for name, _ in headers):
             return
         if status.startswith("304"):
             body = b""
         elif status.startswith("200"):
-            body = environ.get(REPLAY_BODY, b"")  # set for a GET only
+            body = kept.body  # set for a GET only
             length = next(
                 (v for n, v in headers if n.lower() == "content-length"), None
             )
@@ -602,19 +661,24 @@ class AnswerReplay:
         if len(self._answers) >= self.size or self._bytes + len(body) > self.max_bytes:
             self._answers.clear()
             self._bytes = 0
-        self._answers[key] = (stamp, status, list(headers), body, environ.get(COUNTED))
+        self._answers[key] = (stamp, status, list(headers), body, tuple(kept.hooks))
         self._bytes += len(body)
 
 
-def init_app(app: Flask) -> None:
-    """Give the app its page cache under ``<instance>/cache`` (idempotent)."""
+def init_app(app: Flask, source: StampSource, clock: Callable[[], datetime]) -> None:
+    """Give the app its page cache under ``<instance>/cache`` (idempotent).
+
+    ``source`` says what the pages are keyed on; ``clock`` is the request's time,
+    the one its views decide what is due by (read once per request).
+    """
     if EXTENSION_KEY not in app.extensions:
         root = app.extensions["comms"].settings.instance_path / "cache"
         app.extensions[EXTENSION_KEY] = PageCache(root)
         engine = app.extensions["comms"].engine
-        reader = StampReader(engine, root / SIGNAL_NAME)
-        on_change(engine, reader)
+        reader = StampReader(engine, source, source.signal_path(root))
+        source.watch(engine, reader)
         app.extensions[STAMP_KEY] = reader
+        app.extensions[CLOCK_KEY] = clock
         app.wsgi_app = AnswerReplay(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
@@ -622,9 +686,13 @@ __all__ = [
     "CachedPage",
     "PageCache",
     "Rendered",
+    "StampReader",
+    "StampSource",
     "cached_response",
+    "current_stamp",
     "etag_of",
     "init_app",
+    "on_replay",
     "page_cache",
     "page_key",
     "request_key",

@@ -27,10 +27,10 @@ from comms.catalogue.service import visible
 from comms.commands import get_app
 from comms.i18n import babel_locale, translated
 from comms.messages import N_
+from comms.self_requests import STATIC_COPY, mark
 from comms.site import Site
 from comms.storage import InvalidFile, MediaStore, inspect_pdf
 
-NO_COUNT = {"comms.no_count": True, "comms.static_export": True}
 MISSING_PAGE = "/comms-check-no-such-page/"
 STATIC_PAGES = (
     "/",
@@ -228,7 +228,8 @@ def check_pages(app: Flask, urls: list[str], site: Site) -> list[str]:
             templates.append(str(template.name))  # noqa: B023 - used at once
 
         with template_rendered.connected_to(record, app):
-            response = client.get(url, environ_base=NO_COUNT)
+            # Read as an export reads: no visit to count, no session, not stored.
+            response = client.get(url, environ_base=mark(STATIC_COPY))
         expected = 404 if url == MISSING_PAGE else 200
         where = f"{url} ({', '.join(dict.fromkeys(templates)) or 'no template'})"
         if response.status_code != expected:

@@ -18,6 +18,7 @@ from flask import Flask, request, session
 from werkzeug.exceptions import BadRequest
 
 from comms.messages import N_
+from comms.self_requests import is_static_copy
 
 FIELD = "csrf_token"
 _SESSION_KEY = "_csrf"
@@ -27,9 +28,7 @@ R = TypeVar("R")
 
 def csrf_token() -> str:
     """The session's CSRF token, created on first use (none in a static export)."""
-    from comms.static_export import EXPORT_FLAG
-
-    if request.environ.get(EXPORT_FLAG):
+    if is_static_copy(request.environ):
         return ""  # a static copy has no session, and its host takes no POSTs
     token = session.get(_SESSION_KEY)
     if not isinstance(token, str) or not token:

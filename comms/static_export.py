@@ -26,11 +26,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 
-from comms.kpi.counting import NO_COUNT
+from comms.self_requests import STATIC_COPY, mark
 
 MANIFEST = ".comms-export.json"
-# Set in the WSGI environ of the exporter's requests: they are not visits to count.
-EXPORT_FLAG = "comms.static_export"
 SEEDS = ("/", "/sitemap.xml", "/robots.txt", "/feed.xml", "/feed.atom", "/feed.json")
 _LINK = re.compile(rb"""(?:href|src)\s*=\s*["']([^"'#]+)""", re.I)
 _XML_URL = re.compile(rb"<(?:loc|link|id|icon|logo|url)>\s*([^<\s]+)\s*<", re.I)
@@ -90,8 +88,8 @@ def _links(body: bytes, content_type: str, base: str, site_url: str) -> set[str]
 
 
 def _fetch(client: FlaskClient, path: str) -> tuple[str, int, str, bytes]:
-    environ = {EXPORT_FLAG: True, NO_COUNT: True}
-    with client.get(path, environ_base=environ) as response:
+    # No visit to count, no session, each page read once (not stored).
+    with client.get(path, environ_base=mark(STATIC_COPY)) as response:
         return path, response.status_code, response.content_type or "", response.data
 
 

@@ -135,3 +135,48 @@ def test_static_export_of_the_demo_site_loads_no_image_from_google(
         with client.get(url) as live:
             assert live.status_code == 200
             assert (out / url.lstrip("/")).read_bytes() == live.data, url
+
+
+def _paths_reaching_flask(app) -> list[str]:
+    """Wrap what the page cache's replay middleware calls: the paths Flask served."""
+    ran: list[str] = []
+    inner = app.wsgi_app.wsgi_app
+
+    def served(environ, start_response):
+        ran.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app.wsgi_app = served
+    return ran
+
+
+def test_an_export_is_never_counted_even_when_the_page_cache_replays_it(
+    app, client, session, tmp_path
+):
+    from comms.kpi import counting
+    from tests.factories import make_item
+    from tests.kpi.helpers import counts
+
+    make_item(session, slug="launch")
+    reader = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"}
+    page = client.get("/press-releases/launch/", headers=reader)
+    client.get("/press-releases/launch/", headers=reader)  # replayed, counted
+    ran = _paths_reaching_flask(app)
+    export_site(app, tmp_path / "site")
+    assert "/press-releases/launch/" not in ran  # the export got the replay
+    exported = tmp_path / "site/press-releases/launch/index.html"
+    assert exported.read_bytes() == page.data
+    assert counts(session, counting.ITEM_VIEW) == {
+        (counting.today(), "press-releases/launch"): 2
+    }
+
+
+def test_an_export_stores_no_page_in_the_page_cache(app, session, tmp_path):
+    from tests.factories import make_item
+
+    make_item(session, slug="launch")
+    report = export_site(app, tmp_path / "site")
+    assert report.written > 5
+    root = app.extensions["comms"].settings.instance_path / "cache"
+    stored = [p for p in root.rglob("*") if p.is_file() and p.parent != root]
+    assert stored == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import weakref
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     ScalarSelect,
     String,
+    bindparam,
     case,
     event,
     func,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from comms.cache import Listener, StampSource
 from comms.catalogue.models import (
     Item,
     ItemRegion,
@@ -37,13 +39,6 @@ from comms.db import Base
 
 WATCHED = (Item, ItemTag, ItemRegion, ReportFile, Newsletter, NewsletterEntry)
 _STAMPED = "comms_stamped"
-
-
-class Listener(Protocol):
-    """Told after every commit that bumped the version."""
-
-    def changed(self) -> None:
-        """The catalogue changed (the commit is done)."""
 
 
 # By database (URL without password); weak, so a discarded app stops listening.
@@ -179,3 +174,24 @@ def cache_key(session: Session, now: datetime) -> str:
     )
     due = session.scalar(select(newest_due(now)))
     return f"{version or 0}-{due.timestamp() if due else 0:.0f}"
+
+
+# The stamp's two parts as one statement, with the next scheduled time after ``now``:
+# for one catalogue version the items and issues are fixed, so the "due" part can
+# only change when the clock reaches that next time.
+_WINDOW = select(
+    select(SiteState.value)
+    .where(SiteState.name == "catalogue")
+    .scalar_subquery()
+    .label("version"),
+    newest_due(bindparam("now")).label("due"),
+    next_scheduled(bindparam("now")).label("next"),
+)
+
+PAGE_STAMPS = StampSource(
+    name="catalogue",
+    window=_WINDOW,
+    version_sql="SELECT value FROM site_state WHERE name = 'catalogue'",
+    watch=on_change,
+)
+"""What the page cache keys public pages on: ``cache_key``, read cheaply."""

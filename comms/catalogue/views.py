@@ -32,6 +32,7 @@ from comms.catalogue.models import (
     ItemTag,
 )
 from comms.catalogue.related import cover_file, related_items
+from comms.catalogue.stamp import PAGE_STAMPS
 from comms.context import (
     comms_state,
     get_session,
@@ -41,6 +42,7 @@ from comms.context import (
     requested_language,
 )
 from comms.errors import NotFound
+from comms.self_requests import is_visit
 from comms.sitemap import in_sitemap
 
 bp = Blueprint("catalogue", __name__)
@@ -253,7 +255,7 @@ def download(slug: str, filename: str) -> Response | WerkzeugResponse:
     counted = is_download(
         request.method, response.status_code, response.headers.get("Content-Range")
     )
-    if counted and not request.environ.get("comms.static_export"):
+    if counted and is_visit(request.environ):
         service.count_download(session, report_file)
     return response
 
@@ -281,8 +283,8 @@ def card_picture(item: Item) -> Picture | None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the public catalogue pages."""
-    cache.init_app(app)
+    """Register the public catalogue pages (cached, keyed on the catalogue stamp)."""
+    cache.init_app(app, PAGE_STAMPS, now)
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS
     app.jinja_env.globals["item_picture"] = item_picture

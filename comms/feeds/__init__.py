@@ -9,8 +9,10 @@ from comms import cache
 
 def init_app(app: Flask) -> None:
     """Register the feed URLs, the shared page cache and the feed-links helper."""
+    from comms.catalogue.stamp import PAGE_STAMPS
+    from comms.context import now
     from comms.feeds import links, views
 
-    cache.init_app(app)
+    cache.init_app(app, PAGE_STAMPS, now)
     app.register_blueprint(views.bp)
     app.add_template_global(links.feed_links)

@@ -24,9 +24,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from comms.cache import on_replay
 from comms.catalogue.downloads import is_download
 from comms.catalogue.models import Item
 from comms.kpi.models import DailyCount, VideoSnapshot
+from comms.self_requests import is_visit
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +45,6 @@ MAX_METRICS = frozenset({FEED_SUBSCRIBERS})
 # (cite.json) is no feed, and its fetcher states no subscribers.
 FEED_ENDPOINTS = frozenset({"newsletter.feed"})
 BUFFER_KEY = "comms.kpi_counts"
-NO_COUNT = "comms.no_count"  # WSGI environ flag: in-process renders are not visits
-COUNTED = "comms.counted"  # WSGI environ: what this answer counted (a Counted)
 # Feed-reader services that state their subscribers in the User-Agent, and how
 # their product name starts. Anyone can send any User-Agent: a number is taken only
 # from these names and only up to MAX_STATED_SUBSCRIBERS, so that a forged claim
@@ -251,7 +251,7 @@ _COUNTED_ENDPOINTS = frozenset({"catalogue.item", "catalogue.download"})
 
 
 def _count_response(response: Response) -> Response:
-    if request.method != "GET" or request.environ.get(NO_COUNT):
+    if request.method != "GET" or not is_visit(request.environ):
         return response
     buffer: CountBuffer | None = current_app.extensions.get(BUFFER_KEY)
     if buffer is None:
@@ -278,45 +278,43 @@ def _count_response(response: Response) -> Response:
         buffer.add(metric, key, amount)
     # A replay of this answer (comms.cache) counts for the replaying request, whose
     # User-Agent may differ: a bot's answer replayed to a reader is a view.
-    request.environ[COUNTED] = Counted(
-        endpoint,
-        request.blueprint,
-        request.path,
-        dict(request.view_args or {}),
-        status,
+    on_replay(
+        Counted(
+            buffer,
+            endpoint,
+            request.blueprint,
+            request.path,
+            dict(request.view_args or {}),
+            status,
+        )
     )
     return response
 
 
 @dataclass(frozen=True)
 class Counted:
-    """What a counted answer was, so that a replay of it is counted the same way."""
+    """What a counted answer was; called on each replay of it to count it again."""
 
+    buffer: CountBuffer
     endpoint: str | None
     blueprint: str | None
     path: str
     view_args: dict[str, Any]
     status: int
 
-
-def count_replay(app: Flask, counted: Counted, environ: dict[str, Any]) -> None:
-    """Count an answer replayed without running the app (see comms.cache)."""
-    buffer: CountBuffer | None = app.extensions.get(BUFFER_KEY)
-    if (
-        buffer is None
-        or environ.get("REQUEST_METHOD") != "GET"
-        or environ.get(NO_COUNT)
-    ):
-        return
-    for metric, key, amount in events_for(
-        counted.endpoint,
-        counted.blueprint,
-        counted.path,
-        counted.view_args,
-        counted.status,
-        environ.get("HTTP_USER_AGENT", ""),
-    ):
-        buffer.add(metric, key, amount)
+    def __call__(self, environ: dict[str, Any]) -> None:
+        """Count a replay of the answer (see comms.cache.on_replay) for ``environ``."""
+        if environ.get("REQUEST_METHOD") != "GET" or not is_visit(environ):
+            return
+        for metric, key, amount in events_for(
+            self.endpoint,
+            self.blueprint,
+            self.path,
+            self.view_args,
+            self.status,
+            environ.get("HTTP_USER_AGENT", ""),
+        ):
+            self.buffer.add(metric, key, amount)
 
 
 def snapshot_videos(session: Session, day: date | None = None) -> int:

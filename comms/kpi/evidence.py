@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Item
 from comms.catalogue.models import utcnow as utcnow  # re-exported for the import hook
-from comms.kpi.counting import NO_COUNT
 from comms.kpi.models import PageSnapshot
+from comms.self_requests import SNAPSHOT, mark
 
 MAX_PER_RUN = 500
 
@@ -47,7 +47,7 @@ def snapshot_item(app: Flask, session: Session, item: Item) -> PageSnapshot | No
         response = client.get(
             path,
             headers={"Accept-Language": item.language, "User-Agent": "comms-evidence"},
-            environ_overrides={NO_COUNT: True},
+            environ_overrides=mark(SNAPSHOT),
         )
     if response.status_code != 200:
         return None

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from comms import citations, seo
-from comms.cache import STAMP_KEY, Rendered, cached_response, request_key
+from comms.cache import Rendered, cached_response, current_stamp, request_key
 from comms.catalogue import service as catalogue
 from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.moved import moved_response
@@ -60,7 +60,7 @@ def _citation(slug: str, wanted: list[str]) -> citations.Citation:
     Keyed on the catalogue stamp, so a change is seen at once; a static export asks
     for the three formats in a row and builds the data once.
     """
-    stamp = current_app.extensions[STAMP_KEY].stamp(now())
+    stamp = current_stamp()
     memo: OrderedDict[tuple[str, ...], citations.Citation] = (
         current_app.extensions.setdefault(_MEMO_KEY, OrderedDict())
     )

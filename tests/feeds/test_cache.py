@@ -69,8 +69,7 @@ def test_a_corrupt_entry_is_a_miss(tmp_path):
 
 
 def test_catalogue_stamp_equals_the_catalogue_cache_key(app, session):
-    from comms.cache import catalogue_stamp
-    from comms.catalogue.stamp import cache_key
+    from comms.catalogue.stamp import PAGE_STAMPS, cache_key
     from tests.factories import future, make_item, past
 
     engine = app.extensions["comms"].engine
@@ -78,7 +77,7 @@ def test_catalogue_stamp_equals_the_catalogue_cache_key(app, session):
 
     def both() -> tuple[str, str]:
         with engine.connect() as connection:
-            return catalogue_stamp(connection, moment), cache_key(session, moment)
+            return PAGE_STAMPS.stamp(connection, moment), cache_key(session, moment)
 
     empty = both()
     assert empty[0] == empty[1]
@@ -93,10 +92,10 @@ def test_catalogue_stamp_equals_the_catalogue_cache_key(app, session):
 
 def test_the_stamp_reader_equals_the_cache_key_as_items_and_time_change(app, session):
     from comms.cache import StampReader
-    from comms.catalogue.stamp import cache_key
+    from comms.catalogue.stamp import PAGE_STAMPS, cache_key
     from tests.factories import future, make_item, past
 
-    reader = StampReader(app.extensions["comms"].engine)
+    reader = StampReader(app.extensions["comms"].engine, PAGE_STAMPS)
     try:
         make_item(session, published_at=past(3))
         make_item(session, published_at=future(3))
@@ -157,10 +156,13 @@ class _CountingReader:
     """A StampReader on the app's cache folder whose version reads are counted."""
 
     def __init__(self, app):
-        from comms.cache import SIGNAL_NAME, StampReader
+        from comms.cache import StampReader
+        from comms.catalogue.stamp import PAGE_STAMPS
 
-        signal = app.extensions["comms"].settings.instance_path / "cache" / SIGNAL_NAME
-        self.reader = StampReader(app.extensions["comms"].engine, signal)
+        root = app.extensions["comms"].settings.instance_path / "cache"
+        self.reader = StampReader(
+            app.extensions["comms"].engine, PAGE_STAMPS, PAGE_STAMPS.signal_path(root)
+        )
         self.reads = 0
         real = self.reader.version
 
@@ -222,11 +224,11 @@ def test_a_change_the_signal_misses_is_seen_within_the_recheck_time(
 
 def test_without_a_signal_file_every_stamp_reads_the_version(app, session):
     from comms.cache import StampReader
-    from comms.catalogue.stamp import cache_key
+    from comms.catalogue.stamp import PAGE_STAMPS, cache_key
     from tests.factories import make_item, past
 
     make_item(session, published_at=past(3))
-    reader = StampReader(app.extensions["comms"].engine)  # no signal file
+    reader = StampReader(app.extensions["comms"].engine, PAGE_STAMPS)  # no signal file
     try:
         moment = past(0)
         first = reader.stamp(moment)
@@ -330,3 +332,74 @@ def test_a_replayed_item_page_counts_as_a_view_of_the_replaying_reader(
     assert counts(session, counting.ITEM_VIEW) == {
         (counting.today(), "press-releases/launch"): 2
     }
+
+
+def _hooked_page(app, calls):
+    """A cached test page whose answer hands the page cache one replay hook."""
+    from comms.cache import cached_response, on_replay, request_key
+
+    def view():
+        on_replay(lambda environ: calls.append(environ["HTTP_USER_AGENT"]))
+        return cached_response(
+            request_key([]), lambda: Rendered(b"hooked", "text/plain")
+        )
+
+    app.add_url_rule("/hooked", "hooked", view)
+
+
+def test_a_replay_runs_the_hooks_its_answer_was_handed_with_the_replaying_request(
+    app, client, session
+):
+    calls: list[str] = []
+    _hooked_page(app, calls)
+    ran = _count_app_runs(app)
+    client.get("/hooked", headers={"User-Agent": "first"})
+    assert calls == []  # served by the app: nothing replayed yet
+    for agent in ("second", "third"):
+        answer = client.get("/hooked", headers={"User-Agent": agent})
+        assert answer.data == b"hooked"
+    assert ran == ["/hooked"]
+    assert calls == ["second", "third"]
+
+
+def test_a_hook_of_an_answer_that_is_not_kept_never_runs(app, client, session):
+    from comms.self_requests import STATIC_COPY, mark
+
+    calls: list[str] = []
+    _hooked_page(app, calls)
+    ran = _count_app_runs(app)
+    for _ in range(2):  # a static copy's answers are neither stored nor replayed
+        client.get("/hooked", environ_base=mark(STATIC_COPY))
+    assert ran == ["/hooked", "/hooked"]
+    assert calls == []
+
+
+def test_the_page_cache_serves_and_replays_with_counting_off(settings):
+    """No counting subscribed: the cache stores, answers 304s and replays alone."""
+    from dataclasses import replace
+
+    from comms import create_app
+    from comms.db import init_db
+    from comms.kpi import counting
+    from tests.factories import make_item
+    from tests.kpi.helpers import counts
+
+    app = create_app(replace(settings, counting=False))
+    init_db(app.extensions["comms"].engine)
+    try:
+        assert counting.BUFFER_KEY not in app.extensions
+        with app.extensions["comms"].sessionmaker() as session:
+            make_item(session, slug="launch")
+            ran = _count_app_runs(app)
+            client = app.test_client()
+            first = client.get("/press-releases/launch/")
+            again = client.get("/press-releases/launch/")
+            etag = {"If-None-Match": first.headers["ETag"]}
+            for _ in range(2):
+                answer = client.get("/press-releases/launch/", headers=etag)
+                assert answer.status_code == 304
+            assert first.status_code == 200 and again.data == first.data
+            assert ran == ["/press-releases/launch/"] * 2  # a page, then its 304
+            assert counts(session, counting.ITEM_VIEW) == {}
+    finally:
+        app.extensions["comms"].engine.dispose()

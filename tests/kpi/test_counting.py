@@ -520,3 +520,24 @@ def test_a_gunicorn_worker_writes_its_counts_as_it_exits(buffered):
         assert counts(session, counting.ITEM_VIEW) == {
             (counting.today(), "reports/policy"): 1
         }
+
+
+def test_counting_hands_a_replay_hook_that_counts_the_replaying_visitor(
+    app, client, session
+):
+    from comms.self_requests import SNAPSHOT, STATIC_COPY, mark
+
+    make_item(session, kind="report", slug="policy")
+    client.get("/reports/policy/", headers=BROWSER)
+    [(_stamp, _status, _headers, _body, hooks)] = app.wsgi_app._answers.values()
+    [hook] = hooks
+    assert isinstance(hook, counting.Counted)
+    visit = {"REQUEST_METHOD": "GET", "HTTP_USER_AGENT": BROWSER["User-Agent"]}
+    hook(visit)  # what the page cache does on a replay, without the cache
+    hook({**visit, "HTTP_USER_AGENT": "Googlebot/2.1"})  # a bot: no view
+    hook({**visit, **mark(SNAPSHOT)})  # the site itself: no view
+    hook({**visit, **mark(STATIC_COPY)})
+    hook({**visit, "REQUEST_METHOD": "HEAD"})
+    assert counts(session, counting.ITEM_VIEW) == {
+        (counting.today(), "reports/policy"): 2
+    }
