@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from comms.admin import audit, auth
 from comms.admin.models import ROLES, User
 from comms.errors import CommsError, NotFound, ValidationFailed
+from comms.text import normalise_email
 
 
 class TooManyAttempts(CommsError):
@@ -29,15 +30,6 @@ class NewAccount:
     email: str
     role: str
     password: str
-
-
-def normalise_email(raw: str) -> str:
-    """An address trimmed and lower-cased; ValidationFailed when it is not one."""
-    email = raw.strip().lower()
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or len(email) > 254 or " " in email:
-        raise ValidationFailed([f"email: {raw!r} is not an e-mail address"])
-    return email
 
 
 def create_user(

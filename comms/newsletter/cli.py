@@ -14,6 +14,7 @@ import click
 from flask import Flask
 
 from comms.errors import CommsError, ValidationFailed
+from comms.text import normalise_email
 
 
 def _app() -> Flask:
@@ -80,7 +81,7 @@ def send_command(
             envelope = mail.Envelope.from_settings(
                 settings.mail_from, settings.site_url, settings.secret_key
             )
-            proof_to = service.normalise_email(test_to) if test_to else None
+            proof_to = normalise_email(test_to) if test_to else None
         except CommsError as exc:
             raise _fail(exc) from None
         if not proof_to:  # one send of an issue at a time (the admin's too)
