@@ -208,14 +208,14 @@ def send_all(
     config, envelope = mail_settings(settings)
     with mail.SmtpTransport(config) as transport:
         transport.connect()
-        return sending.send_issue(
-            session,
-            versions[0].translation,
-            rendered,
+        mailing = sending.Mailing(
+            issue=versions[0].translation,
+            rendered=rendered,
             transport=transport,
             envelope=envelope,
             default_language=site.default_language,
             rate=settings.mail_rate,
-            progress=progress,
-            on_start=on_start,
+        )
+        return sending.send_issue(
+            session, mailing, progress=progress, on_start=on_start
         )
