@@ -56,8 +56,15 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "create-user", user, before=None,
-                 after=audit.user_snapshot(user), now=now)  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "create-user",
+        user,
+        before=None,
+        after=audit.user_snapshot(user),
+        now=now,
+    )
     session.commit()
     return user
 
@@ -117,8 +124,15 @@ def change_password(
     user.password_hash = auth.hash_password(new)
     user.password_changed_at = now
     auth.end_all_logins(session, user)
-    audit.record(session, user, "change-password", user, before=before,
-                 after=audit.user_snapshot(user), now=now)  # fmt: skip
+    audit.record(
+        session,
+        user,
+        "change-password",
+        user,
+        before=before,
+        after=audit.user_snapshot(user),
+        now=now,
+    )
     session.commit()
 
 
@@ -148,7 +162,14 @@ def update_user(
         )
     before = audit.user_snapshot(user)
     user.role, user.active = role, active
-    audit.record(session, actor, "update-user", user, before=before,
-                 after=audit.user_snapshot(user), now=now)  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "update-user",
+        user,
+        before=before,
+        after=audit.user_snapshot(user),
+        now=now,
+    )
     session.commit()
     return user

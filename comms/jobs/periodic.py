@@ -59,13 +59,16 @@ def schedule_send(
 ) -> object:
     """Queue the send of ``letter``'s issue at ``when`` (once per issue and time)."""
     return queue.submit(
-        app, session,
-        NewJob("newsletter-send",
-               {"issue_id": letter.id, "send_at": when.isoformat()},
-               f"Send newsletter {letter.slug} (scheduled)",
-               key=f"newsletter-send:{letter.translation}@{when.isoformat()}",
-               run_after=when),
-    )  # fmt: skip
+        app,
+        session,
+        NewJob(
+            "newsletter-send",
+            {"issue_id": letter.id, "send_at": when.isoformat()},
+            f"Send newsletter {letter.slug} (scheduled)",
+            key=f"newsletter-send:{letter.translation}@{when.isoformat()}",
+            run_after=when,
+        ),
+    )
 
 
 def video_sync(app: Flask, session: Session, now: datetime) -> int:
@@ -76,18 +79,28 @@ def video_sync(app: Flask, session: Session, now: datetime) -> int:
         return 0
     slot = int(now.timestamp() // 60) // every
     job = queue.submit(
-        app, session,
-        NewJob("video-sync", {}, "Video sync (every "
-               f"{every} minutes)", key=f"video-sync:{every}:{slot}"),
-    )  # fmt: skip
+        app,
+        session,
+        NewJob(
+            "video-sync",
+            {},
+            f"Video sync (every {every} minutes)",
+            key=f"video-sync:{every}:{slot}",
+        ),
+    )
     return int(job is not None)
 
 
 def purge(app: Flask, session: Session, now: datetime) -> int:
     """Queue the hourly purge of expired rows."""
     job = queue.submit(
-        app, session,
-        NewJob("purge", {}, "Purge expired subscriptions, login tries, sessions",
-               key=f"purge:{now:%Y-%m-%dT%H}"),
-    )  # fmt: skip
+        app,
+        session,
+        NewJob(
+            "purge",
+            {},
+            "Purge expired subscriptions, login tries, sessions",
+            key=f"purge:{now:%Y-%m-%dT%H}",
+        ),
+    )
     return int(job is not None)

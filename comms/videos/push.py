@@ -122,10 +122,14 @@ def _ask(
     # No transaction stays open while the hub calls back (SQLite would block it).
     try:
         websub.request(
-            hub, mode=mode, topic=topic, callback=callback, secret=secret,
+            hub,
+            mode=mode,
+            topic=topic,
+            callback=callback,
+            secret=secret,
             lease_seconds=settings.websub_lease_seconds,
             timeout=settings.websub_timeout,
-        )  # fmt: skip
+        )
     except websub.HubError as exc:
         with factory() as session:
             session.execute(
