@@ -51,9 +51,7 @@ def notify(token: str) -> Response:
             state.sessionmaker,
             state.settings,
             state.store,
-            token,
-            body,
-            request.headers.get("X-Hub-Signature"),
+            push.Notification(token, body, request.headers.get("X-Hub-Signature")),
             default_language=state.site.default_language,
             now=now(),
         )
