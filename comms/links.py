@@ -12,16 +12,14 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
+# The address check lives with the other shared text helpers; doors use it from here.
+from comms.text import email_address as email_address
+
 MAX_URL_LENGTH = 2000
 URL_REASON = "must be an http:// or https:// address"
 # A host name (IDN letters allowed), an IPv4 address or a bracketed IPv6 address.
 _HOST = re.compile(r"^(?:[\w-]+(?:\.[\w-]+)*\.?|\[[0-9A-Fa-f:.]+\])$")
 _UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\<>\"`]")
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
-    r"@(?=.{4,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 
 
 def public_url(value: str) -> str:
@@ -72,14 +70,6 @@ def image_source(value: str) -> str:
         return public_url(src)
     except ValueError as exc:
         raise ValueError(f"must be a path on this site (/...) or {exc}") from None
-
-
-def email_address(value: str) -> str:
-    """``value`` as an e-mail address (case kept); ValueError if it is not one."""
-    email = value.strip()
-    if len(email) > 254 or ".." in email or not _EMAIL.match(email):
-        raise ValueError("must be an e-mail address")
-    return email
 
 
 def media_path(value: str, folder: str = "media") -> str:

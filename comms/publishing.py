@@ -85,10 +85,16 @@ def announce(
         if kind == "websub-ping" and not app.extensions["comms"].settings.websub_hub:
             continue
         job = queue.submit(
-            app, session,
-            NewJob(kind, {"items": stamps}, f"{verb} {names}{more}",
-                   key=f"{kind}:{key}" if key else None, run_after=when),
-        )  # fmt: skip
+            app,
+            session,
+            NewJob(
+                kind,
+                {"items": stamps},
+                f"{verb} {names}{more}",
+                key=f"{kind}:{key}" if key else None,
+                run_after=when,
+            ),
+        )
         queued += job is not None
     return queued
 

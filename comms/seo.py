@@ -7,7 +7,6 @@ templates, filling in the request's URLs.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,6 +20,7 @@ from comms.catalogue import images
 from comms.catalogue.models import Item, Newsletter
 from comms.links import shown_url
 from comms.site import Site
+from comms.text import duration_seconds
 
 SCHEMA = "https://schema.org"
 LICENCES = {
@@ -30,7 +30,6 @@ LICENCES = {
 }
 # Open Graph locales are language_TERRITORY; other languages pass through as they are.
 OG_LOCALES = {"en": "en_GB", "de": "de_DE", "fr": "fr_FR", "it": "it_IT", "sl": "sl_SI"}
-_DURATION = re.compile(r"^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$")
 
 
 def ld_json(data: dict[str, Any]) -> Markup:
@@ -183,7 +182,7 @@ def _video_ld(
     thumbnail = _thumbnail(item, site_url)
     if thumbnail:
         data["thumbnailUrl"] = thumbnail
-    if item.duration and _DURATION.match(item.duration):
+    if duration_seconds(item.duration) is not None:
         data["duration"] = item.duration
     if item.view_count is not None:
         data["interactionStatistic"] = {

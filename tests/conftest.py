@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from comms import create_app
+from comms.admin import auth
 from comms.config import Settings
 from comms.db import init_db
 from comms.jobs.queue import stop_jobs
@@ -20,6 +22,19 @@ from tests.videos.fake_youtube import FakeYouTube
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
 IN_CI = os.environ.get("CI") == "true"
+# argon2id's cheapest parameters: a hash in microseconds instead of 64 MiB and ~50 ms.
+CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash passwords cheaply and slow failed logins down a tenth as much.
+
+    Verification follows the parameters stored in each hash, so nothing a test
+    checks depends on the cost; the login throttle keeps its shape, only shorter.
+    """
+    monkeypatch.setattr(auth, "HASHER", CHEAP_HASHER)
+    monkeypatch.setattr(auth, "SLOWDOWN_STEP", auth.SLOWDOWN_STEP / 10)
 
 
 def _postgres_url() -> str:

@@ -9,7 +9,6 @@ from comms import csrf
 
 def init_app(app: Flask) -> None:
     """Register the admin blueprint, the public image URLs and csrf_token()."""
-    from comms.admin.auth import use_test_profile
     from comms.admin.views import (  # noqa: F401
         accounts,
         deposits,
@@ -21,8 +20,6 @@ def init_app(app: Flask) -> None:
         videos,
     )
     from comms.admin.views.blueprint import bp
-
-    use_test_profile(app.extensions["comms"].settings.testing)
 
     app.register_blueprint(bp)
     app.register_blueprint(files.media_bp)

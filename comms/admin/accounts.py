@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from comms.admin import audit, auth
 from comms.admin.models import ROLES, User
 from comms.errors import CommsError, NotFound, ValidationFailed
+from comms.text import normalise_email
 
 
 class TooManyAttempts(CommsError):
@@ -29,15 +30,6 @@ class NewAccount:
     email: str
     role: str
     password: str
-
-
-def normalise_email(raw: str) -> str:
-    """An address trimmed and lower-cased; ValidationFailed when it is not one."""
-    email = raw.strip().lower()
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or len(email) > 254 or " " in email:
-        raise ValidationFailed([f"email: {raw!r} is not an e-mail address"])
-    return email
 
 
 def create_user(
@@ -64,8 +56,15 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "create-user", user, before=None,
-                 after=audit.user_snapshot(user), now=now)  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "create-user",
+        user,
+        before=None,
+        after=audit.user_snapshot(user),
+        now=now,
+    )
     session.commit()
     return user
 
@@ -125,8 +124,15 @@ def change_password(
     user.password_hash = auth.hash_password(new)
     user.password_changed_at = now
     auth.end_all_logins(session, user)
-    audit.record(session, user, "change-password", user, before=before,
-                 after=audit.user_snapshot(user), now=now)  # fmt: skip
+    audit.record(
+        session,
+        user,
+        "change-password",
+        user,
+        before=before,
+        after=audit.user_snapshot(user),
+        now=now,
+    )
     session.commit()
 
 
@@ -156,7 +162,14 @@ def update_user(
         )
     before = audit.user_snapshot(user)
     user.role, user.active = role, active
-    audit.record(session, actor, "update-user", user, before=before,
-                 after=audit.user_snapshot(user), now=now)  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "update-user",
+        user,
+        before=before,
+        after=audit.user_snapshot(user),
+        now=now,
+    )
     session.commit()
     return user

@@ -107,11 +107,15 @@ def _add_pdf(
     digest = store.put(upload.data)
     ensure_cover(store, digest, upload.data)
     report_file = ReportFile(
-        filename=name, sha256=digest, size=len(upload.data),
+        filename=name,
+        sha256=digest,
+        size=len(upload.data),
         page_count=info.page_count,
-        language=language or info.language or item.language, text=info.text,
-        position=len(item.files), media_type="application/pdf",
-    )  # fmt: skip
+        language=language or info.language or item.language,
+        text=info.text,
+        position=len(item.files),
+        media_type="application/pdf",
+    )
     item.files.append(report_file)
     item.updated_at = item.revised_at = now  # a change readers see
     return report_file
@@ -232,9 +236,14 @@ def save_from_editor(
             _add_pdf(target, store, sent.file, pdf_info, sent.file_language, now)
 
     saved = update_item(
-        session, actor, item_id, sent.draft,
-        expected_version=sent.expected_version, now=now, then=attach,
-    )  # fmt: skip
+        session,
+        actor,
+        item_id,
+        sent.draft,
+        expected_version=sent.expected_version,
+        now=now,
+        then=attach,
+    )
     for sha in replaced:
         release(session, store, sha)
     return saved

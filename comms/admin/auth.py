@@ -46,34 +46,16 @@ MIN_PASSWORD_SCORE = 3  # zxcvbn: "safely unguessable", about 10^8 guesses and m
 ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input; the first 72 are judged
 
 
-_FAST_FOR_TESTS = {"enabled": False}
 # zxcvbn keeps each call's user inputs in a module-level dictionary.
 _ZXCVBN_LOCK = threading.Lock()
-
-
-def use_test_profile(enabled: bool) -> None:
-    """Hash with argon2id's cheapest parameters (test runs only) or the RFC profile.
-
-    Verification always follows the parameters stored in each hash, so switching
-    never locks anyone out; a login re-hashes an old hash with the current profile.
-    """
-    _FAST_FOR_TESTS["enabled"] = enabled
+# argon2id with RFC 9106's low-memory profile. Verification follows the parameters
+# stored in each hash, and a login re-hashes a hash made with other parameters.
+HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 
 
 def hasher() -> PasswordHasher:
-    """The argon2id hasher (RFC 9106 low-memory profile; cheapest under tests)."""
-    return _hasher(_FAST_FOR_TESTS["enabled"])
-
-
-@lru_cache(maxsize=2)
-def _hasher(cheap: bool) -> PasswordHasher:
-    profile = profiles.CHEAPEST if cheap else profiles.RFC_9106_LOW_MEMORY
-    return PasswordHasher.from_parameters(profile)
-
-
-def slowdown_step() -> float:
-    """Seconds added per failure past the soft limit (shorter under tests)."""
-    return SLOWDOWN_STEP / 10 if _FAST_FOR_TESTS["enabled"] else SLOWDOWN_STEP
+    """The argon2id hasher every password is hashed and checked with."""
+    return HASHER
 
 
 def hash_password(password: str) -> str:
@@ -82,17 +64,13 @@ def hash_password(password: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def _dummy_hash(_cheap: bool) -> str:
-    return hash_password("not a real password, only spends the same time")
+def _dummy_hash(with_hasher: PasswordHasher) -> str:
+    return with_hasher.hash("not a real password, only spends the same time")
 
 
 def verify_password(user: User | None, password: str) -> bool:
     """True when ``password`` matches; unknown users cost as much as known ones."""
-    stored = (
-        user.password_hash
-        if user is not None
-        else _dummy_hash(_FAST_FOR_TESTS["enabled"])
-    )
+    stored = user.password_hash if user is not None else _dummy_hash(hasher())
     try:
         ok = hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -177,7 +155,7 @@ def claim_attempt(session: Session, email: str, address: str, now: datetime) -> 
         retry = int(WINDOW.total_seconds())
         return Attempt(id=None, refused=True, delay=0.0, retry_after=retry)
     over = account - ACCOUNT_SOFT_LIMIT  # the failures before this one, past the soft
-    delay = min(SLOWDOWN_MAX, slowdown_step() * over) if over > 0 else 0.0
+    delay = min(SLOWDOWN_MAX, SLOWDOWN_STEP * over) if over > 0 else 0.0
     return Attempt(id=row.id, refused=False, delay=delay, retry_after=0)
 
 

@@ -60,9 +60,13 @@ def build_dashboard(session: Session, now: datetime, limit: int = 10) -> Dashboa
         )
     }
     return Dashboard(
-        drafts, scheduled, counts, last_sync(session), issues(session),
+        drafts,
+        scheduled,
+        counts,
+        last_sync(session),
+        issues(session),
         push=push.current(session),
-    )  # fmt: skip
+    )
 
 
 def last_sync(session: Session) -> dict[str, Any] | None:

@@ -6,7 +6,6 @@ re-render the form with exactly what the officer typed and every message at once
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,8 +13,8 @@ from typing import Any
 
 from comms import links, zones
 from comms.rendering import clean_text
+from comms.text import SLUG, slugify
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COMMON_FIELDS = (
     "title", "slug", "language", "summary", "body", "author", "tags", "regions",
 )  # fmt: skip
@@ -147,12 +146,6 @@ def parse_datetime(value: str) -> datetime | None:
     return None
 
 
-def slugify(text: str) -> str:
-    """A URL slug from a title."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return "-".join(words)[:200].strip("-")
-
-
 def _lines(raw: str) -> list[str]:
     return [line.strip() for line in clean_text(raw).splitlines() if line.strip()]
 
@@ -172,7 +165,7 @@ def parse_item_form(
     region_slugs = p.slugs("regions", regions)
     if kind != "video":
         columns["title"] = p.text("title", required=True)
-        slug = p.text("slug") or slugify(columns["title"])
+        slug = p.text("slug") or slugify(columns["title"], fallback="")
         if not slug and columns["title"]:
             p.problems.append("slug: required (the title gives none)")
         elif slug and not SLUG.match(slug):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from comms.admin.forms import SLUG
 from comms.catalogue.models import KINDS, Newsletter
 from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line
+from comms.text import SLUG
 
 MAX_ROWS = 500
 Row = tuple[str, str, bool, str]  # kind, slug, picked, order as typed

@@ -151,8 +151,15 @@ def create_issue(
     letter.updated_at = now
     session.add(letter)
     session.flush()
-    audit.record(session, actor, "create", letter, before=None,
-                 after=audit.newsletter_snapshot(letter), now=now)  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "create",
+        letter,
+        before=None,
+        after=audit.newsletter_snapshot(letter),
+        now=now,
+    )
     session.commit()
     return letter
 
@@ -215,9 +222,16 @@ def _record(
 ) -> None:
     after = audit.newsletter_snapshot(letter)
     changed = ", ".join(audit.changed_keys(before, after)) or "no change"
-    audit.record(session, actor, action, letter, before=before, after=after,
-                 summary=f"newsletter {letter.slug}.{letter.language}: {changed}",
-                 now=now)  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        action,
+        letter,
+        before=before,
+        after=after,
+        summary=f"newsletter {letter.slug}.{letter.language}: {changed}",
+        now=now,
+    )
 
 
 def add_version(
@@ -233,10 +247,17 @@ def add_version(
     if language not in languages:
         raise ValidationFailed([f"language: use one of {', '.join(languages)}"])
     copy = Newsletter(
-        slug=source.slug, language=language, translation=source.translation,
-        number=source.number, title=source.title, intro=source.intro,
-        intro_html=source.intro_html, status="draft", created_at=now, updated_at=now,
-    )  # fmt: skip
+        slug=source.slug,
+        language=language,
+        translation=source.translation,
+        number=source.number,
+        title=source.title,
+        intro=source.intro,
+        intro_html=source.intro_html,
+        status="draft",
+        created_at=now,
+        updated_at=now,
+    )
     copy.entries = [
         NewsletterEntry(position=e.position, kind=e.kind, slug=e.slug)
         for e in source.entries
@@ -245,10 +266,16 @@ def add_version(
     _check(session, copy, draft)
     session.add(copy)
     session.flush()
-    audit.record(session, actor, "translate", copy, before=None,
-                 after=audit.newsletter_snapshot(copy),
-                 summary=f"newsletter {copy.slug}.{language} from {source.language}",
-                 now=now)  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "translate",
+        copy,
+        before=None,
+        after=audit.newsletter_snapshot(copy),
+        summary=f"newsletter {copy.slug}.{language} from {source.language}",
+        now=now,
+    )
     session.commit()
     return copy
 

@@ -36,6 +36,7 @@ from comms.errors import ConfigMissing, ValidationFailed
 from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line, render_markdown
 from comms.site import load_site
 from comms.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf
+from comms.text import SLUG
 
 NEWSLETTER_DIR = "newsletters"
 # media/: files items link to; pages/: the site's own pages, read by the app at
@@ -44,7 +45,6 @@ SKIPPED_DIRS = {"media", PAGES_DIR}
 FILE_NAME = re.compile(
     r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$"
 )  # noqa: E501
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 DEFAULT_LICENCE = "CC-BY-4.0"
 STATUSES = ("draft", "published", "archived")

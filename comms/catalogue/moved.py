@@ -20,9 +20,13 @@ def moved_response(
     item that takes an old slug is never hidden. The query string is kept.
     """
     renamed = service.find_moved(
-        get_session(), kind, slug, wanted=preferred_languages(),
-        default_language=comms_state().site.default_language, now=now(),
-    )  # fmt: skip
+        get_session(),
+        kind,
+        slug,
+        wanted=preferred_languages(),
+        default_language=comms_state().site.default_language,
+        now=now(),
+    )
     if renamed is None:
         return None
     target = url_for(endpoint, slug=renamed.slug, **values)

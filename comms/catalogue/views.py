@@ -100,9 +100,13 @@ def _listing(
                 raise NotFound(f"no public item is from the region {region!r}")
         html = render_template(
             "catalogue/listing.html",
-            page=page, upcoming=upcoming, query=query, kind=kind,
-            topic=topic, region=region,
-        )  # fmt: skip
+            page=page,
+            upcoming=upcoming,
+            query=query,
+            kind=kind,
+            topic=topic,
+            region=region,
+        )
         return Rendered(html.encode(), HTML)
 
     key = page_key(("lang", query.language), ("want", ",".join(query.fallbacks)))
@@ -219,10 +223,14 @@ def _renamed(
 ) -> Item | None:
     """The public item that had this slug before a rename (see find_moved)."""
     return service.find_moved(
-        get_session(), kind, slug, wanted=wanted,
-        default_language=comms_state().site.default_language, now=now(),
+        get_session(),
+        kind,
+        slug,
+        wanted=wanted,
+        default_language=comms_state().site.default_language,
+        now=now(),
         filename=filename,
-    )  # fmt: skip
+    )
 
 
 @bp.route("/reports/<slug>/files/<filename>", methods=["GET", "HEAD"])

@@ -64,9 +64,12 @@ def deposit_command(slug: str, language: str | None, yes: bool) -> None:
         if prepared.outcome != "ready":
             click.echo(
                 f"{slug}: published, DOI {deposit.doi} ({deposit.record_url}); "
-                + ("files unchanged" if prepared.outcome == "unchanged" else
-                   "the earlier publication was completed")
-            )  # fmt: skip
+                + (
+                    "files unchanged"
+                    if prepared.outcome == "unchanged"
+                    else "the earlier publication was completed"
+                )
+            )
             return
         shown = service.preview(item, state.site, settings)
         what = "new version of " if prepared.new_version else ""

@@ -120,9 +120,13 @@ class InvenioClient:
             attempt += 1
             try:
                 response = self.http.request(
-                    method, url, json=json, data=data, headers=headers,
+                    method,
+                    url,
+                    json=json,
+                    data=data,
+                    headers=headers,
                     timeout=self.timeout,
-                )  # fmt: skip
+                )
             except requests.RequestException as exc:
                 if repeatable and attempt <= self.retries:
                     self._wait(attempt)

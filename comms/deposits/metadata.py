@@ -94,11 +94,14 @@ def build_record(item: Item, site: Site, *, page_url: str) -> dict[str, Any]:
         metadata["additional_descriptions"] = [
             {
                 "description": f"Deliverable {escape(item.deliverable)}"
-                + (f", work package {escape(item.work_package)}"
-                   if item.work_package else ""),
+                + (
+                    f", work package {escape(item.work_package)}"
+                    if item.work_package
+                    else ""
+                ),
                 "type": {"id": "other"},
             }
-        ]  # fmt: skip
+        ]
     return {
         "access": {"record": "public", "files": "public"},
         "files": {"enabled": True},

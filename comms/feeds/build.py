@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,14 +20,12 @@ from lxml import etree
 from comms.catalogue.images import item_image, video_thumbnail
 from comms.catalogue.models import KIND_PLURALS, Item
 from comms.rendering import absolutise_links, clean_text, sanitise_html
+from comms.text import duration_seconds
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-_DURATION = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
-)
 _IMAGE_TYPES = {
     "png": "image/png",
     "jpg": "image/jpeg",
@@ -145,13 +142,10 @@ def item_link(item: Item, site_url: str, default_language: str) -> str:
     return url
 
 
-def duration_seconds(value: str | None) -> int | None:
-    """An ISO 8601 duration (``PT3M12S``) in seconds, or None."""
-    match = _DURATION.match(value or "")
-    if not value or match is None:
-        return None
-    parts = {k: int(v or 0) for k, v in match.groupdict().items()}
-    return ((parts["d"] * 24 + parts["h"]) * 60 + parts["m"]) * 60 + parts["s"]
+def _whole_seconds(value: str | None) -> int | None:
+    """A stored ISO 8601 duration in whole seconds (Media RSS wants an integer)."""
+    seconds = duration_seconds(value)
+    return None if seconds is None else int(seconds)
 
 
 def _when(value: datetime) -> str:
@@ -220,7 +214,7 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
             url=f"https://www.youtube-nocookie.com/embed/{quote(item.youtube_id)}",
             medium="video",
             media_type="text/html",
-            duration=duration_seconds(item.duration),
+            duration=_whole_seconds(item.duration),
             thumbnail=thumb_url,
             thumbnail_width=thumb.width,
             thumbnail_height=thumb.height,

@@ -11,13 +11,18 @@ from comms.commands import get_app
 
 @click.command("worker")
 @click.option(
-    "--threads", type=click.IntRange(1, 32), default=2, show_default=True,
+    "--threads",
+    type=click.IntRange(1, 32),
+    default=2,
+    show_default=True,
     help="Jobs run at once (a send and a sync, say).",
-)  # fmt: skip
+)
 @click.option(
-    "--periodic/--no-periodic", default=True, show_default=True,
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
     help="Also run the checks of each minute (due items and issues, sync, purges).",
-)  # fmt: skip
+)
 def worker_command(threads: int, periodic: bool) -> None:
     """Run background jobs until stopped (Ctrl-C lets running jobs finish)."""
     from comms import db

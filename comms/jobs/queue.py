@@ -282,9 +282,12 @@ class _Heartbeat(threading.Thread):
         try:
             with self.factory() as session:
                 service.set_progress(
-                    session, self.job_id, done=self.done, total=self.total,
+                    session,
+                    self.job_id,
+                    done=self.done,
+                    total=self.total,
                     now=utcnow(),
-                )  # fmt: skip
+                )
         except Exception:  # a busy database: the next beat tries again
             log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
             return False

@@ -40,10 +40,16 @@ class NewJob:
 def create(session: Session, new: NewJob, *, now: datetime) -> Job | None:
     """Add and commit a queued job; None when a job with the same key exists."""
     job = Job(
-        kind=new.kind, key=new.key, payload=new.payload, title=new.title[:300],
-        state="queued", run_after=new.run_after or now, created_at=now,
-        enqueued_at=now, actor_id=new.actor_id,
-    )  # fmt: skip
+        kind=new.kind,
+        key=new.key,
+        payload=new.payload,
+        title=new.title[:300],
+        state="queued",
+        run_after=new.run_after or now,
+        created_at=now,
+        enqueued_at=now,
+        actor_id=new.actor_id,
+    )
     session.add(job)
     try:
         session.commit()
@@ -72,7 +78,7 @@ def claim(session: Session, job_id: int, *, now: datetime, stale: timedelta) -> 
             heartbeat_at=now,
             attempts=Job.attempts + 1,
             error="",
-        )  # fmt: skip
+        )
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -115,7 +121,7 @@ def finish(
             finished_at=now,
             summary=summary[:ERROR_LIMIT],
             error=(error or "")[:ERROR_LIMIT],
-        )  # fmt: skip
+        )
         .execution_options(synchronize_session=False)
     )
     session.commit()

@@ -15,6 +15,7 @@ from flask import Flask
 
 from comms.commands import get_app
 from comms.errors import CommsError, ValidationFailed
+from comms.text import normalise_email
 
 
 def _app() -> Flask:
@@ -65,9 +66,13 @@ def send_command(
         issue = versions[0].translation
         try:
             rendered = dispatch.render_versions(
-                app.jinja_env, session, versions, site=state.site,
-                site_url=settings.site_url, now=now,
-            )  # fmt: skip
+                app.jinja_env,
+                session,
+                versions,
+                site=state.site,
+                site_url=settings.site_url,
+                now=now,
+            )
         except CommsError as exc:
             raise _fail(exc) from None
         default = state.site.default_language
@@ -80,7 +85,7 @@ def send_command(
             envelope = mail.Envelope.from_settings(
                 settings.mail_from, settings.site_url, settings.secret_key
             )
-            proof_to = service.normalise_email(test_to) if test_to else None
+            proof_to = normalise_email(test_to) if test_to else None
         except CommsError as exc:
             raise _fail(exc) from None
         if not proof_to:  # one send of an issue at a time (the admin's too)
@@ -100,10 +105,15 @@ def send_command(
             if proof_to:
                 _send_proof(transport, envelope, rendered, default, proof_to)
                 return
-            report = _send_all(
-                session, issue, rendered, transport, envelope, default,
-                settings.mail_rate, not skip_uncertain,
-            )  # fmt: skip
+            mailing = sending.Mailing(
+                issue=issue,
+                rendered=rendered,
+                transport=transport,
+                envelope=envelope,
+                default_language=default,
+                rate=settings.mail_rate,
+            )
+            report = _send_all(session, mailing, resend_uncertain=not skip_uncertain)
     click.echo(report.summary())
 
 
@@ -125,16 +135,7 @@ def _send_proof(
         click.echo(f"proof ({issue.language}) sent to {to}; no delivery recorded")
 
 
-def _send_all(
-    session: Any,
-    issue: str,
-    rendered: dict[str, Any],
-    transport: Any,
-    envelope: Any,
-    default: str,
-    rate: float,
-    resend_uncertain: bool,
-) -> Any:
+def _send_all(session: Any, mailing: Any, *, resend_uncertain: bool) -> Any:
     from comms.newsletter import sending
 
     with ExitStack() as stack:
@@ -144,7 +145,9 @@ def _send_all(
             if sys.stdout.isatty() and total:
                 bar.append(
                     stack.enter_context(
-                        click.progressbar(length=total, label=f"sending {issue}")
+                        click.progressbar(
+                            length=total, label=f"sending {mailing.issue}"
+                        )
                     )
                 )
 
@@ -155,12 +158,7 @@ def _send_all(
         try:
             return sending.send_issue(
                 session,
-                issue,
-                rendered,
-                transport=transport,
-                envelope=envelope,
-                default_language=default,
-                rate=rate,
+                mailing,
                 resend_uncertain=resend_uncertain,
                 progress=progress,
                 on_start=on_start,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from comms.csv_cells import neutralise_row, restore
 from comms.errors import ValidationFailed
 from comms.newsletter.models import Consent, Subscriber
-from comms.newsletter.service import normalise_email
+from comms.text import normalise_email
 
 COLUMNS = ("email", "language", "confirmed_at", "source")
 

@@ -25,6 +25,7 @@ from comms.config import Settings
 from comms.errors import CommsError
 from comms.newsletter import mail, sending, service
 from comms.site import Site
+from comms.text import normalise_email
 
 
 class SendRunning(CommsError):
@@ -179,7 +180,7 @@ def send_proof(
 ) -> None:
     """Send one proof of ``letter`` (any status) to ``to``; nothing is recorded."""
     config, envelope = mail_settings(settings)
-    address = service.normalise_email(to)
+    address = normalise_email(to)
     [issue] = render_versions(
         env, session, [letter], site=site, site_url=settings.site_url, now=now
     ).values()
@@ -207,14 +208,14 @@ def send_all(
     config, envelope = mail_settings(settings)
     with mail.SmtpTransport(config) as transport:
         transport.connect()
-        return sending.send_issue(
-            session,
-            versions[0].translation,
-            rendered,
+        mailing = sending.Mailing(
+            issue=versions[0].translation,
+            rendered=rendered,
             transport=transport,
             envelope=envelope,
             default_language=site.default_language,
             rate=settings.mail_rate,
-            progress=progress,
-            on_start=on_start,
+        )
+        return sending.send_issue(
+            session, mailing, progress=progress, on_start=on_start
         )

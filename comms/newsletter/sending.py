@@ -145,6 +145,23 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Mailing:
+    """One issue on its way: what each subscriber gets, and how it leaves.
+
+    Fixed for a whole run, so the loop and each delivery share one value instead
+    of a long argument list.
+    """
+
+    issue: str  # the translation key every language version of the issue shares
+    rendered: dict[str, RenderedIssue]  # by language
+    transport: Transport
+    envelope: Envelope
+    default_language: str
+    rate: float  # messages a second
+    clock: Callable[[], datetime] = _utcnow
+
+
 def _deliverable() -> object:
     return and_(
         Subscriber.id == Delivery.subscriber_id, Subscriber.status == "confirmed"
@@ -354,26 +371,21 @@ def dry_run(
 
 def send_issue(
     session: Session,
-    issue: str,
-    rendered: dict[str, RenderedIssue],
+    mailing: Mailing,
     *,
-    transport: Transport,
-    envelope: Envelope,
-    default_language: str,
-    rate: float,
     resend_uncertain: bool = True,
     retry_passes: int = 1,
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[int], None] | None = None,
-    clock: Callable[[], datetime] = _utcnow,
 ) -> SendReport:
     """Send the issue to every confirmed subscriber not yet reached; safe to rerun."""
+    issue, clock = mailing.issue, mailing.clock
     report = SendReport(issue=issue)
     report.planned = plan(session, issue, now=clock())
     report.resent = recover(session, issue, now=clock(), resend=resend_uncertain)
     if on_start is not None:
         on_start(count_open(session, issue))
-    pacer = Pacer(rate)
+    pacer = Pacer(mailing.rate)
     statuses: tuple[str, ...] = ("pending", "deferred")
     try:
         for pass_number in range(retry_passes + 1):
@@ -384,10 +396,7 @@ def send_issue(
                     # would hold SQLite's lock (and the job's heartbeat) meanwhile.
                     session.commit()
                 pacer.wait()
-                _deliver_one(
-                    session, pending, rendered, transport, envelope,
-                    default_language, report, clock,
-                )  # fmt: skip
+                _deliver_one(session, mailing, pending, report)
                 if progress is not None and pass_number == 0:
                     progress(1)
             if report.deferred == deferred_before:
@@ -404,16 +413,10 @@ def send_issue(
 
 
 def _deliver_one(
-    session: Session,
-    pending: Pending,
-    rendered: dict[str, RenderedIssue],
-    transport: Transport,
-    envelope: Envelope,
-    default_language: str,
-    report: SendReport,
-    clock: Callable[[], datetime],
+    session: Session, mailing: Mailing, pending: Pending, report: SendReport
 ) -> None:
-    issue = pick(rendered, pending.language, default_language)
+    transport, envelope, clock = mailing.transport, mailing.envelope, mailing.clock
+    issue = pick(mailing.rendered, pending.language, mailing.default_language)
     transport.connect()  # fails before the claim: the row stays pending
     now = clock()
     message = personal_message(issue, envelope, pending.email, pending.key, now)

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from comms import links
 from comms.catalogue.models import Item, ItemTag, Newsletter
 from comms.catalogue.service import visible
 from comms.db import leaving_no_trace
@@ -23,6 +22,7 @@ from comms.errors import NotFound, ValidationFailed
 from comms.messages import N_
 from comms.newsletter.models import Consent, Delivery, Subscriber, new_key
 from comms.newsletter.tokens import CONFIRM_MAX_AGE, ConfirmClaim, TokenInvalid
+from comms.text import normalise_email
 
 KIND_LABELS = {
     "press_release": N_("Press releases"),
@@ -46,19 +46,6 @@ class SubscriptionRequest:
     language: str
     topics: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
-
-
-def normalise_email(raw: str) -> str:
-    """The address trimmed and lower-cased; ValidationFailed when it is not one."""
-    email = raw.strip().lower()
-    if not email:
-        raise ValidationFailed(["email: " + N_("please enter your e-mail address")])
-    try:
-        return links.email_address(email)  # the one address check of every door
-    except ValueError:
-        raise ValidationFailed(
-            [f"email: {raw.strip()[:100]!r} is not a valid e-mail address"]
-        ) from None
 
 
 def mailbox_key(email: str) -> str:

@@ -34,6 +34,15 @@ SyncIds = Callable[..., SyncReport]
 
 
 @dataclass(frozen=True)
+class Notification:
+    """One notification POST as the hub sent it, unchecked."""
+
+    token: str  # the last part of the callback URL: which subscription
+    body: bytes  # the Atom entry (or tombstone)
+    signature: str | None  # the X-Hub-Signature header
+
+
+@dataclass(frozen=True)
 class Received:
     """What the callback did with one notification POST."""
 
@@ -122,10 +131,14 @@ def _ask(
     # No transaction stays open while the hub calls back (SQLite would block it).
     try:
         websub.request(
-            hub, mode=mode, topic=topic, callback=callback, secret=secret,
+            hub,
+            mode=mode,
+            topic=topic,
+            callback=callback,
+            secret=secret,
             lease_seconds=settings.websub_lease_seconds,
             timeout=settings.websub_timeout,
-        )  # fmt: skip
+        )
     except websub.HubError as exc:
         with factory() as session:
             session.execute(
@@ -240,9 +253,7 @@ def receive(
     factory: sessionmaker[Session],
     settings: Settings,
     store: MediaStore,
-    token: str,
-    body: bytes,
-    signature: str | None,
+    notification: Notification,
     *,
     default_language: str,
     now: datetime,
@@ -250,15 +261,17 @@ def receive(
 ) -> Received:
     """Check a notification's signature and sync the videos of our channel it names."""
     with factory() as session:
-        sub = _by_token(session, token)
+        sub = _by_token(session, notification.token)
         newest = current(session)
         # 410 also for an older channel's subscription: the hub then drops it.
         if sub is None or sub.state == "unsubscribed" or sub is not newest:
             return Received("gone")
-        if not websub.signature_ok(sub.secret, body, signature):
+        if not websub.signature_ok(
+            sub.secret, notification.body, notification.signature
+        ):
             log.warning("push notification with a bad signature ignored")
             return Received("ignored", "bad signature")
-        notices = websub.parse_notification(body)
+        notices = websub.parse_notification(notification.body)
         # An entry names its channel; a tombstone may not (it is signed for our topic).
         ours = [
             n

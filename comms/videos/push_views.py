@@ -48,10 +48,13 @@ def notify(token: str) -> Response:
     state = comms_state()
     try:
         received = push.receive(
-            state.sessionmaker, state.settings, state.store, token, body,
-            request.headers.get("X-Hub-Signature"),
-            default_language=state.site.default_language, now=now(),
-        )  # fmt: skip
+            state.sessionmaker,
+            state.settings,
+            state.store,
+            push.Notification(token, body, request.headers.get("X-Hub-Signature")),
+            default_language=state.site.default_language,
+            now=now(),
+        )
     except websub.BadNotification as exc:
         raise BadRequest(str(exc)) from None
     if received.outcome == "gone":

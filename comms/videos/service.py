@@ -199,10 +199,15 @@ def sync_videos(
 
     def fetch(client: YouTube, spool: IO[str], counts: _Counts) -> dict[str, str]:
         _key, channel_ref = check_settings(settings)
-        return _fetch(
-            factory, client, store, channel_ref, full, spool, counts, progress,
-            settings.youtube_timeout,
-        )  # fmt: skip
+        listing = _Listing(
+            factory=factory,
+            store=store,
+            channel_ref=channel_ref,
+            full=full,
+            progress=progress,
+            timeout=settings.youtube_timeout,
+        )
+        return _fetch(listing, client, spool, counts)
 
     return _run(factory, settings, fetch, default_language, full=full, sleep=sleep)
 
@@ -304,19 +309,25 @@ def _unexpected(exc: BaseException) -> str:
     return f"unexpected error: {type(exc).__name__}: {exc}"
 
 
+@dataclass(frozen=True)
+class _Listing:
+    """What the channel sync's network phase reads: the same for its whole run."""
+
+    factory: sessionmaker[Session]
+    store: MediaStore
+    channel_ref: str
+    full: bool  # list the whole channel, not only the uploads newer than the known
+    progress: Progress | None
+    timeout: float  # per thumbnail download
+
+
 def _fetch(
-    factory: sessionmaker[Session],
-    client: YouTube,
-    store: MediaStore,
-    channel_ref: str,
-    full: bool,
-    spool: IO[str],
-    counts: _Counts,
-    progress: Progress | None,
-    timeout: float,
+    listing: _Listing, client: YouTube, spool: IO[str], counts: _Counts
 ) -> dict[str, str]:
     """The network phase: list, fetch metadata and thumbnails, spool each batch."""
-    channel = client.channel(channel_ref)
+    factory, store, full = listing.factory, listing.store, listing.full
+    progress, timeout = listing.progress, listing.timeout
+    channel = client.channel(listing.channel_ref)
     with factory() as session:
         known = {
             video_id

@@ -8,24 +8,19 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from comms.rendering import clean_text
+from comms.text import duration_seconds, slugify
 from comms.videos.errors import MalformedResponse
 
 SUMMARY_LENGTH = 300
-SLUG_LENGTH = 80
 SHORT_MAX_SECONDS = 180  # YouTube Shorts may last up to three minutes
 # Order in which one thumbnail is picked to fetch and serve (big enough, not huge).
 THUMBNAIL_PREFERENCE = ("high", "medium", "standard", "maxres", "default")
-_DURATION = re.compile(
-    r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
-)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _URL = re.compile(r"https?://[^\s<>\"`]*[^\s<>\"`.,;:!?)\]'}]")
@@ -98,18 +93,6 @@ def parse_time(value: Any) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError("a time without a zone")
     return parsed
-
-
-def duration_seconds(value: str | None) -> float | None:
-    """Seconds of an ISO 8601 duration (PT4M13S, P1DT2H, P0D); None if unreadable."""
-    match = _DURATION.match(value or "")
-    if not value or match is None or value in ("P", "PT"):
-        return None
-    parts = match.groupdict()
-    total = float(parts["s"] or 0)
-    for key, scale in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        total += int(parts[key] or 0) * scale
-    return total
 
 
 def _count(value: Any) -> int | None:
@@ -193,20 +176,9 @@ def parse_video(resource: Mapping[str, Any]) -> RemoteVideo:
 # --- deriving what to store -------------------------------------------------------
 
 
-def slugify(text: str, max_length: int = SLUG_LENGTH) -> str:
-    """Lowercase ASCII letters and digits joined by hyphens (may be empty)."""
-    ascii_text = (
-        unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    )
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
-    return slug.strip("-")
-
-
 def unique_slug(title: str, taken: set[str]) -> str:
     """A slug from the title, not in ``taken`` (which it is then added to)."""
-    base = slugify(title) or "video"
+    base = slugify(title, fallback="video")
     slug, number = base, 2
     while slug in taken:
         slug = f"{base}-{number}"
@@ -217,7 +189,9 @@ def unique_slug(title: str, taken: set[str]) -> str:
 
 def tag_slugs(tags: Sequence[str]) -> tuple[str, ...]:
     """YouTube tags as catalogue tag slugs, deduplicated, in order."""
-    return tuple(dict.fromkeys(s for s in (slugify(t, 100) for t in tags) if s))
+    return tuple(
+        dict.fromkeys(s for s in (slugify(t, 100, fallback="") for t in tags) if s)
+    )
 
 
 def summary_of(description: str) -> str:

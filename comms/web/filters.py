@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ from comms.i18n import (
     format_span,
 )
 from comms.links import shown_url
+from comms.text import duration_seconds
 from comms.zones import shown_zone
 
 LANGUAGE_NAMES = {
@@ -30,21 +30,18 @@ LANGUAGE_NAMES = {
     "it": "Italiano",
     "sl": "Slovenščina",
 }
-_DURATION = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
-)
 
 
 def format_duration(value: str | None) -> str:
     """ISO 8601 duration (PT4M13S) as 4:13."""
-    match = _DURATION.match(value or "")
-    if not value or match is None:
+    seconds = duration_seconds(value)
+    if seconds is None:
         return ""
-    parts = {k: int(v or 0) for k, v in match.groupdict().items()}
-    hours = parts["d"] * 24 + parts["h"]
+    minutes, second = divmod(int(seconds), 60)
+    hours, minute = divmod(minutes, 60)
     if hours:
-        return f"{hours}:{parts['m']:02d}:{parts['s']:02d}"
-    return f"{parts['m']}:{parts['s']:02d}"
+        return f"{hours}:{minute:02d}:{second:02d}"
+    return f"{minute}:{second:02d}"
 
 
 def event_zone(item: Any) -> ZoneInfo:

@@ -107,15 +107,26 @@ def newsletter_send(ctx: JobContext) -> str:
         ctx.progress(done[0], total[0])
 
     report = dispatch.send_all(
-        ctx.app.jinja_env, session, letter.slug, site=state.site,
-        settings=state.settings, now=_now(),
-        progress=progress, on_start=started,
-    )  # fmt: skip
+        ctx.app.jinja_env,
+        session,
+        letter.slug,
+        site=state.site,
+        settings=state.settings,
+        now=_now(),
+        progress=progress,
+        on_start=started,
+    )
     summary = report.summary()
     audit.record(
-        session, actor, "send", letter, before=None,
-        after={"outcome": summary}, summary=summary, now=_now(),
-    )  # fmt: skip
+        session,
+        actor,
+        "send",
+        letter,
+        before=None,
+        after={"outcome": summary},
+        summary=summary,
+        now=_now(),
+    )
     session.commit()
     if report.deferred or report.uncertain:
         raise CommsError(summary)
@@ -138,9 +149,11 @@ def video_sync(ctx: JobContext) -> str:
         return "; ".join([*plan.notes, "push is active and recent: no poll needed"])
     try:
         report = videos.sync_videos(
-            state.sessionmaker, state.settings, state.store,
+            state.sessionmaker,
+            state.settings,
+            state.store,
             default_language=state.site.default_language,
-        )  # fmt: skip
+        )
     except SyncError:
         if plan.push:
             push.poll_failed(state.sessionmaker)

@@ -63,18 +63,28 @@ def video_sync(app: Flask, session: Session, now: datetime) -> int:
         return 0
     slot = int(now.timestamp() // 60) // every
     job = queue.submit(
-        app, session,
-        NewJob("video-sync", {}, "Video sync (every "
-               f"{every} minutes)", key=f"video-sync:{every}:{slot}"),
-    )  # fmt: skip
+        app,
+        session,
+        NewJob(
+            "video-sync",
+            {},
+            f"Video sync (every {every} minutes)",
+            key=f"video-sync:{every}:{slot}",
+        ),
+    )
     return int(job is not None)
 
 
 def purge(app: Flask, session: Session, now: datetime) -> int:
     """Queue the hourly purge of expired rows."""
     job = queue.submit(
-        app, session,
-        NewJob("purge", {}, "Purge expired subscriptions, login tries, sessions",
-               key=f"purge:{now:%Y-%m-%dT%H}"),
-    )  # fmt: skip
+        app,
+        session,
+        NewJob(
+            "purge",
+            {},
+            "Purge expired subscriptions, login tries, sessions",
+            key=f"purge:{now:%Y-%m-%dT%H}",
+        ),
+    )
     return int(job is not None)

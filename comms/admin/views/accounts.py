@@ -38,9 +38,13 @@ def create_user() -> Response | tuple[str, int]:
     except ValidationFailed as exc:
         session.rollback()
         return render(
-            "admin/users.html", 422, users=accounts.list_users(session), roles=ROLES,
-            problems=exc.problems, typed={"email": new.email, "role": new.role},
-        )  # fmt: skip
+            "admin/users.html",
+            422,
+            users=accounts.list_users(session),
+            roles=ROLES,
+            problems=exc.problems,
+            typed={"email": new.email, "role": new.role},
+        )
     flash(f"Account {user.email} created.")
     return redirect(url_for("admin.users"), code=303)
 
@@ -50,11 +54,13 @@ def update_user(user_id: int) -> Response:
     """Change an account's role or switch it on or off."""
     actor = require_user()
     user = accounts.update_user(
-        get_session(), actor, user_id,
+        get_session(),
+        actor,
+        user_id,
         role=request.form.get("role", ""),
         active=request.form.get("active") == "1",
         now=datetime.now(UTC),
-    )  # fmt: skip
+    )
     flash(f"Account {user.email} updated.")
     return redirect(url_for("admin.users"), code=303)
 

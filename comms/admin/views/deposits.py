@@ -83,11 +83,16 @@ def publish_deposit(item_id: int) -> Response | tuple[str, int]:
     except CommsError as exc:
         return _failure(item_id, exc)
     audit.record(
-        session, user, "deposit", item, before={"doi": before},
-        after={"doi": deposit.doi}, now=datetime.now(UTC),
+        session,
+        user,
+        "deposit",
+        item,
+        before={"doi": before},
+        after={"doi": deposit.doi},
+        now=datetime.now(UTC),
         summary=f"report {item.slug}.{item.language}: published in "
         f"{deposit.repository} with DOI {deposit.doi}",
-    )  # fmt: skip
+    )
     session.commit()
     flash(f"Published in the repository with DOI {deposit.doi}.")
     if deposit.last_error:

@@ -42,10 +42,15 @@ def upload_file(item_id: int) -> Response:
     upload = _upload("file")
     try:
         stored = attachments.attach_pdf(
-            get_session(), user, comms_state().store, item_id, upload=upload,
+            get_session(),
+            user,
+            comms_state().store,
+            item_id,
+            upload=upload,
             language=request.form.get("language") or None,
-            limits=limits(), now=datetime.now(UTC),
-        )  # fmt: skip
+            limits=limits(),
+            now=datetime.now(UTC),
+        )
     except FileTooLarge:
         raise RequestEntityTooLarge() from None
     flash(f"Uploaded {stored.filename} ({stored.page_count} pages).")
@@ -100,10 +105,15 @@ def upload_image(item_id: int) -> Response:
     upload = _upload("image")
     try:
         attachments.set_image(
-            get_session(), user, comms_state().store, item_id,
-            data=upload.data, alt=request.form.get("image_alt", ""),
-            limits=limits(), now=datetime.now(UTC),
-        )  # fmt: skip
+            get_session(),
+            user,
+            comms_state().store,
+            item_id,
+            data=upload.data,
+            alt=request.form.get("image_alt", ""),
+            limits=limits(),
+            now=datetime.now(UTC),
+        )
     except FileTooLarge:
         raise RequestEntityTooLarge() from None
     flash("Image saved.")
@@ -150,6 +160,9 @@ def image(name: str) -> Response:
     path, sha, ext = _image_file(name)
     # A short max-age with validators: unpublishing takes effect within a minute.
     return send_file(
-        path, mimetype=IMAGE_TYPES[ext], max_age=MEDIA_MAX_AGE, etag=sha,
+        path,
+        mimetype=IMAGE_TYPES[ext],
+        max_age=MEDIA_MAX_AGE,
+        etag=sha,
         conditional=True,
-    )  # fmt: skip
+    )

@@ -63,9 +63,13 @@ def items() -> tuple[str, int]:
     )
     found = service.search_items(get_session(), wanted, now=_now())
     return render(
-        "admin/items.html", found=found, wanted=wanted, labels=KIND_LABELS,
-        statuses=STATUSES, now=_now(),
-    )  # fmt: skip
+        "admin/items.html",
+        found=found,
+        wanted=wanted,
+        labels=KIND_LABELS,
+        statuses=STATUSES,
+        now=_now(),
+    )
 
 
 def _editor(
@@ -82,12 +86,21 @@ def _editor(
     site = comms_state().site
     versions = service.language_versions(get_session(), item) if item else []
     return render(
-        "admin/item_form.html", status, versions=versions, kind=kind,
-        values=values, item=item,
-        problems=problems or [], preview=preview, conflict=conflict,
-        labels=KIND_LABELS, languages=site.languages, regions=site.regions,
-        now=_now(), **_deposit_context(item, deposit_problems),
-    )  # fmt: skip
+        "admin/item_form.html",
+        status,
+        versions=versions,
+        kind=kind,
+        values=values,
+        item=item,
+        problems=problems or [],
+        preview=preview,
+        conflict=conflict,
+        labels=KIND_LABELS,
+        languages=site.languages,
+        regions=site.regions,
+        now=_now(),
+        **_deposit_context(item, deposit_problems),
+    )
 
 
 def _deposit_context(item: Item | None, problems: list[str] | None) -> dict[str, Any]:
@@ -111,9 +124,12 @@ def editor_page(
 ) -> tuple[str, int]:
     """An item's editor as saved, with problems shown in its deposit panel."""
     return _editor(
-        item.kind, item_form_values(item), item, status=status,
+        item.kind,
+        item_form_values(item),
+        item,
+        status=status,
         deposit_problems=deposit_problems,
-    )  # fmt: skip
+    )
 
 
 def _parse(kind: str, raw: dict[str, str]) -> tuple[ItemDraft, list[str]]:
@@ -174,9 +190,14 @@ def edit_item(item_id: int) -> Response | tuple[str, int]:
     )
     try:
         attachments.save_from_editor(
-            session, user, comms_state().store, item_id, sent,
-            limits=limits(), now=_now(),
-        )  # fmt: skip
+            session,
+            user,
+            comms_state().store,
+            item_id,
+            sent,
+            limits=limits(),
+            now=_now(),
+        )
     except service.EditConflict as exc:
         current = service.get_item(session, item_id)
         return _editor(item.kind, values, current, status=409, conflict=str(exc))
@@ -244,8 +265,11 @@ def add_translation(item_id: int) -> Response:
     """Start a language version of an item (a draft copy to translate)."""
     user = require_user()
     copy = service.add_translation(
-        get_session(), user, item_id, request.form.get("language", ""),
+        get_session(),
+        user,
+        item_id,
+        request.form.get("language", ""),
         comms_state().site.languages,
-    )  # fmt: skip
+    )
     flash(f"Draft {copy.language} version created: translate it below.")
     return redirect(url_for("admin.edit_item", item_id=copy.id), code=303)

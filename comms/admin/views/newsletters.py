@@ -74,13 +74,19 @@ def _editor(
             ),
         }
     return render(
-        "admin/issue_form.html", status, letter=letter, values=values,
-        candidates=candidates, problems=problems or [],
-        send_problems=send_problems or [], preview=preview, conflict=conflict,
-        languages=state.site.languages, read_only=bool(
-            letter is not None and compose.is_sent(letter, _now())
-        ), **context,
-    )  # fmt: skip
+        "admin/issue_form.html",
+        status,
+        letter=letter,
+        values=values,
+        candidates=candidates,
+        problems=problems or [],
+        send_problems=send_problems or [],
+        preview=preview,
+        conflict=conflict,
+        languages=state.site.languages,
+        read_only=bool(letter is not None and compose.is_sent(letter, _now())),
+        **context,
+    )
 
 
 def _parse() -> tuple[Any, list[Candidate], list[str], dict[str, str]]:
@@ -99,9 +105,12 @@ def new_issue() -> Response | tuple[str, int]:
     if request.method == "GET":
         language = site.default_language
         candidates = compose.candidates_for(
-            session, None, language=language,
-            default_language=site.default_language, now=_now(),
-        )  # fmt: skip
+            session,
+            None,
+            language=language,
+            default_language=site.default_language,
+            now=_now(),
+        )
         number = str(compose.next_number(session))
         return _editor({"language": language, "number": number}, None, candidates)
     user = require_user()
@@ -128,9 +137,12 @@ def edit_issue(issue_id: int) -> Response | tuple[str, int]:
     letter = issues.get_issue(session, issue_id)
     if request.method == "GET":
         candidates = compose.candidates_for(
-            session, letter, language=letter.language,
-            default_language=site.default_language, now=_now(),
-        )  # fmt: skip
+            session,
+            letter,
+            language=letter.language,
+            default_language=site.default_language,
+            now=_now(),
+        )
         return _editor(issue_form_values(letter), letter, candidates)
     user = require_user()
     if compose.is_sent(letter, _now()):
@@ -143,9 +155,13 @@ def edit_issue(issue_id: int) -> Response | tuple[str, int]:
         return _editor(values, letter, candidates, preview=preview)
     try:
         issues.update_issue(
-            session, user, issue_id, draft,
-            expected=values.get("version", ""), now=datetime.now(UTC),
-        )  # fmt: skip
+            session,
+            user,
+            issue_id,
+            draft,
+            expected=values.get("version", ""),
+            now=datetime.now(UTC),
+        )
     except (EditConflict, issues.IssueSent) as exc:
         current = issues.get_issue(session, issue_id)
         return _editor(values, current, candidates, status=409, conflict=str(exc))
@@ -161,14 +177,21 @@ def _issue_page(
 ) -> tuple[str, int]:
     site = comms_state().site
     candidates = compose.candidates_for(
-        get_session(), letter, language=letter.language,
-        default_language=site.default_language, now=_now(),
-    )  # fmt: skip
+        get_session(),
+        letter,
+        language=letter.language,
+        default_language=site.default_language,
+        now=_now(),
+    )
     values = issue_form_values(letter)
     return _editor(
-        values, letter, candidates, status=status, send_problems=problems,
+        values,
+        letter,
+        candidates,
+        status=status,
+        send_problems=problems,
         conflict=conflict,
-    )  # fmt: skip
+    )
 
 
 @bp.post("/newsletters/<int:issue_id>/translations")
@@ -176,9 +199,13 @@ def add_issue_version(issue_id: int) -> Response:
     """Start a language version of an issue (a draft copy to translate)."""
     user = require_user()
     copy = issues.add_version(
-        get_session(), user, issue_id, request.form.get("language", ""),
-        comms_state().site.languages, datetime.now(UTC),
-    )  # fmt: skip
+        get_session(),
+        user,
+        issue_id,
+        request.form.get("language", ""),
+        comms_state().site.languages,
+        datetime.now(UTC),
+    )
     flash(f"Draft {copy.language} version created: translate it below.")
     return redirect(url_for("admin.edit_issue", issue_id=copy.id), code=303)
 
@@ -192,9 +219,14 @@ def send_test(issue_id: int) -> Response | tuple[str, int]:
     letter = issues.get_issue(session, issue_id)
     try:
         dispatch.send_proof(
-            current_app.jinja_env, session, letter, user.email,
-            site=state.site, settings=state.settings, now=_now(),
-        )  # fmt: skip
+            current_app.jinja_env,
+            session,
+            letter,
+            user.email,
+            site=state.site,
+            settings=state.settings,
+            now=_now(),
+        )
     except ConfigMissing as exc:
         return _issue_page(letter, 422, [f"No proof sent: {exc}."])
     except (ValidationFailed, smtplib.SMTPException, OSError) as exc:
@@ -230,16 +262,25 @@ def send_issue(issue_id: int) -> Response | tuple[str, int]:
         state.engine, letter.translation, state.settings.instance_path
     ):
         return _issue_page(
-            letter, 409, [f"Not started: issue {letter.translation!r} is being sent "
-                          "right now; its progress is on the Jobs page."],
-        )  # fmt: skip
+            letter,
+            409,
+            [
+                f"Not started: issue {letter.translation!r} is being sent "
+                "right now; its progress is on the Jobs page."
+            ],
+        )
     issues.publish_for_sending(session, user, letter, _now())
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     jobs_queue.submit(
-        app, session,
-        NewJob("newsletter-send", {"issue_id": letter.id, "actor_id": user.id},
-               f"Send newsletter {letter.slug}", actor_id=user.id),
-    )  # fmt: skip
+        app,
+        session,
+        NewJob(
+            "newsletter-send",
+            {"issue_id": letter.id, "actor_id": user.id},
+            f"Send newsletter {letter.slug}",
+            actor_id=user.id,
+        ),
+    )
     confirmed = newsletters_service.count_subscribers(session).get("confirmed", 0)
     flash(
         f"Sending started to {confirmed} confirmed subscribers. "

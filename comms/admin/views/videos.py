@@ -22,9 +22,13 @@ def _dashboard(status: int, message: str) -> tuple[str, int]:
     now = datetime.now(UTC).replace(microsecond=0)
     board = dashboard_service.build_dashboard(get_session(), now)
     return render(
-        "admin/dashboard.html", status, board=board, labels=KIND_LABELS, now=now,
+        "admin/dashboard.html",
+        status,
+        board=board,
+        labels=KIND_LABELS,
+        now=now,
         sync_problem=message,
-    )  # fmt: skip
+    )
 
 
 @bp.post("/videos/sync")
@@ -42,9 +46,14 @@ def sync_videos() -> Response | tuple[str, int]:
     except SyncRunning as exc:
         return _dashboard(409, f"Not started: {exc}.")
     audit.record(
-        session, user, "sync", audit.Target("videos", "sync", "video sync started"),
-        before=None, after=None, now=datetime.now(UTC),
-    )  # fmt: skip
+        session,
+        user,
+        "sync",
+        audit.Target("videos", "sync", "video sync started"),
+        before=None,
+        after=None,
+        now=datetime.now(UTC),
+    )
     session.commit()
     jobs_queue.submit(
         app, session, NewJob("video-sync", {}, "Video sync", actor_id=user.id)
