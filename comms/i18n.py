@@ -8,7 +8,6 @@ them; ``make translations`` extracts, updates and compiles).
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ import flask_babel
 from babel import dates as babel_dates
 from flask import Flask, g, has_app_context, has_request_context
 
-from comms.errors import BadRequest
 from comms.messages import N_
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -39,12 +37,11 @@ def babel_locale(language: str) -> str:
 
 def select_locale() -> str:
     """Flask-Babel's locale selector: the interface language, else the default."""
-    from comms.web.context import comms_state, interface_language
+    from comms.web.context import comms_state, language_despite_query
 
     language = comms_state().site.default_language
     if has_request_context():
-        with contextlib.suppress(BadRequest):  # an unoffered ?lang= page says so
-            language = interface_language()
+        language = language_despite_query()
     return babel_locale(language)
 
 

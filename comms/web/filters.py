@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 
-from comms.errors import BadRequest
 from comms.i18n import (
     format_date,
     format_datetime,
@@ -19,7 +18,7 @@ from comms.i18n import (
     format_span,
 )
 from comms.links import shown_url
-from comms.web.context import comms_state, interface_language
+from comms.web.context import comms_state, language_despite_query
 from comms.zones import shown_zone
 
 LANGUAGE_NAMES = {
@@ -121,8 +120,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site_context() -> dict[str, Any]:
-        try:
-            lang = interface_language()
-        except BadRequest:
-            lang = comms_state().site.default_language
-        return {"site": comms_state().site, "lang": lang}
+        return {"site": comms_state().site, "lang": language_despite_query()}
