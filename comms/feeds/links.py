@@ -57,7 +57,7 @@ def feed_links() -> list[FeedLink]:
         language = site.default_language
     links: list[FeedLink] = []
     for scope in page_scopes():
-        title = feed_title(site, scope)
+        title = feed_title(site, scope, language)
         for fmt in ("xml", "atom", "json"):
             links.append(
                 FeedLink(

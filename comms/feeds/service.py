@@ -82,14 +82,15 @@ def check_scope(session: Session, scope: FeedScope, site: Site) -> None:
         raise NotFound(f"no region {scope.region!r}")
 
 
-def feed_title(site: Site, scope: FeedScope) -> str:
-    """A feed's title: the site's name and what the feed covers."""
+def feed_title(site: Site, scope: FeedScope, language: str | None = None) -> str:
+    """A feed's title: the site's name and what the feed covers, a topic or a
+    region named in the feed's ``language``."""
     if scope.kind:
         return f"{site.name}: {build.kind_label(scope.kind)}"
     if scope.tag:
-        return f"{site.name}: #{scope.tag}"
+        return f"{site.name}: {site.topic_label(scope.tag, language)}"
     if scope.region:
-        return f"{site.name}: {site.region_name(scope.region)}"
+        return f"{site.name}: {site.region_name(scope.region, language)}"
     return site.name
 
 
@@ -141,7 +142,7 @@ def render_feed(
     emblem = site.emblem
     meta = build.FeedMeta(
         id=feed_url(site_url, scope, "atom", wanted.language, site.default_language),
-        title=feed_title(site, scope),
+        title=feed_title(site, scope, wanted.language),
         description=site.description or site.name,
         language=wanted.language,
         self_url=page_link(wanted.page),

@@ -31,10 +31,19 @@ PAGES = {
     # filters make the listing's address long: it once scrolled sideways
     "filtered": "/press-releases/?region=western-switzerland&tag=clusters&lang=de",
 }
-# the acknowledgement in each page's language (the filtered listing is German)
+# the acknowledgement, the emblem's alt and the programme's name in each page's
+# language (the filtered listing is German)
 ACKNOWLEDGEMENT = {
-    "en": ("Co-funded by the European Union", "Flag of the European Union"),
-    "de": ("Kofinanziert von der Europäischen Union", "Flagge der Europäischen Union"),
+    "en": (
+        "Co-funded by the European Union",
+        "Flag of the European Union",
+        "Interreg Alpine Space",
+    ),
+    "de": (
+        "Kofinanziert von der Europäischen Union",
+        "Flagge der Europäischen Union",
+        "Interreg Alpenraum",
+    ),
 }
 
 
@@ -106,10 +115,10 @@ def test_the_eu_emblem_and_acknowledgement_are_seen_without_scrolling(
     _show(tab, site_url + PAGES[name], width)
     tab.screenshot(path=str(artifact("identity", f"{name}-{width}.png")))
     height = VIEWPORTS[width]
-    words, alt = ACKNOWLEDGEMENT["de" if "lang=de" in PAGES[name] else "en"]
+    words, alt, programme = ACKNOWLEDGEMENT["de" if "lang=de" in PAGES[name] else "en"]
     emblem = tab.locator(f"header img[alt='{alt}']")
     text = tab.locator("header").get_by_text(words, exact=True)
-    logo = tab.locator("header img[alt='Interreg Alpine Space']")
+    logo = tab.locator(f"header img[alt='{programme}']")
     for element in (emblem, text, logo):
         box = element.bounding_box()
         assert box is not None, f"{name} at {width} px: {element} is not shown"
