@@ -27,7 +27,10 @@ SAME_AS_ENGLISH = {
         *("%(num)s page", "Contact", "Page %(number)s", "Pages", "Participants"),
         *("Programme", "Short"),
     },
-    "it": {"Newsletter", "Online", "PDF, %(size)s KB", "Privacy", "Short", "Video"},
+    "it": {
+        *("Newsletter", "Online", "PDF, %(size)s KB", "Privacy", "Short", "Video"),
+        "in %(language)s",
+    },
     "sl": {"PDF, %(size)s KB", "Short"},  # Short: YouTube's own name everywhere
 }
 
