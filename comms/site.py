@@ -34,6 +34,9 @@ class Site:
     programme_logo: str | None = None
     funding_text: str = "Co-funded by the European Union"
     emblem: str | None = None
+    # the emblem as mail shows it: a PNG, JPEG or GIF under media/
+    # (funding.mail_emblem); Gmail and Outlook show no SVG image
+    mail_emblem: str | None = None
     emblem_alt: str = "Flag of the European Union"
     funder: str = ""
     grant: str = ""
@@ -58,8 +61,22 @@ class Site:
 
     def identity_files(self) -> tuple[str, ...]:
         """The files under media/ that site.yml names: emblem, programme logo, icons."""
-        named = (self.emblem, self.programme_logo, *self.icons.values())
+        named = (
+            self.emblem,
+            self.mail_emblem,
+            self.programme_logo,
+            *self.icons.values(),
+        )
         return tuple(f for f in named if f)
+
+    def emblem_for_mail(self) -> str | None:
+        """The emblem file mail carries: mail_emblem, else the emblem unless it is
+        an SVG (which mail clients do not show), else None."""
+        if self.mail_emblem:
+            return self.mail_emblem
+        if self.emblem and self.emblem.lower().endswith(MAIL_IMAGE_TYPES):
+            return self.emblem
+        return None
 
     def region_name(self, slug: str, language: str | None = None) -> str:
         """A region's name in ``language`` (else the default language's), or its
@@ -141,6 +158,9 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         else None,
         funding_text=str(funding.get("text", "Co-funded by the European Union")),
         emblem=str(funding["emblem"]).strip() if funding.get("emblem") else None,
+        mail_emblem=str(funding["mail_emblem"]).strip()
+        if funding.get("mail_emblem")
+        else None,
         emblem_alt=str(funding.get("emblem_alt", "Flag of the European Union")),
         funder=str(funding.get("funder", "")),
         grant=str(funding.get("grant", "")),
@@ -247,6 +267,7 @@ def _check_values(
     """
     checks: list[tuple[str, Any, Any]] = [
         ("funding.emblem", funding.get("emblem"), links.media_path),
+        ("funding.mail_emblem", funding.get("mail_emblem"), _mail_image_path),
         ("programme.logo", programme.get("logo"), _image_path),
         ("programme.url", programme.get("url"), links.public_url),
         ("contact", contact, links.email_address),
@@ -261,6 +282,8 @@ def _check_values(
 
 
 LOGO_TYPES = (".svg", ".png")
+# what mail clients show in an <img>: no SVG (Gmail, Outlook)
+MAIL_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif")
 
 
 def _image_path(value: str) -> str:
@@ -268,6 +291,16 @@ def _image_path(value: str) -> str:
     path = links.media_path(value)
     if not path.lower().endswith(LOGO_TYPES):
         raise ValueError(f"must be a {' or '.join(LOGO_TYPES)} file")
+    return path
+
+
+def _mail_image_path(value: str) -> str:
+    """A file under media/ that mail clients show (PNG, JPEG or GIF)."""
+    path = links.media_path(value)
+    if not path.lower().endswith(MAIL_IMAGE_TYPES):
+        raise ValueError(
+            "must be a PNG, JPEG or GIF file: mail clients show no SVG image"
+        )
     return path
 
 
