@@ -10,6 +10,7 @@ from comms.catalogue.models import KINDS, PLURAL_KINDS
 from comms.errors import CommsError
 from comms.feeds import build
 from comms.feeds.service import FeedScope, feed_title, feed_url
+from comms.i18n import translated
 from comms.web.context import comms_state, interface_language
 
 
@@ -57,7 +58,7 @@ def feed_links() -> list[FeedLink]:
         language = site.default_language
     links: list[FeedLink] = []
     for scope in page_scopes():
-        title = feed_title(site, scope, language)
+        title = feed_title(site, scope, language, translated)
         for fmt in ("xml", "atom", "json"):
             links.append(
                 FeedLink(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode
@@ -82,11 +83,16 @@ def check_scope(session: Session, scope: FeedScope, site: Site) -> None:
         raise NotFound(f"no region {scope.region!r}")
 
 
-def feed_title(site: Site, scope: FeedScope, language: str | None = None) -> str:
+def feed_title(
+    site: Site,
+    scope: FeedScope,
+    language: str | None = None,
+    translate: Callable[[str], str] = str,
+) -> str:
     """A feed's title: the site's name and what the feed covers, a topic or a
-    region named in the feed's ``language``."""
+    region named in ``language``, a kind's label passed through ``translate``."""
     if scope.kind:
-        return f"{site.name}: {build.kind_label(scope.kind)}"
+        return f"{site.name}: {translate(build.kind_label(scope.kind))}"
     if scope.tag:
         return f"{site.name}: {site.topic_label(scope.tag, language)}"
     if scope.region:

@@ -188,3 +188,9 @@ def test_the_demo_site_names_every_region_and_topic_of_its_content():
     assert used["tags"] <= set(site.topic_names)
     assert used["regions"] <= set(site.region_names)
     assert site.programme_name_in("de") == "Interreg Alpenraum"
+
+
+def test_the_follow_block_names_a_kind_in_the_language(client, items):
+    html = text(client.get("/reports/?lang=de"))
+    assert '<span class="follow-scope">Test Project: Berichte</span>' in html
+    assert 'title="Test Project: Berichte (RSS)"' in html
