@@ -268,6 +268,12 @@ def check_newsletter(app: Flask, site: Site) -> tuple[list[str], list[str]]:
         f"newsletter mail (email/newsletter.html): {p}"
         for p in visibility_problems(rendered.html, site)
     ]
+    if site.emblem and site.emblem_for_mail() is None:
+        problems.append(
+            f"newsletter mail: the EU emblem {site.emblem} is an SVG, which Gmail "
+            "and Outlook do not show: name a PNG in site.yml's funding.mail_emblem "
+            "(tools/make_eu_emblem.py draws one)"
+        )
     if site.funding_text and site.funding_text not in rendered.text:
         problems.append(
             "newsletter mail (email/newsletter.txt): the funding acknowledgement "

@@ -56,10 +56,13 @@ def requested_language() -> str | None:
 
 def preferred_languages() -> list[str]:
     """The visitor's languages in order: ?lang=, the cookie, then Accept-Language."""
+    return _preferred(requested_language())
+
+
+def _preferred(explicit: str | None) -> list[str]:
     g.language_negotiated = True  # the answer varies on them (see comms.web)
     site = comms_state().site
     result: list[str] = []
-    explicit = requested_language()
     if explicit:
         result.append(explicit)
     cookie = request.cookies.get("lang")
@@ -79,3 +82,14 @@ def interface_language() -> str:
         g.lang = wanted[0] if wanted else comms_state().site.default_language
     lang: str = g.lang
     return lang
+
+
+def language_despite_query() -> str:
+    """The interface language, or, when ``?lang=`` names one the site does not
+    offer, the visitor's language from the cookie or Accept-Language: the page
+    that says so is in a language they read."""
+    try:
+        return interface_language()
+    except BadRequest:
+        wanted = _preferred(None)
+        return wanted[0] if wanted else comms_state().site.default_language

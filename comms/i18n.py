@@ -8,7 +8,6 @@ them; ``make translations`` extracts, updates and compiles).
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from babel import dates as babel_dates
 from flask import Flask, g, has_app_context, has_request_context
 from flask_babel import gettext
 
-from comms.errors import BadRequest
 from comms.messages import N_
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -40,12 +38,11 @@ def babel_locale(language: str) -> str:
 
 def select_locale() -> str:
     """Flask-Babel's locale selector: the interface language, else the default."""
-    from comms.context import comms_state, interface_language
+    from comms.context import comms_state, language_despite_query
 
     language = comms_state().site.default_language
     if has_request_context():
-        with contextlib.suppress(BadRequest):  # an unoffered ?lang= page says so
-            language = interface_language()
+        language = language_despite_query()
     return babel_locale(language)
 
 

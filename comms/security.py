@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from comms.errors import BadRequest
+from comms.errors_http import error_page
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -132,8 +134,11 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(RequestEntityTooLarge)
-    def too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
-        message = too_large_message(settings.max_upload_mb)
-        return render_template(
-            "errors/error.html", status=413, title="File too large", message=message
-        ), 413
+    def too_large(_exc: RequestEntityTooLarge) -> Response:
+        message = gettext(
+            "What was sent is too large: files may be at most %(limit)s MB.",
+            limit=settings.max_upload_mb,
+        )
+        return error_page(
+            413, too_large_message(settings.max_upload_mb), message=message
+        )

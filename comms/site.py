@@ -1,4 +1,9 @@
-"""The site's identity from `content/site.yml`: name, languages, funding, regions."""
+"""The site's identity from `content/site.yml`: name, languages, funding, regions.
+
+The names a visitor reads in every language (the programme's, the regions', the
+topics') are each a name or a mapping of names per language; what a language
+lacks is shown in the default language.
+"""
 
 from __future__ import annotations
 
@@ -28,12 +33,17 @@ class Site:
     # keeps the site's stylesheet's own
     primary_colour: str | None = None
     accent_colour: str | None = None
+    # the programme's name in the default language, and per language (programme.name)
     programme_name: str = ""
+    programme_names: dict[str, str] = field(default_factory=dict)
     programme_url: str = ""
     # the programme's logo, a file under media/ (programme.logo)
     programme_logo: str | None = None
     funding_text: str = "Co-funded by the European Union"
     emblem: str | None = None
+    # the emblem as mail shows it: a PNG, JPEG or GIF under media/
+    # (funding.mail_emblem); Gmail and Outlook show no SVG image
+    mail_emblem: str | None = None
     emblem_alt: str = "Flag of the European Union"
     funder: str = ""
     grant: str = ""
@@ -49,15 +59,32 @@ class Site:
     regions: dict[str, str] = field(default_factory=dict)
     # slug -> {language: name}, for the regions site.yml names per language
     region_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    # tag -> {language: label}, for the topics site.yml names (topics)
+    topic_names: dict[str, dict[str, str]] = field(default_factory=dict)
     reporting_periods: tuple[dict[str, Any], ...] = ()
     partners: tuple[dict[str, Any], ...] = ()
     # The zone event times are shown in (an IANA name, checked at load).
     timezone: str = "UTC"
 
     def identity_files(self) -> tuple[str, ...]:
-        """The files under media/ that site.yml names: logos, emblem, icons."""
-        named = (self.logo, self.emblem, self.programme_logo, *self.icons.values())
+        """The files under media/ that site.yml names: logos, emblems, icons."""
+        named = (
+            self.logo,
+            self.emblem,
+            self.mail_emblem,
+            self.programme_logo,
+            *self.icons.values(),
+        )
         return tuple(f for f in named if f)
+
+    def emblem_for_mail(self) -> str | None:
+        """The emblem file mail carries: mail_emblem, else the emblem unless it is
+        an SVG (which mail clients do not show), else None."""
+        if self.mail_emblem:
+            return self.mail_emblem
+        if self.emblem and self.emblem.lower().endswith(MAIL_IMAGE_TYPES):
+            return self.emblem
+        return None
 
     def region_name(self, slug: str, language: str | None = None) -> str:
         """A region's name in ``language`` (else the default language's), or its
@@ -66,6 +93,22 @@ class Site:
         if language and language in named:
             return named[language]
         return self.regions.get(slug, slug.replace("-", " ").title())
+
+    def topic_label(self, tag: str, language: str | None = None) -> str:
+        """A topic's label in ``language`` (else the default language's), or its
+        tag prettified when site.yml does not name it."""
+        named = self.topic_names.get(tag, {})
+        if language and language in named:
+            return named[language]
+        if self.default_language in named:
+            return named[self.default_language]
+        return tag.replace("-", " ").replace("_", " ").strip().capitalize() or tag
+
+    def programme_name_in(self, language: str | None) -> str:
+        """The programme's name in ``language``, else in the default language."""
+        if language and language in self.programme_names:
+            return self.programme_names[language]
+        return self.programme_name
 
 
 def load_site(content_dir: Path, name_override: str | None = None) -> Site:
@@ -97,7 +140,11 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
     languages = tuple(str(x) for x in data.get("languages") or [default_language])
     if default_language not in languages:
         languages = (default_language, *languages)
-    regions = _regions(path, data.get("regions"), languages, default_language)
+    regions = _names(path, "regions", data.get("regions"), languages, default_language)
+    topics = _names(path, "topics", data.get("topics"), languages, default_language)
+    programme_names = _programme_names(
+        path, programme.get("name"), languages, default_language
+    )
     timezone = data.get("timezone", "UTC")
     try:
         zones.zone(timezone)
@@ -116,13 +163,17 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         accent_colour=accent,
         default_language=default_language,
         languages=languages,
-        programme_name=str(programme.get("name", "")),
+        programme_name=programme_names.get(default_language, ""),
+        programme_names=programme_names,
         programme_url=str(programme.get("url", "")),
         programme_logo=str(programme["logo"]).strip()
         if programme.get("logo")
         else None,
         funding_text=str(funding.get("text", "Co-funded by the European Union")),
         emblem=str(funding["emblem"]).strip() if funding.get("emblem") else None,
+        mail_emblem=str(funding["mail_emblem"]).strip()
+        if funding.get("mail_emblem")
+        else None,
         emblem_alt=str(funding.get("emblem_alt", "Flag of the European Union")),
         funder=str(funding.get("funder", "")),
         grant=str(funding.get("grant", "")),
@@ -133,42 +184,64 @@ def load_site(content_dir: Path, name_override: str | None = None) -> Site:
         icons={k: str(v).strip() for k, v in icons.items() if v},
         regions={slug: names[default_language] for slug, names in regions.items()},
         region_names=regions,
+        topic_names=topics,
         reporting_periods=tuple(data.get("reporting_periods") or ()),
         partners=tuple(data.get("partners") or ()),
         timezone=str(timezone).strip(),
     )
 
 
-def _regions(
-    path: Path, value: Any, languages: tuple[str, ...], default_language: str
+def _names(
+    path: Path,
+    key: str,
+    value: Any,
+    languages: tuple[str, ...],
+    default_language: str,
 ) -> dict[str, dict[str, str]]:
-    """site.yml's regions: slug -> a name, or a mapping of names per language.
-
-    A plain name stands for every language; a mapping must name the region in the
-    default language and may only use the site's languages.
-    """
+    """site.yml's regions or topics: slug -> a name, or a mapping per language."""
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigMissing(f"{path}: regions: must be a mapping of slug to name")
-    found: dict[str, dict[str, str]] = {}
-    for slug, names in value.items():
-        where = f"{path}: regions.{slug}"
-        if isinstance(names, str | int | float) and not isinstance(names, bool):
-            names = {default_language: str(names)}
-        if not isinstance(names, dict) or not names:
-            raise ConfigMissing(f"{where}: must be a name or a mapping {{en: name}}")
-        for language, name in names.items():
-            if language not in languages:
-                raise ConfigMissing(
-                    f"{where}: {language!r} is not one of the site's languages"
-                )
-            if not isinstance(name, str) or not name.strip() or not is_one_line(name):
-                raise ConfigMissing(f"{where}.{language}: must be a name on one line")
-        if default_language not in names:
-            raise ConfigMissing(f"{where}: must name it in {default_language!r}")
-        found[str(slug)] = {str(k): v.strip() for k, v in names.items()}
-    return found
+        raise ConfigMissing(f"{path}: {key}: must be a mapping of slug to name")
+    return {
+        str(slug): _per_language(
+            f"{path}: {key}.{slug}", names, languages, default_language
+        )
+        for slug, names in value.items()
+    }
+
+
+def _programme_names(
+    path: Path, value: Any, languages: tuple[str, ...], default_language: str
+) -> dict[str, str]:
+    """programme.name: a name, or a mapping of names per language."""
+    if value is None or value == "":
+        return {}
+    return _per_language(f"{path}: programme.name", value, languages, default_language)
+
+
+def _per_language(
+    where: str, names: Any, languages: tuple[str, ...], default_language: str
+) -> dict[str, str]:
+    """One thing's names: {language: name}.
+
+    A plain name stands for every language; a mapping must name it in the default
+    language and may only use the site's languages, each name on one line.
+    """
+    if isinstance(names, str | int | float) and not isinstance(names, bool):
+        names = {default_language: str(names)}
+    if not isinstance(names, dict) or not names:
+        raise ConfigMissing(f"{where}: must be a name or a mapping {{en: name}}")
+    for language, name in names.items():
+        if language not in languages:
+            raise ConfigMissing(
+                f"{where}: {language!r} is not one of the site's languages"
+            )
+        if not isinstance(name, str) or not name.strip() or not is_one_line(name):
+            raise ConfigMissing(f"{where}.{language}: must be a name on one line")
+    if default_language not in names:
+        raise ConfigMissing(f"{where}: must name it in {default_language!r}")
+    return {str(k): v.strip() for k, v in names.items()}
 
 
 ICON_KINDS = {
@@ -209,6 +282,7 @@ def _check_values(
     """
     checks: list[tuple[str, Any, Any]] = [
         ("funding.emblem", funding.get("emblem"), links.media_path),
+        ("funding.mail_emblem", funding.get("mail_emblem"), _mail_image_path),
         ("programme.logo", programme.get("logo"), _image_path),
         ("programme.url", programme.get("url"), links.public_url),
         ("contact", contact, links.email_address),
@@ -223,6 +297,8 @@ def _check_values(
 
 
 LOGO_TYPES = (".svg", ".png")
+# what mail clients show in an <img>: no SVG (Gmail, Outlook)
+MAIL_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif")
 
 
 def _image_path(value: str) -> str:
@@ -230,6 +306,16 @@ def _image_path(value: str) -> str:
     path = links.media_path(value)
     if not path.lower().endswith(LOGO_TYPES):
         raise ValueError(f"must be a {' or '.join(LOGO_TYPES)} file")
+    return path
+
+
+def _mail_image_path(value: str) -> str:
+    """A file under media/ that mail clients show (PNG, JPEG or GIF)."""
+    path = links.media_path(value)
+    if not path.lower().endswith(MAIL_IMAGE_TYPES):
+        raise ValueError(
+            "must be a PNG, JPEG or GIF file: mail clients show no SVG image"
+        )
     return path
 
 

@@ -29,7 +29,7 @@ SAME_AS_ENGLISH = {
     },
     "it": {
         *("Newsletter", "Online", "PDF, %(size)s", "Privacy", "Short", "Video"),
-        *("Home", "%(size)s KB", "%(size)s MB"),
+        *("Home", "%(size)s KB", "%(size)s MB", "in %(language)s"),
     },
     # Short: YouTube's own name everywhere
     "sl": {"PDF, %(size)s", "Short", "%(size)s KB", "%(size)s MB"},

@@ -37,6 +37,7 @@ from comms.context import (
     comms_state,
     get_session,
     interface_language,
+    language_despite_query,
     now,
     preferred_languages,
     requested_language,
@@ -128,8 +129,9 @@ def listing(plural: str) -> Response:
 
 
 def topic_label(tag: str) -> str:
-    """A topic's heading: its tag prettified (topics have no labels of their own)."""
-    return tag.replace("-", " ").replace("_", " ").strip().capitalize() or tag
+    """A topic's label in the interface language (site.yml's topics), else its tag
+    prettified."""
+    return comms_state().site.topic_label(tag, language_despite_query())
 
 
 def _public_video_types() -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from comms.context import comms_state, interface_language
 from comms.errors import CommsError
 from comms.feeds import build
 from comms.feeds.service import FeedScope, feed_title, feed_url
+from comms.i18n import translated
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def feed_links() -> list[FeedLink]:
         language = site.default_language
     links: list[FeedLink] = []
     for scope in page_scopes():
-        title = feed_title(site, scope)
+        title = feed_title(site, scope, language, translated)
         for fmt in ("xml", "atom", "json"):
             links.append(
                 FeedLink(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode
@@ -82,14 +83,20 @@ def check_scope(session: Session, scope: FeedScope, site: Site) -> None:
         raise NotFound(f"no region {scope.region!r}")
 
 
-def feed_title(site: Site, scope: FeedScope) -> str:
-    """A feed's title: the site's name and what the feed covers."""
+def feed_title(
+    site: Site,
+    scope: FeedScope,
+    language: str | None = None,
+    translate: Callable[[str], str] = str,
+) -> str:
+    """A feed's title: the site's name and what the feed covers, a topic or a
+    region named in ``language``, a kind's label passed through ``translate``."""
     if scope.kind:
-        return f"{site.name}: {build.kind_label(scope.kind)}"
+        return f"{site.name}: {translate(build.kind_label(scope.kind))}"
     if scope.tag:
-        return f"{site.name}: #{scope.tag}"
+        return f"{site.name}: {site.topic_label(scope.tag, language)}"
     if scope.region:
-        return f"{site.name}: {site.region_name(scope.region)}"
+        return f"{site.name}: {site.region_name(scope.region, language)}"
     return site.name
 
 
@@ -141,7 +148,7 @@ def render_feed(
     emblem = site.emblem
     meta = build.FeedMeta(
         id=feed_url(site_url, scope, "atom", wanted.language, site.default_language),
-        title=feed_title(site, scope),
+        title=feed_title(site, scope, wanted.language),
         description=site.description or site.name,
         language=wanted.language,
         self_url=page_link(wanted.page),

@@ -33,7 +33,11 @@ from comms.rendering import ONE_LINE_PROBLEM, is_one_line
 from comms.site import Site
 
 UNSUBSCRIBE_PLACEHOLDER = "__COMMS_UNSUBSCRIBE_URL__"
-_INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+# The @media rules stay in a <style> block (they cannot be inlined): the layout is
+# fluid without them, tidier with them (templates/email/_styles.html).
+_INLINER = css_inline.CSSInliner(
+    keep_style_tags=False, keep_at_rules=True, load_remote_stylesheets=False
+)
 
 
 # -- settings and transport --------------------------------------------------------
@@ -253,7 +257,8 @@ def site_context(site: Site, site_url: str) -> dict[str, Any]:
     return {
         "site": site,
         "site_url": site_url,
-        "emblem_url": _absolute(site_url, site.emblem),
+        # by the site's absolute URL, not a CID part: docs/newsletter-mail.md
+        "emblem_url": _absolute(site_url, site.emblem_for_mail()),
     }
 
 
@@ -278,6 +283,7 @@ def render_issue(
     context = {
         **site_context(site, site_url),
         "letter": letter,
+        "language": letter.language,
         "groups": [
             {
                 "label": group.label,

@@ -11,6 +11,7 @@ from comms import ratelimit
 from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue.service import ListingQuery, parse_kind, parse_page
 from comms.context import comms_state, get_session, interface_language, now
+from comms.errors_http import error_page
 from comms.search import service
 
 bp = Blueprint("search", __name__)
@@ -35,21 +36,14 @@ def _over_limit() -> Response | None:
         return None
     if verdict.allowed:
         return None
-    page = render_template(
-        "errors/error.html",
-        status=429,
-        title=gettext("Too many requests"),
+    return error_page(
+        429,
         message=gettext(
             "There have been too many searches from your connection. Please try "
             "again in %(seconds)s s.",
             seconds=verdict.retry_after,
         ),
-    )
-    return Response(
-        page,
-        429,
-        headers={"Retry-After": str(verdict.retry_after)},
-        mimetype="text/html",
+        headers=[("Retry-After", str(verdict.retry_after))],
     )
 
 

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 
-from comms.context import comms_state, interface_language
-from comms.errors import BadRequest
+from comms.context import comms_state, language_despite_query
 from comms.i18n import (
     format_date,
     format_datetime,
@@ -130,8 +129,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site_context() -> dict[str, Any]:
-        try:
-            lang = interface_language()
-        except BadRequest:
-            lang = comms_state().site.default_language
-        return {"site": comms_state().site, "lang": lang}
+        return {"site": comms_state().site, "lang": language_despite_query()}

@@ -112,11 +112,12 @@ def test_check_names_the_one_page_type_that_lacks_the_footer(demo, runner):
 
 
 def test_check_fails_when_the_newsletter_lacks_the_acknowledgement(demo, runner):
-    mail = (REPO / "templates" / "email" / "newsletter.html").read_text()
+    # the mail and the confirmation share the acknowledgement's partial
+    mail = (REPO / "templates" / "email" / "_funding.html").read_text()
     assert "{{ site.funding_text|translated }}" in mail
     override_template(
         demo,
-        "email/newsletter.html",
+        "email/_funding.html",
         mail.replace("{{ site.funding_text|translated }}", ""),
     )
     result = runner.invoke(args=["check"])

@@ -126,7 +126,7 @@ def test_filter_matching_nothing_gives_200_with_empty_state(client, catalogue, u
 def test_filter_summary_names_the_filters_and_region_display_name(client, catalogue):
     body = text(client.get("/?kind=report&tag=alps&region=bayern"))
     assert "<strong>reports</strong>" in body
-    assert "<strong>#alps</strong>" in body
+    assert "on the topic <strong>Alps</strong>" in body  # no label in site.yml
     assert "<strong>Bayern</strong>" in body
 
 
