@@ -65,7 +65,7 @@ def _publisher(site: Site, site_url: str) -> dict[str, Any]:
 
 def _thumbnail(item: Item, site_url: str) -> str | None:
     """A video's thumbnail as the site serves it, else the item's image."""
-    picture = images.video_thumbnail(item) or images.item_image(item)
+    picture = images.kind_thumbnail(item) or images.item_image(item)
     return images.absolute(site_url, picture.src) if picture else None
 
 

@@ -18,7 +18,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from comms.catalogue.images import item_image, video_thumbnail
+from comms.catalogue.images import item_image, kind_thumbnail
 from comms.catalogue.models import KIND_PLURALS, Item
 from comms.rendering import absolutise_links, clean_text, sanitise_html
 
@@ -212,7 +212,7 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
             )
             for f in item.files
         )
-    thumb = video_thumbnail(item)
+    thumb = kind_thumbnail(item)
     if thumb is not None and item.youtube_id:
         # The site's own copy of the thumbnail: a reader never fetches from Google.
         thumb_url = safe_url(site_url, thumb.src)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from comms.kinds.video import best_thumbnail as best_thumbnail
 from comms.rendering import clean_text
 from comms.videos.errors import MalformedResponse
 
@@ -21,7 +22,6 @@ SUMMARY_LENGTH = 300
 SLUG_LENGTH = 80
 SHORT_MAX_SECONDS = 180  # YouTube Shorts may last up to three minutes
 # Order in which one thumbnail is picked to fetch and serve (big enough, not huge).
-THUMBNAIL_PREFERENCE = ("high", "medium", "standard", "maxres", "default")
 _DURATION = re.compile(
     r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
     r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -302,16 +302,6 @@ def video_type(remote: RemoteVideo, previous: str | None = None) -> str:
     if remote.live:
         return "video" if previous == "video" else "stream"
     return "short" if is_short(remote) else "video"
-
-
-def best_thumbnail(thumbnails: Mapping[str, Mapping[str, Any]]) -> str | None:
-    """The name of the thumbnail size to fetch and serve."""
-    for name in THUMBNAIL_PREFERENCE:
-        if name in thumbnails:
-            return name
-    if not thumbnails:
-        return None
-    return max(thumbnails, key=lambda n: int(thumbnails[n].get("width") or 0))
 
 
 def video_fields(
