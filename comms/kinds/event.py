@@ -95,7 +95,7 @@ KIND = Kind(
             "column",
             "Participants",
             widget="number",
-            schema={"type": ["integer", "null"]},
+            schema={"type": ["integer", "null"], "minimum": 0},
         ),
     ),  # fmt: skip
 )

@@ -17,10 +17,10 @@ FILE_SCHEMA: dict[str, Any] = {
         "filename": {"type": "string"},
         "url": {"type": "string", "format": "uri"},
         "media_type": {"type": "string"},
-        "size": {"type": "integer"},
-        "page_count": {"type": ["integer", "null"]},
+        "size": {"type": "integer", "minimum": 0},
+        "page_count": {"type": ["integer", "null"], "minimum": 0},
         "language": NULLABLE_STRING,
-        "sha256": {"type": "string"},
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
     },
 }
 

@@ -22,7 +22,7 @@ YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 AVAILABILITIES = ("available", "private", "deleted")
 THUMBNAIL_PREFERENCE = ("high", "medium", "standard", "maxres", "default")
 NULLABLE_STRING: dict[str, Any] = {"type": ["string", "null"]}
-NULLABLE_INT: dict[str, Any] = {"type": ["integer", "null"]}
+NULLABLE_INT: dict[str, Any] = {"type": ["integer", "null"], "minimum": 0}
 
 
 def thumbnail_path(slug: str) -> str:
