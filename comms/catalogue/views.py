@@ -16,7 +16,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from comms import cache
+from comms import cache, kinds
 from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue import service
 from comms.catalogue.downloads import is_download
@@ -253,5 +253,7 @@ def init_app(app: Flask) -> None:
     cache.init_app(app)
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS
+    app.jinja_env.globals["item_kinds"] = kinds.all_kinds
+    app.jinja_env.globals["kind_of"] = kinds.get
     app.jinja_env.globals["item_picture"] = item_picture
     app.jinja_env.globals["topic_label"] = topic_label
