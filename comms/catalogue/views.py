@@ -29,6 +29,7 @@ from comms.catalogue.models import (
     ItemRegion,
     ItemTag,
 )
+from comms.catalogue.urls import register_converter
 from comms.errors import NotFound
 from comms.seo import in_sitemap
 from comms.web.context import (
@@ -41,6 +42,11 @@ from comms.web.context import (
 )
 
 bp = Blueprint("catalogue", __name__)
+
+
+def _kind_variants() -> list[dict[str, str]]:
+    """Every kind's listing (what the sitemap lists)."""
+    return [{"plural": kind.plural} for kind in kinds.all_kinds()]
 
 
 HTML = "text/html; charset=utf-8"
@@ -111,8 +117,8 @@ def news() -> Response:
     return _listing(None)
 
 
-@bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/")
-@in_sitemap(*({"plural": plural} for plural in PLURAL_KINDS))
+@bp.get("/<plural:plural>/")
+@in_sitemap(_kind_variants)
 def listing(plural: str) -> Response:
     """A listing of one kind, with the same filters as the news page."""
     return _listing(PLURAL_KINDS[plural])
@@ -157,7 +163,7 @@ def region(region: str) -> Response:
     return _listing(None, region=region)
 
 
-@bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/<slug>/")
+@bp.get("/<plural:plural>/<slug>/")
 def item(plural: str, slug: str) -> Response | WerkzeugResponse:
     """One item, in the visitor's language where a version exists."""
     site = comms_state().site
@@ -251,6 +257,7 @@ def download(slug: str, filename: str) -> Response | WerkzeugResponse:
 def init_app(app: Flask) -> None:
     """Register the public catalogue pages."""
     cache.init_app(app)
+    register_converter(app)
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS
     app.jinja_env.globals["item_kinds"] = kinds.all_kinds
