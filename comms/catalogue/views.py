@@ -80,7 +80,8 @@ def _listing(
     )
 
     def build() -> Rendered:
-        lister = service.list_events if kind == "event" else service.list_items
+        dated = kind is not None and kinds.get(kind).has_dates
+        lister = service.list_events if dated else service.list_items
         found = lister(
             get_session(),
             query,

@@ -18,6 +18,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from comms import kinds
 from comms.catalogue.images import item_image, kind_thumbnail
 from comms.catalogue.models import KIND_PLURALS, Item
 from comms.rendering import absolutise_links, clean_text, sanitise_html
@@ -36,12 +37,6 @@ _IMAGE_TYPES = {
     "webp": "image/webp",
     "gif": "image/gif",
     "svg": "image/svg+xml",
-}
-_KIND_LABELS = {
-    "press_release": "Press releases",
-    "report": "Reports",
-    "video": "Videos",
-    "event": "Events",
 }
 
 
@@ -182,7 +177,8 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
     """Turn one public item into a feed entry: clean text, absolute sanitised HTML."""
     link = item_link(item, site_url, default_language)
     summary = clean_text(item.display_summary or "").strip()
-    if item.kind == "event":
+    kind = kinds.get(item.kind)
+    if kind.has_dates:
         dates = event_dates(item)
         summary = f"{clean_text(dates)} {summary}".strip()
     content = absolutise_links(sanitise_html(item.body_html or ""), link)
@@ -201,7 +197,7 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
     if image:
         media = Media(url=image, medium="image", media_type=_image_type(image))
     enclosures: tuple[Enclosure, ...] = ()
-    if item.kind == "report":
+    if kind.has_files:
         base = f"{site_url}/reports/{quote(item.slug)}/files/"
         enclosures = tuple(
             Enclosure(
@@ -485,4 +481,4 @@ FORMAT_NAMES = {"xml": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
 def kind_label(kind: str) -> str:
     """A kind's plural human name, as in feed titles."""
-    return _KIND_LABELS[kind]
+    return kinds.get(kind).plural_label

@@ -32,6 +32,7 @@ KIND = Kind(
     ),
     has_dates=True,
     check=check_times,
+    schema_type="Event",
     fields=(
         Field(
             "starts_at",

@@ -16,6 +16,7 @@ KIND = Kind(
         "This press release is archived: it is kept for reference and may be "
         "out of date."
     ),
+    schema_type="NewsArticle",
     fields=(
         Field(
             "contacts",

@@ -86,6 +86,9 @@ class Kind:
     # The item shows its picture in its own partial (a video's poster).
     own_picture: bool = False
     og_type: str = "article"
+    # The schema.org type of the item's JSON-LD (comms.seo builds each it knows;
+    # any other gets the properties every CreativeWork has).
+    schema_type: str = "CreativeWork"
     # Items happen at a time (events): listings show coming ones first, and cards,
     # feeds and calendars show their dates.
     has_dates: bool = False

@@ -52,6 +52,7 @@ KIND = Kind(
         "This report is archived: it is kept for reference and may be out of date."
     ),
     has_files=True,
+    schema_type="Report",
     fields=(
         Field(
             "report_type",

@@ -169,6 +169,7 @@ KIND = Kind(
     synced=True,
     own_picture=True,
     og_type="video.other",
+    schema_type="VideoObject",
     fields=(
         _synced("youtube_id", youtube_id, required=True, schema=NULLABLE_STRING),
         _synced("channel_id", values.text),
