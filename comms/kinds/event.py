@@ -27,6 +27,7 @@ KIND = Kind(
     plural="events",
     label=N_("Event"),
     plural_label=N_("Events"),
+    in_sentence=N_("events"),
     archived_notice=N_(
         "This event is archived: it is kept for reference and may be out of date."
     ),

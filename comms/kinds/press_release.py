@@ -12,6 +12,7 @@ KIND = Kind(
     plural="press-releases",
     label=N_("Press release"),
     plural_label=N_("Press releases"),
+    in_sentence=N_("press releases"),
     archived_notice=N_(
         "This press release is archived: it is kept for reference and may be "
         "out of date."

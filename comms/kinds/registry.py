@@ -73,6 +73,7 @@ class Kind:
     plural: str  # the URL segment and the content folder: /reports/, reports/
     label: str  # "Report"; marked with N_ and translated where shown
     plural_label: str  # "Reports": listing headings, feed titles
+    in_sentence: str  # "reports", as in "Showing reports tagged #clusters"
     archived_notice: str  # shown on an archived item's page
     fields: tuple[Field, ...] = ()
     # Checks across fields of a content file or form (ends before it starts...):

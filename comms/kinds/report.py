@@ -48,6 +48,7 @@ KIND = Kind(
     plural="reports",
     label=N_("Report"),
     plural_label=N_("Reports"),
+    in_sentence=N_("reports"),
     archived_notice=N_(
         "This report is archived: it is kept for reference and may be out of date."
     ),

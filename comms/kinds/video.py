@@ -163,6 +163,7 @@ KIND = Kind(
     plural="videos",
     label=N_("Video"),
     plural_label=N_("Videos"),
+    in_sentence=N_("videos"),
     archived_notice=N_(
         "This video is archived: it is kept for reference and may be out of date."
     ),
