@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from comms import citations
+from comms import citations, kinds
 from comms.catalogue import images
 from comms.catalogue.models import Item, Newsletter
 from comms.links import shown_url
@@ -64,7 +64,7 @@ def _publisher(site: Site, site_url: str) -> dict[str, Any]:
 
 def _thumbnail(item: Item, site_url: str) -> str | None:
     """A video's thumbnail as the site serves it, else the item's image."""
-    picture = images.video_thumbnail(item) or images.item_image(item)
+    picture = images.kind_thumbnail(item) or images.item_image(item)
     return images.absolute(site_url, picture.src) if picture else None
 
 
@@ -101,21 +101,22 @@ def item_ld(
         base["image"] = images.absolute(site_url, own.src)
     if item.tag_names:
         base["keywords"] = ", ".join(item.tag_names)
-    if item.kind == "press_release":
-        return {
-            **base,
-            "@type": "NewsArticle",
-            "headline": item.display_title[:110],
-            "datePublished": published,
-            "dateModified": item.modified.isoformat(),
-            "author": {"@type": "Organization", "name": item.author or site.name},
-            "mainEntityOfPage": url,
-        }
-    if item.kind == "report":
+    schema_type = kinds.get(item.kind).schema_type
+    if schema_type == "Report":
         return _report_ld(item, site, base, published, file_urls or [])
-    if item.kind == "video":
+    if schema_type == "VideoObject":
         return _video_ld(item, site_url, base, published)
-    return _event_ld(item, site, site_url, base)
+    if schema_type == "Event":
+        return _event_ld(item, site, site_url, base)
+    return {
+        **base,
+        "@type": schema_type,
+        "headline": item.display_title[:110],
+        "datePublished": published,
+        "dateModified": item.modified.isoformat(),
+        "author": {"@type": "Organization", "name": item.author or site.name},
+        "mainEntityOfPage": url,
+    }
 
 
 def _report_ld(
@@ -380,7 +381,7 @@ def item_ld_for(item: Item) -> dict[str, Any]:
         _site(),
         url=item_absolute_url(item),
         site_url=_site_url(),
-        file_urls=_file_urls(item) if item.kind == "report" else None,
+        file_urls=_file_urls(item) if kinds.get(item.kind).has_files else None,
     )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from comms import kinds
 from comms.admin import audit
 from comms.admin.forms import ItemDraft
 from comms.admin.models import User
@@ -97,7 +98,7 @@ def _add_pdf(
     language: str | None,
     now: datetime,
 ) -> ReportFile:
-    if item.kind != "report":
+    if not kinds.get(item.kind).has_files:
         raise ValidationFailed(["file: only reports carry files"])
     name = safe_pdf_name(upload.filename, item.slug)
     taken = {f.filename for f in item.files}
@@ -153,7 +154,7 @@ def attach_pdf(
 ) -> ReportFile:
     """Check and store a report's PDF by content hash, with its page count."""
     item = get_item(session, item_id)
-    if item.kind != "report":
+    if not kinds.get(item.kind).has_files:
         raise ValidationFailed(["file: only reports carry files"])
     info = _pdf_info(upload.data, limits)
     before = audit.item_snapshot(item)
@@ -218,7 +219,7 @@ def save_from_editor(
     """
     item = get_item(session, item_id)
     pdf_info = _pdf_info(sent.file.data, limits) if sent.file else None
-    if sent.file and item.kind != "report":
+    if sent.file and not kinds.get(item.kind).has_files:
         raise ValidationFailed(["file: only reports carry files"])
     checked = _image_info(sent.image.data, limits) if sent.image else None
     typed_alt = (sent.image_alt or "").strip()

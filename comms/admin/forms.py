@@ -6,42 +6,18 @@ re-render the form with exactly what the officer typed and every message at once
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from comms import links, zones
+from comms import kinds
+from comms.kinds.registry import Field
 from comms.rendering import clean_text
 from comms.text import SLUG, slugify
 
-COMMON_FIELDS = (
-    "title", "slug", "language", "summary", "body", "author", "tags", "regions",
-)  # fmt: skip
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "press_release": ("contacts",),
-    "report": (
-        "report_type",
-        "deliverable",
-        "work_package",
-        "licence",
-        "doi",
-        "authors",
-    ),  # fmt: skip
-    "event": (
-        "starts_at",
-        "ends_at",
-        "timezone",
-        "location",
-        "online_url",
-        "registration_url",
-        "participants",
-    ),  # fmt: skip
-    "video": ("override_title", "override_summary", "override_tags", "hidden"),
-}
-LIMITS = {"title": 500, "slug": 200, "author": 200, "report_type": 100,
-          "deliverable": 50, "work_package": 50, "licence": 50, "doi": 200,
-          "location": 300, "override_title": 500}  # fmt: skip
+# The limits of the fields every kind has (each kind's own are in comms.kinds).
+LIMITS = {"title": 500, "slug": 200, "author": 200}
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
 
@@ -93,38 +69,47 @@ class _Parser:
             self.problems.append(f"{name}: use the form 2026-05-15T09:00 (UTC)")
         return parsed
 
-    def url(self, name: str) -> str | None:
-        """A public http(s) address, or None when the field is empty."""
-        return self.checked(name, links.public_url)
-
-    def zone(self, name: str) -> str | None:
-        """An IANA time zone name, or None when the field is empty."""
-        return self.checked(name, zones.zone_name)
-
-    def checked(self, name: str, check: Callable[[str], str]) -> str | None:
-        """The field as ``check`` accepts it (the check every other door uses)."""
-        value = self.text(name)
-        if not value:
-            return None
-        try:
-            return check(value)
-        except ValueError as exc:  # the same reason the content-file import gives
-            self.problems.append(f"{name}: {exc}")
-            return value
-
     def contacts(self, name: str) -> list[dict[str, str]]:
+        """One contact a line: name; organisation; e-mail; phone."""
         keys = ("name", "organisation", "email", "phone")
         result = []
         for line in _lines(self.raw.get(name, "")):
             parts = [p.strip() for p in line.split(";")]
-            contact = {k: v for k, v in zip(keys, parts, strict=False) if v}
-            if "email" in contact:
-                try:
-                    contact["email"] = links.email_address(contact["email"])
-                except ValueError as exc:
-                    self.problems.append(f"{name}: email: {exc}")
-            result.append(contact)
+            result.append({k: v for k, v in zip(keys, parts, strict=False) if v})
         return result
+
+    def field(self, field: Field) -> Any:
+        """A kind's field read from its widget and checked by the field's own check.
+
+        Empty gives None (or the field's default); the reason of a refused value is
+        the one the content-file import gives.
+        """
+        name, widget = field.name, field.widget
+        value: Any
+        if widget == "datetime":
+            value = self.when(name)
+        elif widget == "number":
+            value = self.count(name)
+        elif widget == "checkbox":
+            return self.raw.get(name) in ("1", "on", "true")
+        elif widget == "lines":
+            value = _lines(self.raw.get(name, ""))
+        elif widget == "slugs":
+            value = list(self.slugs(name)) or None
+        elif widget == "contacts":
+            value = self.contacts(name)
+        else:
+            value = clean_text(self.raw.get(name, "")).strip() or None
+        typed = self.raw.get(name, "").strip()
+        if field.required and not typed:
+            self.problems.append(f"{name}: required")
+        if value is None:
+            return field.default
+        try:
+            return field.parse(value)
+        except ValueError as exc:  # the same reason the content-file import gives
+            self.problems.append(f"{name}: {exc}")
+            return value
 
     def count(self, name: str) -> int | None:
         value = self.raw.get(name, "").strip()
@@ -163,7 +148,7 @@ def parse_item_form(
     details: dict[str, Any] = {}
     tags: tuple[str, ...] | None = None
     region_slugs = p.slugs("regions", regions)
-    if kind != "video":
+    if not kinds.get(kind).synced:
         columns["title"] = p.text("title", required=True)
         slug = p.text("slug") or slugify(columns["title"], fallback="")
         if not slug and columns["title"]:
@@ -179,33 +164,14 @@ def parse_item_form(
         columns["body"] = clean_text(raw.get("body", "")).replace("\r\n", "\n")
         columns["author"] = p.text("author") or None
         tags = p.slugs("tags")
-    if kind == "press_release":
-        details["contacts"] = p.contacts("contacts")
-    elif kind == "report":
-        for name in ("report_type", "deliverable", "work_package", "doi"):
-            columns[name] = p.text(name) or None
-        columns["licence"] = p.text("licence") or "CC-BY-4.0"
-        details["authors"] = _lines(raw.get("authors", ""))
-    elif kind == "event":
-        columns["starts_at"] = p.when("starts_at")
-        columns["ends_at"] = p.when("ends_at")
-        starts, ends = columns["starts_at"], columns["ends_at"]
-        if starts is None and not raw.get("starts_at", "").strip():
-            p.problems.append("starts_at: required")
-        if starts and ends and ends < starts:
-            p.problems.append("ends_at: must not be before starts_at")
-        columns["location"] = p.text("location") or None
-        columns["participants"] = p.count("participants")
-        details["online_url"] = p.url("online_url")
-        details["registration_url"] = p.url("registration_url")
-        details["timezone"] = p.zone("timezone")
-    elif kind == "video":
-        columns["override_title"] = p.text("override_title") or None
-        summary = clean_text(raw.get("override_summary", "")).strip()
-        columns["override_summary"] = summary or None
-        override_tags = p.slugs("override_tags")
-        columns["override_tags"] = list(override_tags) if override_tags else None
-        columns["hidden"] = raw.get("hidden") in ("1", "on", "true")
+    spec = kinds.get(kind)
+    parsed: dict[str, Any] = {}
+    for spec_field in spec.form_fields:
+        parsed[spec_field.name] = p.field(spec_field)
+        target = columns if spec_field.storage == "column" else details
+        target[spec_field.name] = parsed[spec_field.name]
+    if spec.check is not None:
+        p.problems.extend(spec.check(parsed))
     draft = ItemDraft(
         kind=kind, columns=columns, details=details, tags=tags, regions=region_slugs
     )
@@ -214,16 +180,7 @@ def parse_item_form(
 
 def item_form_values(item: Any) -> dict[str, str]:
     """The editor's fields filled from a stored item."""
-
-    def stamp(value: datetime | None) -> str:
-        return value.strftime("%Y-%m-%dT%H:%M") if value else ""
-
-    details = item.details or {}
-    contacts = [
-        "; ".join(c.get(k, "") for k in ("name", "organisation", "email", "phone"))
-        for c in details.get("contacts", [])
-    ]
-    return {
+    values = {
         "title": item.title or "",
         "slug": item.slug or "",
         "language": item.language or "",
@@ -232,23 +189,33 @@ def item_form_values(item: Any) -> dict[str, str]:
         "author": item.author or "",
         "tags": ", ".join(t.name for t in item.tags),
         "regions": ", ".join(r.name for r in item.regions),
-        "contacts": "\n".join(c.rstrip("; ") for c in contacts),
-        "report_type": item.report_type or "",
-        "deliverable": item.deliverable or "",
-        "work_package": item.work_package or "",
-        "licence": item.licence or "",
-        "doi": item.doi or "",
-        "authors": "\n".join(details.get("authors", [])),
-        "starts_at": stamp(item.starts_at),
-        "ends_at": stamp(item.ends_at),
-        "location": item.location or "",
-        "participants": "" if item.participants is None else str(item.participants),
-        "online_url": details.get("online_url") or "",
-        "registration_url": details.get("registration_url") or "",
-        "timezone": details.get("timezone") or "",
-        "override_title": item.override_title or "",
-        "override_summary": item.override_summary or "",
-        "override_tags": ", ".join(item.override_tags or []),
-        "hidden": "1" if item.hidden else "",
         "version": str(item.version or ""),
     }
+    details = item.details or {}
+    for spec in kinds.get(item.kind).form_fields:
+        stored = (
+            getattr(item, spec.name)
+            if spec.storage == "column"
+            else details.get(spec.name)
+        )
+        values[spec.name] = _form_text(spec, stored)
+    return values
+
+
+def _form_text(field: Field, value: Any) -> str:
+    """A stored value as its widget shows it."""
+    if value is None:
+        return ""
+    if field.widget == "datetime":
+        return str(value.strftime("%Y-%m-%dT%H:%M"))
+    if field.widget == "checkbox":
+        return "1" if value else ""
+    if field.widget == "lines":
+        return "\n".join(str(v) for v in value)
+    if field.widget == "slugs":
+        return ", ".join(value)
+    if field.widget == "contacts":
+        keys = ("name", "organisation", "email", "phone")
+        lines = ["; ".join(c.get(k, "") for k in keys).rstrip("; ") for c in value]
+        return "\n".join(lines)
+    return str(value)

@@ -15,10 +15,11 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from comms import kinds
 from comms.admin import audit
 from comms.admin.forms import ItemDraft
 from comms.admin.models import User
-from comms.catalogue.models import KINDS, Item, ItemRedirect, ItemRegion, ItemTag
+from comms.catalogue.models import Item, ItemRedirect, ItemRegion, ItemTag
 from comms.errors import CommsError, NotFound, ValidationFailed
 from comms.rendering import render_markdown
 
@@ -143,7 +144,8 @@ def _apply(item: Item, draft: ItemDraft) -> None:
 
 def create_item(session: Session, actor: User, draft: ItemDraft, now: datetime) -> Item:
     """A new draft item from the editor's values."""
-    if draft.kind not in KINDS or draft.kind == "video":
+    kind = kinds.find(draft.kind)
+    if kind is None or kind.synced:
         raise NotFound(f"items of kind {draft.kind!r} cannot be created here")
     item = Item(kind=draft.kind, status="draft", details={}, created_at=now)
     item.tags, item.regions = [], []
@@ -273,21 +275,21 @@ def add_translation(
     source = get_item(session, item_id)
     if language not in languages:
         raise ValidationFailed([f"language: use one of {', '.join(languages)}"])
+    kind = kinds.get(source.kind)
+    if kind.synced:
+        raise ValidationFailed(["videos get their language versions from the sync"])
+    own = {name: getattr(source, name) for name in kind.columns}
     copy = Item(
         kind=source.kind, slug=source.slug, language=language,
         translation=source.translation, title=source.title, summary=source.summary,
         body=source.body, body_html=source.body_html, status="draft",
         author=source.author, image=source.image, details=dict(source.details or {}),
-        report_type=source.report_type, deliverable=source.deliverable,
-        work_package=source.work_package, licence=source.licence, doi=source.doi,
-        starts_at=source.starts_at, ends_at=source.ends_at, location=source.location,
+        **own,
     )  # fmt: skip
     copy.tags = [ItemTag(name=t.name, position=t.position) for t in source.tags]
     copy.regions = [
         ItemRegion(name=r.name, position=r.position) for r in source.regions
     ]
-    if source.kind == "video":
-        raise ValidationFailed(["videos get their language versions from the sync"])
     _check_unique(session, copy)
     session.add(copy)
     session.flush()

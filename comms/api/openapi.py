@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from comms import kinds
 from comms.api.service import DEFAULT_LIMIT, MAX_LIMIT
 from comms.catalogue.models import KIND_PLURALS, KINDS, STATUSES
 from comms.site import Site
@@ -74,6 +75,17 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
     }
 
 
+def kind_properties() -> dict[str, Any]:
+    """The item properties of every kind, as each kind declares them."""
+    properties: dict[str, Any] = {}
+    for kind in kinds.all_kinds():
+        for field in kind.api_fields:
+            properties.setdefault(field.name, dict(field.schema or {}))
+        for name, schema in kind.api_extra_schema.items():
+            properties.setdefault(name, dict(schema))
+    return properties
+
+
 def _schemas(site: Site) -> dict[str, Any]:
     link = {
         "type": "object",
@@ -82,19 +94,6 @@ def _schemas(site: Site) -> dict[str, Any]:
             "language": {"type": "string"},
             "slug": {"type": "string"},
             "url": {"type": "string", "format": "uri"},
-        },
-    }
-    file = {
-        "type": "object",
-        "required": ["filename", "url", "media_type", "size", "sha256"],
-        "properties": {
-            "filename": {"type": "string"},
-            "url": {"type": "string", "format": "uri"},
-            "media_type": {"type": "string"},
-            "size": {"type": "integer", "minimum": 0},
-            "page_count": NULLABLE_INT,
-            "language": NULLABLE_STRING,
-            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         },
     }
     item = {
@@ -140,34 +139,7 @@ def _schemas(site: Site) -> dict[str, Any]:
             "image_alt": NULLABLE_STRING,
             "url": {"type": "string", "format": "uri"},
             "api_url": {"type": "string", "format": "uri"},
-            "report_type": NULLABLE_STRING,
-            "deliverable": NULLABLE_STRING,
-            "work_package": NULLABLE_STRING,
-            "licence": NULLABLE_STRING,
-            "doi": NULLABLE_STRING,
-            "authors": {"type": "array", "items": {"type": "string"}},
-            "files": {"type": "array", "items": file},
-            "youtube_id": NULLABLE_STRING,
-            "duration": NULLABLE_STRING,
-            "view_count": NULLABLE_INT,
-            "like_count": NULLABLE_INT,
-            "comment_count": NULLABLE_INT,
-            "thumbnail_url": {
-                "type": "string",
-                "format": "uri",
-                "description": "The video's thumbnail, served by this site.",
-            },
-            "starts_at": NULLABLE_TIMESTAMP,
-            "ends_at": NULLABLE_TIMESTAMP,
-            "timezone": {
-                "type": ["string", "null"],
-                "description": "The event's IANA time zone; null: the site's.",
-            },
-            "location": NULLABLE_STRING,
-            "online_url": NULLABLE_STRING,
-            "registration_url": NULLABLE_STRING,
-            "participants": NULLABLE_INT,
-            "contacts": {"type": "array", "items": {"type": "object"}},
+            **kind_properties(),
         },
     }
     return {

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from comms import kinds
 from comms.catalogue import images
 from comms.catalogue.models import KIND_PLURALS, Item, ItemRegion, ItemTag, Newsletter
 from comms.catalogue.service import (
@@ -25,10 +26,7 @@ from comms.catalogue.service import (
     visible,
 )
 from comms.errors import BadRequest
-from comms.links import shown_url
 from comms.site import Site
-from comms.videos.thumbnails import thumbnail_path
-from comms.zones import stored_zone
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -131,6 +129,26 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+def kind_data(kind: kinds.Kind, item: Item) -> dict[str, Any]:
+    """The fields ``kind`` shows in the API, read from a column or the details."""
+    details = item.details or {}
+    data: dict[str, Any] = {}
+    for field in kind.api_fields:
+        value = (
+            getattr(item, field.name)
+            if field.storage == "column"
+            else details.get(field.name)
+        )
+        if field.shown is not None:
+            value = field.shown(value)
+        if isinstance(value, datetime):
+            value = _iso(value)
+        elif value is None and "array" in str((field.schema or {}).get("type")):
+            value = []
+        data[field.name] = value
+    return data
+
+
 def item_data(item: Item, site_url: str) -> dict[str, Any]:
     """An item as the API lists it (kind-specific fields only for its kind)."""
     path = f"/{item.plural}/{item.slug}/"
@@ -154,51 +172,11 @@ def item_data(item: Item, site_url: str) -> dict[str, Any]:
         "url": site_url + path,
         "api_url": f"{site_url}/api/v1/items/{item.kind}/{item.slug}",
     }
-    details = item.details or {}
-    if item.kind == "report":
-        data.update(
-            report_type=item.report_type,
-            deliverable=item.deliverable,
-            work_package=item.work_package,
-            licence=item.licence,
-            doi=item.doi,
-            authors=[str(a) for a in details.get("authors") or []],
-            files=[
-                {
-                    "filename": f.filename,
-                    "url": f"{site_url}/reports/{item.slug}/files/{f.filename}",
-                    "media_type": f.media_type,
-                    "size": f.size,
-                    "page_count": f.page_count,
-                    "language": f.language,
-                    "sha256": f.sha256,
-                }
-                for f in item.files
-            ],
-        )
-    elif item.kind == "video":
-        data.update(
-            youtube_id=item.youtube_id,
-            duration=item.duration,
-            view_count=item.view_count,
-            like_count=item.like_count,
-            comment_count=item.comment_count,
-            # The site's copy of the thumbnail: partner pages never load from Google.
-            thumbnail_url=images.absolute(site_url, thumbnail_path(item.slug)),
-        )
-    elif item.kind == "event":
-        data.update(
-            starts_at=_iso(item.starts_at),
-            ends_at=_iso(item.ends_at),
-            location=item.location,
-            # Checked again on the way out: partner sites put these in links.
-            online_url=shown_url(details.get("online_url")),
-            registration_url=shown_url(details.get("registration_url")),
-            timezone=stored_zone(details.get("timezone")),
-            participants=item.participants,
-        )
-    else:
-        data.update(contacts=list(details.get("contacts") or []))
+    kind = kinds.find(item.kind)
+    if kind is not None:
+        data.update(kind_data(kind, item))
+        if kind.api_extra is not None:
+            data.update(kind.api_extra(item, site_url))
     return data
 
 

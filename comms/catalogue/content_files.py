@@ -7,7 +7,7 @@ database back out so that importing an export changes nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from comms import links, zones
+from comms import kinds
 from comms.catalogue import front_matter
 from comms.catalogue.covers import ensure_cover
 from comms.catalogue.models import (
@@ -33,7 +33,8 @@ from comms.catalogue.models import (
 from comms.catalogue.page_texts import PAGES_DIR, load_pages
 from comms.config import DEFAULT_MAX_IMAGE_PIXELS
 from comms.errors import ConfigMissing, ValidationFailed
-from comms.rendering import ONE_LINE_PROBLEM, clean_text, is_one_line, render_markdown
+from comms.kinds import values
+from comms.rendering import clean_text, render_markdown
 from comms.site import load_site
 from comms.storage import InvalidFile, MediaStore, check_pixels, inspect_pdf
 from comms.text import SLUG
@@ -45,222 +46,65 @@ SKIPPED_DIRS = {"media", PAGES_DIR}
 FILE_NAME = re.compile(
     r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$"
 )  # noqa: E501
-YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
-DEFAULT_LICENCE = "CC-BY-4.0"
-STATUSES = ("draft", "published", "archived")
+STATUSES = values.STATUSES
 
 
-# --- field parsers --------------------------------------------------------------
+# --- fields -----------------------------------------------------------------------
 
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError("must be text")
-    return clean_text(str(value)).strip()
-
-
-def _line(value: Any) -> str:
-    text = _text(value)
-    if not is_one_line(text):
-        raise ValueError(ONE_LINE_PROBLEM)
-    return text
-
-
-def _slug(value: Any) -> str:
-    text = _text(value)
-    if not SLUG.match(text):
-        raise ValueError(f"{text!r} is not a slug (lowercase letters, digits, hyphens)")
-    return text
-
-
-def _url(value: Any) -> str:
-    return links.public_url(_text(value))
-
-
-def _image(value: Any) -> str:
-    return links.image_source(_text(value))
-
-
-def _slugs(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise ValueError("must be a list")
-    result = [_slug(v) for v in value]
-    if len(set(result)) != len(result):
-        raise ValueError("lists an entry twice")
-    return result
-
-
-def _texts(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise ValueError("must be a list")
-    return [_text(v) for v in value]
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("must be a whole number of 0 or more")
-    return value
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
-
-
-def _choice(*options: str) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        text = _text(value)
-        if text not in options:
-            raise ValueError(f"must be one of {', '.join(options)}; got {text!r}")
-        return text
-
-    return parse
-
-
-def _mapping_list(
-    *keys: str, checks: dict[str, Parser] | None = None
-) -> Callable[[Any], list[dict[str, Any]]]:
-    def parse(value: Any) -> list[dict[str, Any]]:
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise ValueError("must be a list of mappings")
-        for entry in value:
-            unknown = set(entry) - set(keys)
-            if unknown:
-                raise ValueError(f"unknown key {sorted(unknown)[0]!r}")
-        result = [{k: _text(e[k]) for k in keys if k in e} for e in value]
-        for entry in result:
-            for key, check in (checks or {}).items():
-                if key in entry:
-                    try:
-                        entry[key] = check(entry[key])
-                    except ValueError as exc:
-                        raise ValueError(f"{key}: {exc}") from None
-        return result
-
-    return parse
-
-
-def _thumbnails(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError("must be a mapping of size names to {url, width, height}")
-    result: dict[str, Any] = {}
-    for name, thumb in value.items():
-        if not isinstance(thumb, dict) or "url" not in thumb:
-            raise ValueError(f"{name}: needs a url")
-        try:
-            result[str(name)] = {
-                k: (_url(thumb[k]) if k == "url" else _count(thumb[k]))
-                for k in ("url", "width", "height")
-                if k in thumb
-            }
-        except ValueError as exc:
-            raise ValueError(f"{name}: {exc}") from None
-    return result
-
-
-def _override(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError("must be a mapping")
-    unknown = set(value) - {"title", "summary", "tags", "hidden"}
-    if unknown:
-        raise ValueError(f"unknown key {sorted(unknown)[0]!r}")
-    result: dict[str, Any] = {}
-    for key in ("title", "summary"):
-        if key in value:
-            result[key] = _text(value[key])
-    if "tags" in value:
-        result["tags"] = _slugs(value["tags"])
-    if "hidden" in value:
-        result["hidden"] = _flag(value["hidden"])
-    return result
-
-
-Parser = Callable[[Any], Any]
+Parser = values.Parser
+# The fields every kind has; each kind's own come from its module in comms.kinds.
 COMMON: dict[str, Parser] = {
-    "title": _text,
-    "summary": _text,
-    "status": _choice(*STATUSES),
-    "published_at": front_matter.parse_datetime,
-    "updated_at": front_matter.parse_datetime,
-    "translation": _slug,
-    "tags": _slugs,
-    "regions": _slugs,
-    "author": _text,
-    "demo": _flag,
-    "image": _image,
-}
-KIND_FIELDS: dict[str, dict[str, Parser]] = {
-    "press_release": {
-        "contacts": _mapping_list(
-            "name",
-            "organisation",
-            "email",
-            "phone",
-            checks={"email": links.email_address},
-        )
-    },
-    "report": {
-        "report_type": _text,
-        "deliverable": _text,
-        "work_package": _text,
-        "authors": _texts,
-        "licence": _text,
-        "doi": _text,
-        "files": _mapping_list("path", "language"),
-    },
-    "video": {
-        "youtube_id": _text,
-        "channel_id": _text,
-        "duration": _text,
-        "thumbnails": _thumbnails,
-        "view_count": _count,
-        "like_count": _count,
-        "comment_count": _count,
-        "privacy_status": _text,
-        "availability": _choice("available", "private", "deleted"),
-        "live_broadcast": _text,
-        "short": _flag,
-        "synced_at": front_matter.parse_datetime,
-        "override": _override,
-    },
-    "event": {
-        "starts_at": front_matter.parse_datetime,
-        "ends_at": front_matter.parse_datetime,
-        "timezone": zones.zone_name,
-        "location": _text,
-        "online_url": _url,
-        "registration_url": _url,
-        "participants": _count,
-    },
+    "title": values.limited(values.text, 500),
+    "summary": values.text,
+    "status": values.choice(*STATUSES),
+    "published_at": values.timestamp,
+    "updated_at": values.timestamp,
+    "translation": values.slug,
+    "tags": values.slugs,
+    "regions": values.slugs,
+    "author": values.limited(values.text, 200),
+    "demo": values.flag,
+    "image": values.image,
 }
 NEWSLETTER_FIELDS: dict[str, Parser] = {
-    "title": _line,  # becomes the mail's Subject header
-    "number": _count,
-    "status": _choice(*STATUSES),
-    "published_at": front_matter.parse_datetime,
-    "translation": _slug,
-    "demo": _flag,
-    "items": _mapping_list("kind", "slug"),
+    "title": values.line,  # becomes the mail's Subject header
+    "number": values.count,
+    "status": values.choice(*STATUSES),
+    "published_at": values.timestamp,
+    "translation": values.slug,
+    "demo": values.flag,
+    "items": values.mapping_list("kind", "slug"),
 }
-# Front-matter keys kept in Item.details rather than in a column of their own.
-DETAIL_KEYS = (
-    "contacts",
-    "authors",
-    "thumbnails",
-    "short",
-    "online_url",
-    "registration_url",
-    "timezone",
-)  # noqa: E501
-# Front-matter keys that map one to one onto an Item column.
-COLUMN_KEYS = (
+# Front-matter keys of every kind that map one to one onto an Item column.
+COMMON_COLUMNS = (
     "title", "summary", "status", "published_at", "author", "demo", "image",
-    "report_type", "deliverable", "work_package", "licence", "doi",
-    "youtube_id", "channel_id", "duration", "view_count", "like_count",
-    "comment_count", "privacy_status", "availability", "live_broadcast", "synced_at",
-    "starts_at", "ends_at", "location", "participants",
 )  # fmt: skip
+COMMON_ORDER = (
+    "title", "summary", "status", "published_at", "updated_at", "translation",
+    "tags", "regions", "author", "demo", "image",
+)  # fmt: skip
+
+
+def kind_fields(kind: str) -> dict[str, Parser]:
+    """The front-matter keys of ``kind`` and the check of each (with its limit)."""
+    return COMMON | {f.name: f.parse for f in kinds.get(kind).file_fields}
+
+
+def column_keys() -> tuple[str, ...]:
+    """Every Item column a content file sets (those of other kinds are cleared)."""
+    own = [c for k in kinds.all_kinds() for c in k.columns]
+    file_columns = [
+        f.name
+        for k in kinds.all_kinds()
+        for f in k.file_fields
+        if f.storage == "column"
+    ]
+    return (*COMMON_COLUMNS, *dict.fromkeys(c for c in own if c in file_columns))
+
+
+def export_order(kind: str) -> tuple[str, ...]:
+    """The front-matter keys of ``kind`` in the order an export writes them."""
+    return (*COMMON_ORDER, *(f.name for f in kinds.get(kind).file_fields))
 
 
 # --- parsing ----------------------------------------------------------------------
@@ -390,9 +234,9 @@ def parse_file(
     except front_matter.FrontMatterError as exc:
         raise BadFile(str(exc)) from None
     slug, language = match.group("slug"), match.group("lang")
-    spec = NEWSLETTER_FIELDS if kind == "newsletter" else COMMON | KIND_FIELDS[kind]
-    values = _parse_fields(meta, spec)
-    translation = values.pop("translation", slug)
+    spec = NEWSLETTER_FIELDS if kind == "newsletter" else kind_fields(kind)
+    found = _parse_fields(meta, spec)
+    translation = found.pop("translation", slug)
     parsed = ParsedItem(
         path=path,
         kind=kind,
@@ -401,8 +245,8 @@ def parse_file(
         translation=translation,
         values={},
         details={},
-        tags=values.pop("tags", []),
-        regions=values.pop("regions", []),
+        tags=found.pop("tags", []),
+        regions=found.pop("regions", []),
         body=clean_text(body).strip("\n"),
     )
     if regions is not None:
@@ -410,34 +254,37 @@ def parse_file(
         if unknown:
             raise BadFile(f"regions: {unknown[0]!r} is not a region of site.yml")
     if kind == "newsletter":
-        for entry in values.pop("items", []):
+        for entry in found.pop("items", []):
             if entry.get("kind") not in KINDS or not SLUG.match(entry.get("slug", "")):
                 raise BadFile("items: each entry needs a known kind and a slug")
             parsed.newsletter_items.append(entry)
-        parsed.values = values
+        parsed.values = found
         return parsed
-    if kind == "video":
-        if "youtube_id" not in values:
-            raise BadFile("youtube_id is required for a video")
-        if not YOUTUBE_ID.match(values["youtube_id"]):
-            raise BadFile("youtube_id must be 11 characters of A-Z a-z 0-9 - _")
-        parsed.override = values.pop("override", {})
-    if values.get("ends_at") and values.get("starts_at"):  # noqa: SIM102
-        if values["ends_at"] < values["starts_at"]:
-            raise BadFile("ends_at is before starts_at")
-    if values.get("image"):
-        reader.check_image(values["image"], root)
-    if kind == "report":
-        values.setdefault("licence", DEFAULT_LICENCE)
-        parsed.files = [
-            reader.read(path.parent, e, root) for e in values.pop("files", [])
-        ]
-        names = [f.filename for f in parsed.files]
-        if len(set(names)) != len(names):
-            raise BadFile("files: two files share one name")
-    parsed.details = {k: values.pop(k) for k in DETAIL_KEYS if k in values}
-    parsed.values = values
+    spec_kind = kinds.get(kind)
+    for spec_field in spec_kind.file_fields:
+        if spec_field.required and spec_field.name not in found:
+            raise BadFile(f"{spec_field.name} is required for {_a(spec_kind)}")
+        if spec_field.default is not None:
+            found.setdefault(spec_field.name, spec_field.default)
+    problems = spec_kind.check(found) if spec_kind.check else []
+    if problems:
+        raise BadFile(problems[0])
+    parsed.override = found.pop("override", {})
+    if found.get("image"):
+        reader.check_image(found["image"], root)
+    parsed.files = [reader.read(path.parent, e, root) for e in found.pop("files", [])]
+    names = [f.filename for f in parsed.files]
+    if len(set(names)) != len(names):
+        raise BadFile("files: two files share one name")
+    parsed.details = {k: found.pop(k) for k in spec_kind.detail_keys if k in found}
+    parsed.values = found
     return parsed
+
+
+def _a(kind: kinds.Kind) -> str:
+    """'a report', 'an event': the kind as the end of a sentence."""
+    name = kind.label.lower()
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
 @dataclass
@@ -550,10 +397,10 @@ def _check_duplicates(items: list[ParsedItem]) -> tuple[list[ParsedItem], list[s
 
 
 def _apply_item(item: Item, parsed: ParsedItem, store: MediaStore) -> None:
-    values = {key: parsed.values.get(key) for key in COLUMN_KEYS}
-    values["summary"] = values["summary"] or ""
-    values["demo"] = bool(values["demo"])
-    for key, value in values.items():
+    columns = {key: parsed.values.get(key) for key in column_keys()}
+    columns["summary"] = columns["summary"] or ""
+    columns["demo"] = bool(columns["demo"])
+    for key, value in columns.items():
         if getattr(item, key) != value:
             setattr(item, key, value)
     if item.revised_at != parsed.values.get("updated_at"):
@@ -731,28 +578,19 @@ def _collections_changed(item: Item) -> bool:
 
 # --- exporting --------------------------------------------------------------------
 
-EXPORT_ORDER = (
-    "title", "summary", "status", "published_at", "updated_at", "translation",
-    "tags", "regions", "author", "demo", "image",
-    "report_type", "deliverable", "work_package", "authors", "licence", "doi", "files",
-    "youtube_id", "channel_id", "duration", "thumbnails", "view_count", "like_count",
-    "comment_count", "privacy_status", "availability", "live_broadcast", "short",
-    "synced_at", "override",
-    "starts_at", "ends_at", "timezone", "location", "online_url", "registration_url",
-    "participants", "contacts",
-)  # fmt: skip
-
 
 def item_front_matter(item: Item, file_paths: list[str]) -> dict[str, Any]:
     """The front matter of one item, in canonical key order, without bookkeeping."""
-    raw: dict[str, Any] = {key: getattr(item, key) for key in COLUMN_KEYS}
+    kind = kinds.get(item.kind)
+    raw: dict[str, Any] = {key: getattr(item, key) for key in COMMON_COLUMNS}
+    raw.update({key: getattr(item, key) for key in kind.columns})
     raw.update(item.details or {})
     raw["updated_at"] = item.revised_at
     raw["translation"] = item.translation if item.translation != item.slug else None
     raw["tags"] = [t.name for t in item.tags] or None
     raw["regions"] = [r.name for r in item.regions] or None
     raw["demo"] = True if item.demo else None
-    if item.kind == "report":
+    if kind.has_files:
         raw["files"] = [
             {"path": path, "language": f.language} if f.language else {"path": path}
             for f, path in zip(item.files, file_paths, strict=True)
@@ -769,7 +607,9 @@ def item_front_matter(item: Item, file_paths: list[str]) -> dict[str, Any]:
     raw["override"] = override or None
     if not raw.get("summary"):
         raw["summary"] = None
-    return {key: raw[key] for key in EXPORT_ORDER if raw.get(key) is not None}
+    return {
+        key: raw[key] for key in export_order(item.kind) if raw.get(key) is not None
+    }
 
 
 def export_tree(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -44,24 +44,6 @@ def split(text: str) -> tuple[dict[str, Any], str]:
 def format_datetime(value: datetime) -> str:
     """RFC 3339 in UTC with a Z, as written in content files."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_datetime(value: Any) -> datetime:
-    """Accept a YAML timestamp or an RFC 3339 string; return aware UTC."""
-    if isinstance(value, datetime):
-        result = value
-    elif isinstance(value, date):
-        result = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        try:
-            result = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"not a date and time: {value!r}") from None
-    else:
-        raise ValueError(f"not a date and time: {value!r}")
-    if result.tzinfo is None:
-        result = result.replace(tzinfo=UTC)
-    return result.astimezone(UTC).replace(microsecond=0)
 
 
 class _CanonicalDumper(_Dumper):

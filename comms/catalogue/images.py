@@ -10,15 +10,12 @@ site serves itself at ``/videos/<slug>/thumbnail.jpg``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, urlsplit
 
-from comms import links
+from comms import kinds, links
 from comms.catalogue.covers import find_cover
 from comms.catalogue.models import Item
 from comms.storage import MediaStore
-from comms.videos.sync import best_thumbnail
-from comms.videos.thumbnails import thumbnail_path
 
 
 @dataclass(frozen=True)
@@ -48,28 +45,20 @@ def item_image(item: Item) -> Picture | None:
     return Picture(src=src, alt=alt)
 
 
-def video_thumbnail(item: Item) -> Picture | None:
-    """A video's thumbnail as the site serves it (never YouTube's URL)."""
-    if item.kind != "video" or not item.youtube_id:
+def kind_thumbnail(item: Item) -> Picture | None:
+    """The picture the item's kind gives it (a video's thumbnail, as the site
+    serves it: never YouTube's URL)."""
+    kind = kinds.find(item.kind)
+    found = kind.thumbnail(item) if kind and kind.thumbnail else None
+    if found is None:
         return None
-    width = height = None
-    thumbs: Any = (item.details or {}).get("thumbnails")
-    if isinstance(thumbs, dict):
-        usable = {
-            name: value
-            for name, value in thumbs.items()
-            if isinstance(value, dict) and value.get("url")
-        }
-        name = best_thumbnail(usable)
-        if name is not None:
-            width = _int(usable[name].get("width"))
-            height = _int(usable[name].get("height"))
-    return Picture(src=thumbnail_path(item.slug), alt="", width=width, height=height)
+    src, width, height = found
+    return Picture(src=src, alt="", width=width, height=height)
 
 
 def item_picture(item: Item) -> Picture | None:
-    """The item's own image if it has one, else a video's local thumbnail."""
-    return item_image(item) or video_thumbnail(item)
+    """The item's own image if it has one, else its kind's (a video's thumbnail)."""
+    return item_image(item) or kind_thumbnail(item)
 
 
 def cover_picture(item: Item, store: MediaStore) -> Picture | None:
@@ -101,14 +90,6 @@ def absolute(site_url: str, src: str) -> str:
     if src.startswith(("http://", "https://")):
         return src
     return f"{site_url.rstrip('/')}/{src.lstrip('/')}"
-
-
-def _int(value: Any) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
 
 
 def _is_google_image_host(host: str) -> bool:

@@ -1,4 +1,4 @@
-"""Catalogue models: items of four kinds, report files, tags, regions, newsletters."""
+"""Catalogue models: items of every kind (comms.kinds), files, tags, newsletters."""
 
 from __future__ import annotations
 
@@ -22,18 +22,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from comms import kinds
 from comms.db import Base
+from comms.kinds import KIND_PLURALS as KIND_PLURALS
+from comms.kinds import KINDS as KINDS
+from comms.kinds import PLURAL_KINDS as PLURAL_KINDS
 
-KINDS = ("press_release", "report", "video", "event")
-KIND_PLURALS = {
-    "press_release": "press-releases",
-    "report": "reports",
-    "video": "videos",
-    "event": "events",
-}
-PLURAL_KINDS = {plural: kind for kind, plural in KIND_PLURALS.items()}
 STATUSES = ("draft", "published", "archived")
-AVAILABILITIES = ("available", "private", "deleted")
 
 
 def utcnow() -> datetime:
@@ -214,9 +209,8 @@ class Item(Base):
             return False
         if self.published_at > now:
             return False
-        return self.kind != "video" or (
-            not self.hidden and self.availability in (None, "available")
-        )
+        kind = kinds.find(self.kind)
+        return kind is None or kind.is_shown is None or kind.is_shown(self)
 
 
 class ItemRedirect(Base):

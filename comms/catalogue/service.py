@@ -12,7 +12,6 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     exists,
-    false,
     func,
     or_,
     select,
@@ -20,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased, lazyload
 
+from comms import kinds
 from comms.catalogue.models import (
     KINDS,
     PLURAL_KINDS,
@@ -30,7 +30,7 @@ from comms.catalogue.models import (
     ReportFile,
 )
 from comms.errors import BadRequest, NotFound
-from comms.videos.visibility import listed
+from comms.kinds.video import listed
 
 PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 Filter = str | BindParameter[Any] | None
@@ -92,28 +92,26 @@ def parse_page(value: str | None) -> int:
     return int(value)
 
 
-def shown_video(entity: Any) -> ColumnElement[bool]:
-    """SQL condition: not a video, or a video that is available and not hidden.
+def shown_kinds(entity: Any) -> list[ColumnElement[bool]]:
+    """SQL conditions: each kind's own test of what the public sees (see Kind.shown).
 
     A synced video that went private or was deleted keeps its row with
-    ``availability`` ``private`` or ``deleted``; this condition is what takes it off
-    every public page, feed, search result, API answer and export.
+    ``availability`` ``private`` or ``deleted``; the video kind's condition is what
+    takes it off every public page, feed, search result, API answer and export.
     """
-    return or_(
-        entity.kind != "video",
-        and_(
-            entity.hidden == false(),
-            or_(entity.availability.is_(None), entity.availability == "available"),
-        ),
-    )
+    return [
+        or_(entity.kind != kind.name, kind.shown(entity))
+        for kind in kinds.all_kinds()
+        if kind.shown is not None
+    ]
 
 
 def visible(entity: Any, now: datetime | BindParameter[Any]) -> ColumnElement[bool]:
-    """SQL condition: published, due, and (for videos) available and not hidden."""
+    """SQL condition: published, due, and shown by its kind (a video not hidden)."""
     return and_(
         entity.status == "published",
         entity.published_at <= now,
-        shown_video(entity),
+        *shown_kinds(entity),
     )
 
 
@@ -286,7 +284,7 @@ def reachable(now: datetime) -> ColumnElement[bool]:
     return and_(
         Item.status.in_(("published", "archived")),
         Item.published_at <= now,
-        shown_video(Item),
+        *shown_kinds(Item),
     )
 
 

@@ -16,7 +16,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from comms import cache
+from comms import cache, kinds
 from comms.cache import Rendered, cached_response, page_key
 from comms.catalogue import service
 from comms.catalogue.covers import MEDIA_TYPE as COVER_TYPE
@@ -33,6 +33,7 @@ from comms.catalogue.models import (
 )
 from comms.catalogue.related import cover_file, related_items
 from comms.catalogue.stamp import PAGE_STAMPS
+from comms.catalogue.urls import register_converter
 from comms.context import (
     comms_state,
     get_session,
@@ -47,6 +48,11 @@ from comms.self_requests import is_visit
 from comms.sitemap import in_sitemap
 
 bp = Blueprint("catalogue", __name__)
+
+
+def _kind_variants() -> list[dict[str, str]]:
+    """Every kind's listing (what the sitemap lists)."""
+    return [{"plural": kind.plural} for kind in kinds.all_kinds()]
 
 
 HTML = "text/html; charset=utf-8"
@@ -80,7 +86,8 @@ def _listing(
     )
 
     def build() -> Rendered:
-        lister = service.list_events if kind == "event" else service.list_items
+        dated = kind is not None and kinds.get(kind).has_dates
+        lister = service.list_events if dated else service.list_items
         found = lister(
             get_session(),
             query,
@@ -121,8 +128,8 @@ def news() -> Response:
     return _listing(None)
 
 
-@bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/")
-@in_sitemap(*({"plural": plural} for plural in PLURAL_KINDS))
+@bp.get("/<plural:plural>/")
+@in_sitemap(_kind_variants)
 def listing(plural: str) -> Response:
     """A listing of one kind, with the same filters as the news page."""
     return _listing(PLURAL_KINDS[plural])
@@ -168,7 +175,7 @@ def region(region: str) -> Response:
     return _listing(None, region=region)
 
 
-@bp.get("/<any('press-releases', 'reports', 'videos', 'events'):plural>/<slug>/")
+@bp.get("/<plural:plural>/<slug>/")
 def item(plural: str, slug: str) -> Response | WerkzeugResponse:
     """One item, in the visitor's language where a version exists."""
     site = comms_state().site
@@ -295,8 +302,11 @@ def card_picture(item: Item) -> Picture | None:
 def init_app(app: Flask) -> None:
     """Register the public catalogue pages (cached, keyed on the catalogue stamp)."""
     cache.init_app(app, PAGE_STAMPS, now)
+    register_converter(app)
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS
+    app.jinja_env.globals["item_kinds"] = kinds.all_kinds
+    app.jinja_env.globals["kind_of"] = kinds.get
     app.jinja_env.globals["item_picture"] = item_picture
     app.jinja_env.globals["card_picture"] = card_picture
     app.jinja_env.globals["topic_label"] = topic_label

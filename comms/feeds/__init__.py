@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from comms import cache
+from comms.catalogue.urls import register_converter
 
 
 def init_app(app: Flask) -> None:
@@ -14,5 +15,6 @@ def init_app(app: Flask) -> None:
     from comms.feeds import links, views
 
     cache.init_app(app, PAGE_STAMPS, now)
+    register_converter(app)  # the feeds of each kind: /<plural>/feed.xml
     app.register_blueprint(views.bp)
     app.add_template_global(links.feed_links)

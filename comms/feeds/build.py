@@ -17,7 +17,8 @@ from urllib.parse import quote, urljoin, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from comms.catalogue.images import item_image, video_thumbnail
+from comms import kinds
+from comms.catalogue.images import item_image, kind_thumbnail
 from comms.catalogue.models import KIND_PLURALS, Item
 from comms.rendering import absolutise_links, clean_text, sanitise_html
 from comms.text import duration_seconds
@@ -33,12 +34,6 @@ _IMAGE_TYPES = {
     "webp": "image/webp",
     "gif": "image/gif",
     "svg": "image/svg+xml",
-}
-_KIND_LABELS = {
-    "press_release": "Press releases",
-    "report": "Reports",
-    "video": "Videos",
-    "event": "Events",
 }
 
 
@@ -176,7 +171,8 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
     """Turn one public item into a feed entry: clean text, absolute sanitised HTML."""
     link = item_link(item, site_url, default_language)
     summary = clean_text(item.display_summary or "").strip()
-    if item.kind == "event":
+    kind = kinds.get(item.kind)
+    if kind.has_dates:
         dates = event_dates(item)
         summary = f"{clean_text(dates)} {summary}".strip()
     content = absolutise_links(sanitise_html(item.body_html or ""), link)
@@ -195,7 +191,7 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
     if image:
         media = Media(url=image, medium="image", media_type=_image_type(image))
     enclosures: tuple[Enclosure, ...] = ()
-    if item.kind == "report":
+    if kind.has_files:
         base = f"{site_url}/reports/{quote(item.slug)}/files/"
         enclosures = tuple(
             Enclosure(
@@ -206,7 +202,7 @@ def entry_from_item(item: Item, *, site_url: str, default_language: str) -> Feed
             )
             for f in item.files
         )
-    thumb = video_thumbnail(item)
+    thumb = kind_thumbnail(item)
     if thumb is not None and item.youtube_id:
         # The site's own copy of the thumbnail: a reader never fetches from Google.
         thumb_url = safe_url(site_url, thumb.src)
@@ -479,4 +475,4 @@ FORMAT_NAMES = {"xml": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
 def kind_label(kind: str) -> str:
     """A kind's plural human name, as in feed titles."""
-    return _KIND_LABELS[kind]
+    return kinds.get(kind).plural_label

@@ -18,7 +18,7 @@ from comms.i18n import babel_locale, translated
 
 bp = Blueprint("feeds", __name__)
 FMT = "<any(xml, atom, json):fmt>"
-PLURALS = "<any('press-releases', 'reports', 'videos', 'events'):plural>"
+PLURALS = "<plural:plural>"  # comms.catalogue.views.PluralConverter
 FEED_MAX_AGE = 60
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 # Browsers show application/rss+xml and atom+xml as plain text (Chromium) or offer
@@ -115,7 +115,7 @@ def site_feed(fmt: str) -> Response:
 
 @bp.get(f"/{PLURALS}/feed.{FMT}")
 def kind_feed(plural: str, fmt: str) -> Response:
-    """The feed of one kind (press releases, reports, videos, events)."""
+    """The feed of one kind (press releases, reports, videos, events...)."""
     return _feed(FeedScope(kind=PLURAL_KINDS[plural]), fmt)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
+from comms import kinds
 from comms.catalogue.models import KIND_PLURALS, KINDS, Item, Newsletter
 from comms.deposits.models import ReportDeposit
 from comms.errors import BadRequest
@@ -50,12 +51,11 @@ LABELS = {
     "feed_subscribers": "Feed subscribers stated by feed readers (latest)",
     "page_views": "Item page views (visits)",
 }
-KIND_LABELS = {
-    "press_release": "Press releases",
-    "report": "Reports",
-    "video": "Videos",
-    "event": "Events",
-}
+
+
+def kind_labels() -> dict[str, str]:
+    """Each kind's plural name (English, as the KPI report is), registry order."""
+    return {kind.name: kind.plural_label for kind in kinds.all_kinds()}
 
 
 @dataclass(frozen=True)
@@ -529,7 +529,9 @@ def deliverables(
                 published_at=item.published_at,
                 path=f"/{key}/",
                 views=views.get(key, 0),
-                downloads=per_slug.get(item.slug, 0) if item.kind == "report" else 0,
+                downloads=per_slug.get(item.slug, 0)
+                if kinds.get(item.kind).has_files
+                else 0,
             )
         )
     return result

@@ -67,7 +67,7 @@ def index() -> str:
     db = get_session()
     report = indicators.compute(db, period)
     data = indicators.series(db, period, report)
-    kind_names = indicators.KIND_LABELS
+    kind_names = indicators.kind_labels()
     drawn = {
         "outputs": charts.stacked_bars(
             "Outputs published per month, by kind",

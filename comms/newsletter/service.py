@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from comms import kinds
 from comms.catalogue.models import Item, ItemTag, Newsletter
 from comms.catalogue.service import visible
 from comms.db import leaving_no_trace
@@ -24,12 +25,6 @@ from comms.newsletter.models import Consent, Delivery, Subscriber, new_key
 from comms.newsletter.tokens import CONFIRM_MAX_AGE, ConfirmClaim, TokenInvalid
 from comms.text import normalise_email
 
-KIND_LABELS = {
-    "press_release": N_("Press releases"),
-    "report": N_("Reports"),
-    "event": N_("Events"),
-    "video": N_("Videos"),
-}
 # At most this many topics and regions in one request (the form offers up to 30
 # topics and site.yml's regions).
 MAX_CHOICES = 50
@@ -392,7 +387,7 @@ def issue_groups(
         if key in found:
             groups.setdefault(key[0], []).append(found[key])
     return [
-        KindGroup(kind=kind, label=KIND_LABELS.get(kind, kind), items=items)
+        KindGroup(kind=kind, label=kinds.get(kind).plural_label, items=items)
         for kind, items in groups.items()
     ]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from comms.kinds.video import best_thumbnail as best_thumbnail
 from comms.rendering import clean_text
 from comms.text import duration_seconds, slugify
 from comms.videos.errors import MalformedResponse
@@ -20,7 +21,6 @@ from comms.videos.errors import MalformedResponse
 SUMMARY_LENGTH = 300
 SHORT_MAX_SECONDS = 180  # YouTube Shorts may last up to three minutes
 # Order in which one thumbnail is picked to fetch and serve (big enough, not huge).
-THUMBNAIL_PREFERENCE = ("high", "medium", "standard", "maxres", "default")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _URL = re.compile(r"https?://[^\s<>\"`]*[^\s<>\"`.,;:!?)\]'}]")
@@ -276,16 +276,6 @@ def video_type(remote: RemoteVideo, previous: str | None = None) -> str:
     if remote.live:
         return "video" if previous == "video" else "stream"
     return "short" if is_short(remote) else "video"
-
-
-def best_thumbnail(thumbnails: Mapping[str, Mapping[str, Any]]) -> str | None:
-    """The name of the thumbnail size to fetch and serve."""
-    for name in THUMBNAIL_PREFERENCE:
-        if name in thumbnails:
-            return name
-    if not thumbnails:
-        return None
-    return max(thumbnails, key=lambda n: int(thumbnails[n].get("width") or 0))
 
 
 def video_fields(

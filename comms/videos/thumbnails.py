@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote
+
+from comms.kinds.video import thumbnail_path as thumbnail_path
 
 MAX_BYTES = 5 * 1024 * 1024
 WORKERS = 8
@@ -118,8 +119,3 @@ def fetch_all(
         return []
     with ThreadPoolExecutor(max_workers=min(workers, len(urls))) as pool:
         return list(pool.map(lambda url: fetch_one(url, timeout), urls))
-
-
-def thumbnail_path(slug: str) -> str:
-    """The site path serving a video's thumbnail (prefix the site URL in feeds)."""
-    return f"/videos/{quote(slug)}/thumbnail.jpg"

@@ -1,26 +1,10 @@
-"""Which video types appear on the news page and in feeds (COMMS_VIDEO_PUBLIC_TYPES)."""
+"""Which video types appear on the news page and in feeds (COMMS_VIDEO_PUBLIC_TYPES).
+
+The tests live with the video kind (comms.kinds.video), below the catalogue that
+applies them; they are named here too for the video code that uses them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy import ColumnElement, or_
-
-
-def listed(entity: Any, public_types: Sequence[str]) -> ColumnElement[bool]:
-    """SQL condition: not a video, a video of an unknown type, or of a listed type."""
-    return or_(
-        entity.kind != "video",
-        entity.video_type.is_(None),
-        entity.video_type.in_(list(public_types)),
-    )
-
-
-def is_listed(item: Any, public_types: Sequence[str]) -> bool:
-    """The same test on a loaded item."""
-    return (
-        item.kind != "video"
-        or item.video_type is None
-        or item.video_type in public_types
-    )
+from comms.kinds.video import is_listed as is_listed
+from comms.kinds.video import listed as listed

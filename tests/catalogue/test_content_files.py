@@ -135,7 +135,7 @@ BAD_FILES = [
     (
         "videos/bad-id.en.md",
         "---\ntitle: V\npublished_at: 2018-05-15T09:00:00Z\nyoutube_id: 'a b'\n---\n",
-        "youtube_id must be 11 characters",
+        "youtube_id: must be 11 characters",
     ),
     (
         "press-releases/region.en.md",

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from comms import kinds
 from comms.admin import attachments, service
 from comms.admin import dashboard as dashboard_service
 from comms.admin.forms import (
@@ -19,7 +20,7 @@ from comms.admin.forms import (
 from comms.admin.uploads import FileTooLarge
 from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.admin.views.files import limits
-from comms.catalogue.models import KINDS, PLURAL_KINDS, STATUSES, Item
+from comms.catalogue.models import KINDS, STATUSES, Item
 from comms.catalogue.service import parse_page
 from comms.context import comms_state, get_session
 from comms.deposits import service as deposits
@@ -27,13 +28,10 @@ from comms.errors import NotFound, ValidationFailed
 from comms.publishing import announce
 from comms.rendering import render_markdown
 
-NEW_KINDS = ("press-releases", "reports", "events")
-KIND_LABELS = {
-    "press_release": "Press release",
-    "report": "Report",
-    "video": "Video",
-    "event": "Event",
-}
+
+def kind_labels() -> dict[str, str]:
+    """Each kind's name as the (English) admin shows it, in registry order."""
+    return {kind.name: kind.label for kind in kinds.all_kinds()}
 
 
 def _now() -> datetime:
@@ -44,7 +42,7 @@ def _now() -> datetime:
 def dashboard() -> tuple[str, int]:
     """Drafts, scheduled items, the last video sync and newsletter status."""
     board = dashboard_service.build_dashboard(get_session(), _now())
-    return render("admin/dashboard.html", board=board, labels=KIND_LABELS, now=_now())
+    return render("admin/dashboard.html", board=board, labels=kind_labels(), now=_now())
 
 
 @bp.get("/items/")
@@ -66,7 +64,7 @@ def items() -> tuple[str, int]:
         "admin/items.html",
         found=found,
         wanted=wanted,
-        labels=KIND_LABELS,
+        labels=kind_labels(),
         statuses=STATUSES,
         now=_now(),
     )
@@ -95,7 +93,8 @@ def _editor(
         problems=problems or [],
         preview=preview,
         conflict=conflict,
-        labels=KIND_LABELS,
+        labels=kind_labels(),
+        kind_def=kinds.get(kind),
         languages=site.languages,
         regions=site.regions,
         now=_now(),
@@ -140,10 +139,11 @@ def _parse(kind: str, raw: dict[str, str]) -> tuple[ItemDraft, list[str]]:
 
 @bp.route("/items/new/<plural>", methods=["GET", "POST"])
 def new_item(plural: str) -> Response | tuple[str, int]:
-    """The editor for a new press release, report or event (saved as a draft)."""
-    if plural not in NEW_KINDS:
+    """The editor for a new item of a kind officers write (saved as a draft)."""
+    found = kinds.by_plural(plural)
+    if found is None or found.synced:
         raise NotFound(f"no editor for {plural!r}")
-    kind = PLURAL_KINDS[plural]
+    kind = found.name
     if request.method == "GET":
         default = {"language": comms_state().site.default_language}
         return _editor(kind, default, None)

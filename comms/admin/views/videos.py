@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from comms.admin import audit, background
 from comms.admin import dashboard as dashboard_service
 from comms.admin.views.blueprint import bp, render, require_user
-from comms.admin.views.items import KIND_LABELS
+from comms.admin.views.items import kind_labels
 from comms.context import get_session
 from comms.jobs import queue as jobs_queue
 from comms.jobs import service as jobs_service
@@ -25,7 +25,7 @@ def _dashboard(status: int, message: str) -> tuple[str, int]:
         "admin/dashboard.html",
         status,
         board=board,
-        labels=KIND_LABELS,
+        labels=kind_labels(),
         now=now,
         sync_problem=message,
     )
