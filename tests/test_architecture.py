@@ -10,6 +10,7 @@ replaced without the ones above it.
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -237,3 +238,45 @@ def test_one_way_imports_pass(tmp_path: Path) -> None:
         ("top", "low"),
     ]
     assert find_cycles(edges) == []
+
+
+README = PACKAGE_DIR.parent / "README.md"
+
+
+def readme_layers(readme: Path) -> list[set[str]]:
+    """The rows of the layer diagram in the README's development notes, top first.
+
+    A row starts with its label at the left margin; indented lines continue it.
+    Words in parentheses are comments; ``comms`` stands for the package's own
+    ``__init__``, "text helpers" for ``text``.
+    """
+    text = readme.read_text(encoding="utf-8")
+    block = text.split("```text", 1)[1].split("```", 1)[0]
+    rows: list[str] = []
+    for line in textwrap.dedent(block).splitlines():
+        if not line.strip():
+            continue
+        if line[0].isspace() and rows:
+            rows[-1] += " " + line
+        else:
+            rows.append(re.split(r"\s{2,}", line.strip(), maxsplit=1)[-1])
+    layers = []
+    for row in rows:
+        words = re.sub(r"\([^)]*\)", " ", row).replace("+", " ").split()
+        layers.append({ROOT if word == "comms" else word for word in words})
+    return layers
+
+
+def test_the_readme_diagram_shows_every_part_and_every_import_goes_down() -> None:
+    layers = readme_layers(README)
+    row_of = {part: index for index, row in enumerate(layers) for part in row}
+    edges = part_edges(PACKAGE_DIR)
+    parts = {edge.source for edge in edges} | {edge.target for edge in edges}
+    missing = sorted(parts - row_of.keys())
+    assert not missing, f"parts missing from the README's layer diagram: {missing}"
+    upwards = [
+        f"{edge.source} -> {edge.target} ({edge.where})"
+        for edge in edges
+        if row_of[edge.target] < row_of[edge.source]
+    ]
+    assert not upwards, "imports going up the README's layers:\n" + "\n".join(upwards)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from comms.catalogue.models import Item, ItemRegion, ItemTag, ReportFile
 from comms.catalogue.service import one_version, reachable, visible
 from comms.errors import NotFound
-from comms.videos.visibility import listed
+from comms.kinds.video import listed
 
 RELATED_LIMIT = 4
 REGION_WEIGHT = 3
