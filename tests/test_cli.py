@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from comms.catalogue.models import Item
 from comms.cli import main
+from comms.site import load_site
 from tests.catalogue.test_content_files import GOOD
 from tests.conftest import CONTENT
 from tests.factories import write_content
@@ -57,7 +58,8 @@ def test_import_keep_going_stores_good_files_and_still_fails(
 def test_export_then_import_reports_nothing_changed(runner, tmp_path, content_dir):
     shutil.copy(CONTENT / "site.yml", content_dir / "site.yml")
     (content_dir / "media").mkdir()
-    shutil.copy(CONTENT / "media" / "eu-emblem.svg", content_dir / "media")
+    for name in load_site(CONTENT).identity_files():  # emblems, logos, icons
+        shutil.copy(CONTENT / name, content_dir / name)
     assert runner.invoke(args=["import", str(CONTENT)]).exit_code == 0
     out = tmp_path / "export"
     result = runner.invoke(args=["export", str(out)])

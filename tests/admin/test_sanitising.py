@@ -33,6 +33,17 @@ DANGEROUS_TAGS = {"script", "svg", "iframe", "object", "embed", "form", "input",
                   "meta", "math", "style", "base", "link"}  # fmt: skip
 
 
+# The site's own decorative icons (templates/_partials/_kind.html): an <svg> with
+# exactly these attributes; the sanitiser lets no <svg> of a body through at all.
+SITE_ICON = {"viewbox": "0 0 24 24", "aria-hidden": "true", "focusable": "false"}
+
+
+def _site_icon(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether this start tag is one of the site's own decorative icons."""
+    named = dict(attrs)
+    return tag == "svg" and all(named.get(k) == v for k, v in SITE_ICON.items())
+
+
 class _Inspector(HTMLParser):
     """Collects whatever in a document could run script."""
 
@@ -44,7 +55,7 @@ class _Inspector(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script" and dict(attrs).get("type") == "application/ld+json":
             self._data = []  # a data block (never run); it must stay valid JSON
-        elif tag in DANGEROUS_TAGS:
+        elif tag in DANGEROUS_TAGS and not _site_icon(tag, attrs):
             self.problems.append(f"<{tag}>")
         for name, value in attrs:
             urlish = name in ("href", "src", "action", "data", "formaction")
