@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI, REPO
+from tests.conftest import CONTENT, IN_CI, REPO
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
@@ -71,6 +71,55 @@ def serve(app: Flask) -> Iterator[str]:
         server.shutdown()
         thread.join(5)
         server.server_close()
+
+
+@contextmanager
+def chromium(*, axe: bool = False) -> Iterator[Any]:
+    """One headless Chromium; with ``axe``, skip (fail in CI) first when axe-core
+    is missing, before launching anything."""
+    start = sync_playwright()
+    if axe:
+        axe_source()
+    with start() as playwright:
+        browser = launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def served_demo(
+    tmp: Path, secret: str, **overrides: Any
+) -> Iterator[tuple[Flask, str]]:
+    """The demo content/ imported into SQLite under ``tmp`` and served on 127.0.0.1:
+    yield the app (to add rows) and the site's base URL."""
+    from comms import create_app
+    from comms.catalogue.content_files import import_tree
+    from comms.config import Settings
+    from comms.db import init_db
+
+    settings = Settings(
+        instance_path=tmp / "instance",
+        database_url=f"sqlite:///{tmp / 'site.sqlite3'}",
+        secret_key=secret,
+        content_dir=CONTENT,
+        media_dir=tmp / "media",
+        testing=True,
+        **overrides,
+    )
+    app = create_app(settings)
+    state = app.extensions["comms"]
+    init_db(state.engine)
+    with state.sessionmaker() as session:
+        report = import_tree(session, state.store, CONTENT)
+        assert not report.problems, report.problems
+        session.commit()
+    try:
+        with serve(app) as base:
+            yield app, base
+    finally:
+        state.engine.dispose()
 
 
 def artifact(*parts: str) -> Path:

@@ -20,15 +20,15 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from comms import create_app
-from comms.catalogue.content_files import import_tree
 from comms.catalogue.models import Item
-from comms.config import Settings
-from comms.db import init_db
 from comms.newsletter.tokens import confirm_token, unsubscribe_token
 from tests.admin.helpers import PASSWORD, make_user
-from tests.browser import artifact, axe_source, launch, serve, sync_playwright
-from tests.conftest import CONTENT
+from tests.browser import (
+    artifact,
+    axe_source,
+    chromium,
+    served_demo,
+)
 
 OFFICER = "officer@example.org"
 SECRET = "a11y-test-secret"
@@ -94,47 +94,26 @@ BLOCKING = {"serious", "critical"}
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The demo content on SQLite, served on 127.0.0.1, with an officer's account."""
-    tmp = tmp_path_factory.mktemp("a11y")
-    settings = Settings(
-        instance_path=tmp / "instance",
-        database_url=f"sqlite:///{tmp / 'a11y.sqlite3'}",
-        secret_key=SECRET,
-        content_dir=CONTENT,
-        media_dir=tmp / "media",
-        testing=True,
-    )
-    app = create_app(settings)
-    state = app.extensions["comms"]
-    init_db(state.engine)
-    with state.sessionmaker() as session:
-        report = import_tree(session, state.store, CONTENT)
-        assert not report.problems, report.problems
-        session.commit()
-        make_user(session, OFFICER, "admin")
-        report_id = session.scalar(
-            select(Item.id).where(Item.slug == "stresstest-lombardia")
-        )
-    try:
-        with serve(app) as base:
-            yield {
-                "base": base,
-                "report_id": report_id,
-                "confirm_token": confirm_token(SECRET, "reader@example.org", "n1"),
-                "unsubscribe_token": unsubscribe_token(SECRET, "reader@example.org"),
-            }
-    finally:
-        state.engine.dispose()
+    with served_demo(tmp_path_factory.mktemp("a11y"), SECRET) as (app, base):
+        with app.extensions["comms"].sessionmaker() as session:
+            make_user(session, OFFICER, "admin")
+            session.commit()
+            report_id = session.scalar(
+                select(Item.id).where(Item.slug == "stresstest-lombardia")
+            )
+        yield {
+            "base": base,
+            "report_id": report_id,
+            "confirm_token": confirm_token(SECRET, "reader@example.org", "n1"),
+            "unsubscribe_token": unsubscribe_token(SECRET, "reader@example.org"),
+        }
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium for the module."""
-    start = sync_playwright()
-    axe_source()  # skip (or fail in CI) before launching when axe-core is missing
-    with start() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    """One Chromium for the module; axe-core checked before it starts."""
+    with chromium(axe=True) as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +144,12 @@ class Tab:
         self.requested.clear()
         response = self.page.goto(url, wait_until="load")
         assert response is not None and response.status == status, url
+        # A feed becomes a page through its XSLT stylesheet: Chromium swaps in the
+        # transformed document after "load", so wait for an HTML document first.
+        self.page.wait_for_function(
+            "document.readyState === 'complete' && document.documentElement"
+            " .namespaceURI === 'http://www.w3.org/1999/xhtml'"
+        )
         return self.page
 
 

@@ -12,12 +12,7 @@ from typing import Any
 
 import pytest
 
-from comms import create_app
-from comms.catalogue.content_files import import_tree
-from comms.config import Settings
-from comms.db import init_db
-from tests.browser import artifact, launch, serve, sync_playwright
-from tests.conftest import CONTENT
+from tests.browser import artifact, chromium, served_demo
 
 VIEWPORTS = {375: 667, 1280: 800}
 
@@ -25,39 +20,18 @@ VIEWPORTS = {375: 667, 1280: 800}
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo content on SQLite, served on 127.0.0.1."""
+    # a real site's address: long enough to show a page that scrolls sideways
+    address = "https://www.s3-4alpclusters.example"
     tmp = tmp_path_factory.mktemp("identity")
-    settings = Settings(
-        instance_path=tmp / "instance",
-        database_url=f"sqlite:///{tmp / 'identity.sqlite3'}",
-        secret_key="identity-test-secret",
-        content_dir=CONTENT,
-        media_dir=tmp / "media",
-        # a real site's address: long enough to show a page that scrolls sideways
-        site_url="https://www.s3-4alpclusters.example",
-        testing=True,
-    )
-    app = create_app(settings)
-    state = app.extensions["comms"]
-    init_db(state.engine)
-    with state.sessionmaker() as session:
-        report = import_tree(session, state.store, CONTENT)
-        assert not report.problems, report.problems
-        session.commit()
-    try:
-        with serve(app) as base:
-            yield base
-    finally:
-        state.engine.dispose()
+    with served_demo(tmp, "identity-test-secret", site_url=address) as (_app, base):
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One Chromium for the module."""
-    start = sync_playwright()
-    with start() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from comms import create_app
-from comms.catalogue.content_files import import_tree
-from comms.config import Settings
-from comms.db import init_db
 from comms.newsletter.tokens import confirm_token, unsubscribe_token
-from tests.browser import artifact, axe_source, launch, serve, sync_playwright
-from tests.conftest import CONTENT
+from tests.browser import (
+    artifact,
+    axe_source,
+    chromium,
+    served_demo,
+)
 
 WIDTHS = (375, 1280)
 SECRET = "look-test-secret"
@@ -77,38 +77,15 @@ _INPUT_FONTS = """() => [
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo content on SQLite, served on 127.0.0.1."""
-    tmp = tmp_path_factory.mktemp("look")
-    settings = Settings(
-        instance_path=tmp / "instance",
-        database_url=f"sqlite:///{tmp / 'look.sqlite3'}",
-        secret_key=SECRET,
-        content_dir=CONTENT,
-        media_dir=tmp / "media",
-        testing=True,
-    )
-    app = create_app(settings)
-    state = app.extensions["comms"]
-    init_db(state.engine)
-    with state.sessionmaker() as session:
-        report = import_tree(session, state.store, CONTENT)
-        assert not report.problems, report.problems
-        session.commit()
-    try:
-        with serve(app) as base:
-            yield base
-    finally:
-        state.engine.dispose()
+    with served_demo(tmp_path_factory.mktemp("look"), SECRET) as (_app, base):
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One Chromium for the module."""
-    start = sync_playwright()
-    axe_source()
-    with start() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    with chromium(axe=True) as browser:
+        yield browser
 
 
 @pytest.fixture
