@@ -108,10 +108,12 @@ def render_feed(
     site: Site,
     now: datetime,
     stylesheet: str | None = None,
+    translate: Callable[[str], str] = str,
 ) -> bytes:
     """One feed page as bytes; NotFound for unknown scopes and pages past the end.
 
-    ``stylesheet``: the XSLT address RSS and Atom name for browsers (same origin).
+    ``stylesheet``: the XSLT address RSS and Atom name for browsers (same origin);
+    ``translate``: a kind's label in the feed's language, for its title.
     """
     check_scope(session, wanted.scope, site)
     scope, fmt = wanted.scope, wanted.fmt
@@ -148,7 +150,7 @@ def render_feed(
     emblem = site.emblem
     meta = build.FeedMeta(
         id=feed_url(site_url, scope, "atom", wanted.language, site.default_language),
-        title=feed_title(site, scope, wanted.language),
+        title=feed_title(site, scope, wanted.language, translate),
         description=site.description or site.name,
         language=wanted.language,
         self_url=page_link(wanted.page),

@@ -40,14 +40,16 @@ def _feed(scope: FeedScope, fmt: str) -> Response:
     )
 
     def render() -> Rendered:
-        body = service.render_feed(
-            get_session(),
-            wanted,
-            settings=state.settings,
-            site=state.site,
-            now=now(),
-            stylesheet=url_for("feeds.stylesheet"),
-        )
+        with force_locale(babel_locale(language)):  # the title in the feed's language
+            body = service.render_feed(
+                get_session(),
+                wanted,
+                settings=state.settings,
+                site=state.site,
+                now=now(),
+                stylesheet=url_for("feeds.stylesheet"),
+                translate=translated,
+            )
         return Rendered(body, build.MEDIA_TYPES[fmt])
 
     key = request_key([("lang", language), ("page", str(wanted.page))])

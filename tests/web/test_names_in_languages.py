@@ -142,6 +142,19 @@ def test_feed_titles_name_the_topic_and_region_in_the_feeds_language(
 
 
 @pytest.mark.parametrize(
+    ("lang", "reports"), [("de", "Berichte"), ("fr", "Rapports"), ("en", "Reports")]
+)
+def test_a_kinds_feed_is_titled_in_the_feeds_language(client, items, lang, reports):
+    atom = {"a": "http://www.w3.org/2005/Atom"}
+    rss = ET.fromstring(client.get(f"/reports/feed.xml?lang={lang}").data)
+    assert rss.findtext("channel/title") == f"Test Project: {reports}"
+    feed = ET.fromstring(client.get(f"/reports/feed.atom?lang={lang}").data)
+    assert feed.findtext("a:title", namespaces=atom) == f"Test Project: {reports}"
+    json_feed = client.get(f"/reports/feed.json?lang={lang}").get_json()
+    assert json_feed["title"] == f"Test Project: {reports}"
+
+
+@pytest.mark.parametrize(
     ("programme", "problem"),
     [
         ("{name: {de: Interreg Alpenraum}}", "programme.name: must name it in 'en'"),
