@@ -285,8 +285,12 @@ def test_the_last_outcome_is_recorded_before_the_pacer_sleeps(
     make_issue(session)
     make_subscribers(session, 4)
     seen: list[dict[str, int]] = []
+    # the pacer's own clock moves only when it sleeps: every message after the first
+    # waits however long sending takes on a loaded machine
+    clock = [0.0]
 
     def sleep(seconds: float) -> None:
+        clock[0] += seconds
         with Session(session.get_bind()) as other:
             rows = other.execute(
                 select(Delivery.status, func.count()).group_by(Delivery.status)
@@ -295,7 +299,7 @@ def test_the_last_outcome_is_recorded_before_the_pacer_sleeps(
 
     class Watched(sending.Pacer):
         def __init__(self, rate: float) -> None:
-            super().__init__(20.0, sleep=sleep)
+            super().__init__(20.0, clock=lambda: clock[0], sleep=sleep)
 
     monkeypatch.setattr(sending, "Pacer", Watched)
     result = _send(runner, "issue-1")
