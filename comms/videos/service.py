@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from comms.catalogue.models import Item, ItemTag
 from comms.config import Settings
+from comms.kinds.video import best_thumbnail
 from comms.rendering import render_markdown
 from comms.storage import MediaStore
 from comms.videos import sync, thumbnails
@@ -379,7 +380,7 @@ def _thumbnails(
     for video in remote:
         if sync.availability_of(video) != "available":
             continue
-        name = sync.best_thumbnail(video.thumbnails)
+        name = best_thumbnail(video.thumbnails)
         if name is not None:
             wanted[video.youtube_id] = (name, video.thumbnails[name])
     if not wanted:

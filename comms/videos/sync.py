@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from comms.kinds.video import best_thumbnail as best_thumbnail
 from comms.rendering import clean_text
 from comms.text import duration_seconds, slugify
 from comms.videos.errors import MalformedResponse

@@ -11,8 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
-from comms.kinds.video import thumbnail_path as thumbnail_path
-
 MAX_BYTES = 5 * 1024 * 1024
 WORKERS = 8
 # A 160x90 light grey JPEG: the placeholder of a site without colours of its own

@@ -248,7 +248,7 @@ def test_sync_changes_the_catalogue_stamp(vapp, fake):
 
 
 def test_video_types_setting_filters_listings_in_sql(vapp, fake):
-    from comms.videos.visibility import listed
+    from comms.kinds.video import listed
 
     fake.videos = make_videos(2)
     fake.videos[0].live, fake.videos[0].duration = "upcoming", "P0D"

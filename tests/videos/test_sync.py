@@ -11,10 +11,10 @@ import pytest
 
 from comms.config import Settings
 from comms.errors import ConfigMissing
+from comms.kinds.video import is_listed
 from comms.rendering import render_markdown
 from comms.videos import sync
 from comms.videos.errors import MalformedResponse, YouTubeConfigMissing
-from comms.videos.visibility import is_listed
 from comms.videos.youtube import channel_lookup
 
 
