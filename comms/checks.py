@@ -26,7 +26,7 @@ from comms.catalogue.models import KIND_PLURALS, KINDS, Item, Newsletter, Report
 from comms.catalogue.service import visible
 from comms.commands import get_app
 from comms.i18n import babel_locale, translated
-from comms.messages import N_
+from comms.pdf_access import pdf_findings
 from comms.self_requests import STATIC_COPY, mark
 from comms.site import Site
 from comms.storage import InvalidFile, MediaStore, inspect_pdf
@@ -44,11 +44,6 @@ STATIC_PAGES = (
     "/newsletter/subscribe",
     "/accessibility/",
 )
-FINDINGS = {
-    "title": N_("no document title"),
-    "language": N_("no document language"),
-    "tagged": N_("not a tagged PDF"),
-}
 
 
 # --- PDF accessibility --------------------------------------------------------------
@@ -67,20 +62,6 @@ class PdfProblem:
         return f"reports/{self.slug} ({self.language}) {self.filename}: " + ", ".join(
             self.missing
         )
-
-
-def pdf_findings(
-    title: str | None, language: str | None, tagged: bool | None
-) -> tuple[str, ...]:
-    """What is missing from a PDF with this title, language and tagging."""
-    missing = []
-    if not (title or "").strip():
-        missing.append(FINDINGS["title"])
-    if not (language or "").strip():
-        missing.append(FINDINGS["language"])
-    if not tagged:
-        missing.append(FINDINGS["tagged"])
-    return tuple(missing)
 
 
 def _findings_of(row: ReportFile, store: MediaStore | None) -> tuple[str, ...]:

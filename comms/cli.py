@@ -74,6 +74,12 @@ def run_import(app: Flask, path: Path, keep_going: bool) -> str:
         ).all()
         public = [item for item in changed if item.is_public(utcnow())]
         announce(app, session, public, when=utcnow())
+        imported = {(i.slug, i.language) for i in changed if i.kind == "report"}
+        pdf_warnings = [
+            p for p in checks.pdf_problems(session) if (p.slug, p.language) in imported
+        ]
+    for warning in pdf_warnings:  # kept, as at an upload: `comms check` says how
+        click.echo(f"warning: PDF accessibility: {warning}", err=True)
     for problem in report.problems:
         click.echo(problem, err=True)
     line = (

@@ -107,6 +107,10 @@ def _megapixels(pixels: int) -> str:
     return f"{pixels / 1_000_000:.1f}".removesuffix(".0")
 
 
+def _is_digest(name: str) -> bool:
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+
+
 class MediaStore:
     """Content-addressed file storage under one directory."""
 
@@ -144,6 +148,30 @@ class MediaStore:
     def read(self, sha256: str) -> bytes:
         """The stored bytes of this hash."""
         return self.path_for(sha256).read_bytes()
+
+    def digests(self) -> list[str]:
+        """The hash of every stored file (covers included), in no set order."""
+        if not self.root.is_dir():
+            return []
+        return [
+            path.name
+            for folder in self.root.iterdir()
+            if folder.is_dir() and len(folder.name) == 2
+            for path in folder.iterdir()
+            if path.name.startswith(folder.name) and _is_digest(path.name)
+        ]
+
+    def head(self, sha256: str, size: int = 16) -> bytes:
+        """The first ``size`` bytes of a stored file (its type signature)."""
+        with self.path_for(sha256).open("rb") as handle:
+            return handle.read(size)
+
+    def stat(self, sha256: str) -> os.stat_result | None:
+        """Size and time of the stored file, or None when it is absent."""
+        try:
+            return self.path_for(sha256).stat()
+        except FileNotFoundError:
+            return None
 
     def delete(self, sha256: str) -> None:
         """Remove the stored bytes of this hash (nothing happens when absent)."""

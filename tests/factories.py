@@ -58,10 +58,23 @@ def make_item(
     return item
 
 
-def make_pdf(title: str = "Test report", pages: int = 1) -> bytes:
-    """A small valid PDF with text on each page."""
+def make_pdf(
+    title: str = "Test report",
+    pages: int = 1,
+    *,
+    language: str | None = None,
+    tagged: bool = False,
+) -> bytes:
+    """A small valid PDF with text on each page; with ``language`` a catalog /Lang,
+    with ``tagged`` /MarkInfo /Marked true and a structure tree (a tagged PDF)."""
     from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+    from pypdf.generic import (
+        BooleanObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        TextStringObject,
+    )
 
     writer = PdfWriter()
     for number in range(pages):
@@ -82,6 +95,15 @@ def make_pdf(title: str = "Test report", pages: int = 1) -> bytes:
             {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
         )
     writer.add_metadata({"/Title": title})
+    root = writer._root_object
+    if language:
+        root[NameObject("/Lang")] = TextStringObject(language)
+    if tagged:
+        root[NameObject("/MarkInfo")] = DictionaryObject(
+            {NameObject("/Marked"): BooleanObject(True)}
+        )
+        tree = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
+        root[NameObject("/StructTreeRoot")] = writer._add_object(tree)
     import io
 
     out = io.BytesIO()

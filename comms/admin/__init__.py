@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         items,
         jobs,
         login,
+        media,
         newsletters,
         videos,
     )

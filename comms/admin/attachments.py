@@ -61,7 +61,8 @@ class Removed:
     still_used_by: tuple[str, ...]
 
 
-def _pdf_info(data: bytes, limits: Limits) -> PdfInfo:
+def pdf_info(data: bytes, limits: Limits) -> PdfInfo:
+    """The facts of an uploaded PDF; ValidationFailed unless it is a readable PDF."""
     try:
         return check_pdf(data, limits.max_bytes)
     except FileTooLarge:
@@ -70,7 +71,8 @@ def _pdf_info(data: bytes, limits: Limits) -> PdfInfo:
         raise ValidationFailed([f"file: {exc}"]) from None
 
 
-def _image_info(data: bytes, limits: Limits) -> CheckedImage:
+def image_info(data: bytes, limits: Limits) -> CheckedImage:
+    """An uploaded image's format and size; ValidationFailed unless Pillow reads it."""
     try:
         return check_image(data, limits.max_bytes, limits.max_pixels)
     except FileTooLarge:
@@ -79,7 +81,8 @@ def _image_info(data: bytes, limits: Limits) -> CheckedImage:
         raise ValidationFailed([f"image: {exc}"]) from None
 
 
-def _alt_text(alt: str) -> str:
+def clean_alt_text(alt: str) -> str:
+    """An image's alt text with its spaces tidied; refused when empty or too long."""
     alt = " ".join(alt.split())
     if not alt:
         raise ValidationFailed(
@@ -116,6 +119,9 @@ def _add_pdf(
         text=info.text,
         position=len(item.files),
         media_type="application/pdf",
+        pdf_title=info.title,
+        pdf_language=info.language,
+        pdf_tagged=info.tagged,
     )
     item.files.append(report_file)
     item.updated_at = item.revised_at = now  # a change readers see
@@ -156,7 +162,7 @@ def attach_pdf(
     item = get_item(session, item_id)
     if not kinds.get(item.kind).has_files:
         raise ValidationFailed(["file: only reports carry files"])
-    info = _pdf_info(upload.data, limits)
+    info = pdf_info(upload.data, limits)
     before = audit.item_snapshot(item)
     report_file = _add_pdf(item, store, upload, info, language, now)
     session.flush()
@@ -177,9 +183,9 @@ def set_image(
     now: datetime,
 ) -> Item:
     """Store an item's image by content hash, with its required alt text."""
-    alt = _alt_text(alt)
+    alt = clean_alt_text(alt)
     item = get_item(session, item_id)
-    checked = _image_info(data, limits)
+    checked = image_info(data, limits)
     before = audit.item_snapshot(item)
     replaced = _put_image(item, store, data, checked, alt)
     item.updated_at = item.revised_at = now  # a change readers see
@@ -218,13 +224,13 @@ def save_from_editor(
     item as it was and the view shows the officer's text again with the reason.
     """
     item = get_item(session, item_id)
-    pdf_info = _pdf_info(sent.file.data, limits) if sent.file else None
+    checked_pdf = pdf_info(sent.file.data, limits) if sent.file else None
     if sent.file and not kinds.get(item.kind).has_files:
         raise ValidationFailed(["file: only reports carry files"])
-    checked = _image_info(sent.image.data, limits) if sent.image else None
+    checked = image_info(sent.image.data, limits) if sent.image else None
     typed_alt = (sent.image_alt or "").strip()
     # A new image needs its alt text; without one, a typed alt updates the current.
-    alt = _alt_text(typed_alt) if sent.image or typed_alt else None
+    alt = clean_alt_text(typed_alt) if sent.image or typed_alt else None
     replaced: list[str] = []
 
     def attach(target: Item) -> None:
@@ -233,8 +239,8 @@ def save_from_editor(
             replaced.extend([gone] if gone else [])
         elif alt and target.image:
             target.details = {**(target.details or {}), "image_alt": alt}
-        if sent.file and pdf_info:
-            _add_pdf(target, store, sent.file, pdf_info, sent.file_language, now)
+        if sent.file and checked_pdf:
+            _add_pdf(target, store, sent.file, checked_pdf, sent.file_language, now)
 
     saved = update_item(
         session,

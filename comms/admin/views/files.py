@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from comms.admin import attachments
 from comms.admin.uploads import IMAGE_TYPES, FileTooLarge, looks_like, parse_image_name
 from comms.admin.views.blueprint import bp, require_user
+from comms.admin.views.pdf_checks import warn_about_pdf
 from comms.catalogue.media import MEDIA_MAX_AGE, linked_publicly
 from comms.context import comms_state, get_session, now
 from comms.errors import NotFound, ValidationFailed
@@ -54,6 +55,7 @@ def upload_file(item_id: int) -> Response:
     except FileTooLarge:
         raise RequestEntityTooLarge() from None
     flash(f"Uploaded {stored.filename} ({stored.page_count} pages).")
+    warn_about_pdf(stored.item, upload.data)
     return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
 
 

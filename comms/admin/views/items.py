@@ -20,6 +20,7 @@ from comms.admin.forms import (
 from comms.admin.uploads import FileTooLarge
 from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.admin.views.files import limits
+from comms.admin.views.pdf_checks import warn_about_pdf
 from comms.catalogue.models import KINDS, STATUSES, Item
 from comms.catalogue.service import parse_page
 from comms.context import comms_state, get_session
@@ -189,7 +190,7 @@ def edit_item(item_id: int) -> Response | tuple[str, int]:
         file_language=values.get("file_language") or None,
     )
     try:
-        attachments.save_from_editor(
+        saved = attachments.save_from_editor(
             session,
             user,
             comms_state().store,
@@ -208,6 +209,7 @@ def edit_item(item_id: int) -> Response | tuple[str, int]:
         session.rollback()
         return _editor(item.kind, values, item, status=413, problems=[f"{exc}"])
     flash(_saved_message(sent))
+    warn_about_pdf(saved, sent.file.data if sent.file else None)
     return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
 
 
