@@ -68,6 +68,7 @@ OFFICER_PAGES = {
     "admin-dashboard": "/admin/",
     "admin-items": "/admin/items/",
     "admin-newsletters": "/admin/newsletters/",
+    "admin-media": "/admin/media/",
     "admin-accounts": "/admin/users/",
 }
 # width -> the first viewport's height (a small phone; a laptop)
