@@ -1,5 +1,4 @@
-"""The media library: every stored image and file, where it is used; alt text,
-replace and remove.
+"""The media library: every stored image and file, and where it is used.
 
 The media store keeps bytes by content hash, so one entry is one hash: the same
 image on two items is one entry used twice. Where an entry is used is read from
@@ -17,14 +16,12 @@ from datetime import UTC, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from comms.admin import attachments, audit
-from comms.admin.attachments import IMAGE_PREFIX, Limits, Upload
-from comms.admin.models import User
-from comms.admin.service import record_change
+from comms.admin import attachments
+from comms.admin.attachments import IMAGE_PREFIX
 from comms.admin.uploads import IMAGE_MAGIC, IMAGE_TYPES
-from comms.catalogue.covers import cover_key, delete_cover, ensure_cover
+from comms.catalogue.covers import cover_key
 from comms.catalogue.models import Item, Newsletter, ReportFile
-from comms.errors import NotFound, ValidationFailed
+from comms.errors import NotFound
 from comms.pdf_access import finding_keys
 from comms.storage import PDF_SIGNATURE, MediaStore
 from comms.videos.models import VideoThumbnail
@@ -105,15 +102,6 @@ class MediaQuery:
     unused: bool = False
 
 
-class MediaInUse(ValidationFailed):
-    """An entry cannot go while something uses it."""
-
-    def __init__(self, entry: MediaEntry) -> None:
-        self.entry = entry
-        where = ", ".join(u.label for u in entry.usages)
-        super().__init__([f"remove: still used by {where}"])
-
-
 def _sniff(head: bytes) -> tuple[str, str] | None:
     if head.lstrip()[:5] == PDF_SIGNATURE:
         return "file", "pdf"
@@ -123,7 +111,7 @@ def _sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _item_label(item: Item) -> str:
+def item_label(item: Item) -> str:
     return f"{item.display_title} ({item.plural}/{item.slug}, {item.language})"
 
 
@@ -154,7 +142,7 @@ def _collect(session: Session, store: MediaStore) -> dict[str, MediaEntry]:
     for row, item in rows:
         found = entry(row.sha256, "file", "pdf", row.size)
         found.usages.append(
-            Usage(_item_label(item), "file", item_id=item.id, filename=row.filename)
+            Usage(item_label(item), "file", item_id=item.id, filename=row.filename)
         )
         if found.pdf_tagged is None and row.pdf_tagged is not None:
             found.pdf_title, found.pdf_language = row.pdf_title, row.pdf_language
@@ -175,11 +163,11 @@ def _collect(session: Session, store: MediaStore) -> dict[str, MediaEntry]:
         if own and item.image:
             alt = str((item.details or {}).get("image_alt") or "")
             entry(own, "image", item.image.rsplit(".", 1)[-1]).usages.append(
-                Usage(_item_label(item), "image", item_id=item.id, alt=alt)
+                Usage(item_label(item), "image", item_id=item.id, alt=alt)
             )
         for sha, ext in dict.fromkeys(IMAGE_IN_TEXT.findall(item.body_html)):
             entry(sha, "image", ext).usages.append(
-                Usage(_item_label(item), "in text", item_id=item.id)
+                Usage(item_label(item), "in text", item_id=item.id)
             )
     letters = session.scalars(
         select(Newsletter).where(
@@ -255,163 +243,4 @@ def get_entry(session: Session, store: MediaStore, sha256: str) -> MediaEntry:
     found = _collect(session, store).get(sha256)
     if found is None:
         raise NotFound(f"no stored image or file {sha256}")
-    return found
-
-
-def set_alt(
-    session: Session,
-    actor: User,
-    store: MediaStore,
-    sha256: str,
-    alt: str,
-    now: datetime,
-) -> MediaEntry:
-    """Give every item showing this image as its own the same, checked alt text."""
-    found = get_entry(session, store, sha256)
-    ids = [u.item_id for u in found.usages if u.how == "image" and u.item_id]
-    if not ids:
-        raise ValidationFailed(
-            [
-                "image_alt: no item shows this image as its own image; an image "
-                "inside a text takes its alt text from that text's Markdown"
-            ]
-        )
-    alt = attachments.clean_alt_text(alt)
-    for item in session.scalars(select(Item).where(Item.id.in_(ids))):
-        if (item.details or {}).get("image_alt") == alt:
-            continue
-        before = audit.item_snapshot(item)
-        item.details = {**(item.details or {}), "image_alt": alt}
-        item.updated_at = item.revised_at = now  # a change readers see
-        record_change(session, actor, "image-alt", item, before, now)
-    session.commit()
-    return get_entry(session, store, sha256)
-
-
-@dataclass(frozen=True)
-class Replaced:
-    """What replacing an entry did: its new hash, the places changed."""
-
-    sha256: str
-    changed: tuple[str, ...]
-    # A PDF's accessibility findings (keys of comms.pdf_access.FINDINGS).
-    pdf_findings: tuple[str, ...] = ()
-    pdf_title: str | None = None
-
-
-def replace(
-    session: Session,
-    actor: User,
-    store: MediaStore,
-    sha256: str,
-    upload: Upload,
-    *,
-    limits: Limits,
-    now: datetime,
-) -> Replaced:
-    """Put new bytes in place of an entry everywhere it is used, keeping its names.
-
-    A report file keeps its download name (so its address); an image gets its new
-    address in every item and text that showed the old one. The new bytes pass
-    the same checks as an upload in the editor.
-    """
-    found = get_entry(session, store, sha256)
-    if not found.usages:
-        raise ValidationFailed(
-            ["file: nothing uses this file: remove it, or upload in the editor"]
-        )
-    if any(u.how == "thumbnail" for u in found.usages):
-        raise ValidationFailed(
-            ["file: a video's thumbnail comes from YouTube; the video sync updates it"]
-        )
-    if found.kind == "file":
-        result = _replace_pdf(session, actor, store, found, upload, limits, now)
-    else:
-        result = _replace_image(session, actor, store, found, upload, limits, now)
-    session.commit()
-    if result.sha256 != sha256:
-        attachments.release(session, store, sha256)
-    return result
-
-
-def _replace_pdf(
-    session: Session,
-    actor: User,
-    store: MediaStore,
-    found: MediaEntry,
-    upload: Upload,
-    limits: Limits,
-    now: datetime,
-) -> Replaced:
-    info = attachments.pdf_info(upload.data, limits)
-    digest = store.put(upload.data)
-    ensure_cover(store, digest, upload.data)
-    rows = session.scalars(select(ReportFile).where(ReportFile.sha256 == found.sha256))
-    changed = []
-    for row in rows:
-        item = row.item
-        before = audit.item_snapshot(item)
-        row.sha256, row.size, row.page_count = digest, len(upload.data), info.page_count
-        row.text = info.text
-        row.pdf_title, row.pdf_language = info.title, info.language
-        row.pdf_tagged = info.tagged
-        item.updated_at = item.revised_at = now  # a change readers see
-        session.flush()
-        record_change(session, actor, "replace-file", item, before, now)
-        changed.append(_item_label(item))
-    keys = finding_keys(info.title, info.language, info.tagged)
-    return Replaced(digest, tuple(changed), keys, info.title)
-
-
-def _replace_image(
-    session: Session,
-    actor: User,
-    store: MediaStore,
-    found: MediaEntry,
-    upload: Upload,
-    limits: Limits,
-    now: datetime,
-) -> Replaced:
-    checked = attachments.image_info(upload.data, limits)
-    digest = store.put(upload.data)
-    old, new = found.image_path, f"{IMAGE_PREFIX}{digest}.{checked.ext}"
-    changed = []
-    if old == new:
-        return Replaced(digest, ())
-    item_ids = {u.item_id for u in found.usages if u.item_id}
-    for item in session.scalars(select(Item).where(Item.id.in_(item_ids))):
-        before = audit.item_snapshot(item)
-        if item.image == old:
-            item.image = new
-        item.body = item.body.replace(old, new)
-        item.body_html = item.body_html.replace(old, new)
-        item.updated_at = item.revised_at = now  # a change readers see
-        record_change(session, actor, "replace-image", item, before, now)
-        changed.append(_item_label(item))
-    letter_ids = {u.newsletter_id for u in found.usages if u.newsletter_id}
-    for letter in session.scalars(
-        select(Newsletter).where(Newsletter.id.in_(letter_ids))
-    ):
-        before = audit.newsletter_snapshot(letter)
-        letter.intro = letter.intro.replace(old, new)
-        letter.intro_html = letter.intro_html.replace(old, new)
-        audit.record(session, actor, "replace-image", letter, before=before,
-                     after=audit.newsletter_snapshot(letter), now=now)  # fmt: skip
-        changed.append(f"newsletter {letter.slug} ({letter.language})")
-    return Replaced(digest, tuple(changed))
-
-
-def remove(
-    session: Session, actor: User, store: MediaStore, sha256: str, now: datetime
-) -> MediaEntry:
-    """Delete an unused entry's bytes (and a PDF's cover); refused while in use."""
-    found = get_entry(session, store, sha256)
-    if found.usages:
-        raise MediaInUse(found)
-    target = audit.Target("media", sha256, f"removed unused {found.kind} {found.name}")
-    audit.record(session, actor, "remove-media", target, before=None, after=None,
-                 now=now)  # fmt: skip
-    session.commit()
-    store.delete(sha256)
-    delete_cover(store, sha256)
     return found

@@ -286,3 +286,18 @@ def test_content_import_flags_a_placeholder_title_and_warns(
     ) in result.stderr
     row = session.scalars(select(ReportFile)).one()
     assert row.pdf_title == "about:blank" and row.pdf_tagged is False
+
+
+def test_library_pages_fifty_entries_at_a_time_keeping_the_filter(
+    editor_client, store
+) -> None:
+    for n in range(55):
+        store.put(png_bytes((n + 1, 3)))
+    first = editor_client.get("/admin/media/?show=images&unused=1")
+    text = first.get_data(as_text=True)
+    assert "55 entries, 1–50 shown" in text and text.count('class="media-card"') == 50
+    assert 'href="/admin/media/?show=images&amp;unused=1&amp;page=2"' in text
+    last = editor_client.get("/admin/media/?show=images&unused=1&page=2")
+    text = last.get_data(as_text=True)
+    assert "55 entries, 51–55 shown" in text and text.count('class="media-card"') == 5
+    assert editor_client.get("/admin/media/?page=x").status_code == 200

@@ -8,13 +8,15 @@ from flask import flash, redirect, request, send_file, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from comms.admin import attachments, media_library
+from comms.admin import attachments, media_changes, media_library
 from comms.admin.uploads import FileTooLarge
 from comms.admin.views.blueprint import bp, render, require_user
 from comms.admin.views.files import limits
 from comms.admin.views.pdf_checks import pdf_warning
 from comms.context import comms_state, get_session
 from comms.errors import NotFound, ValidationFailed
+
+PAGE_SIZE = 50
 
 
 def _query() -> media_library.MediaQuery:
@@ -31,7 +33,27 @@ def media() -> tuple[str, int]:
     """Every stored image and file: where it is used, size, alt text, PDF checks."""
     query = _query()
     entries = media_library.list_media(get_session(), comms_state().store, query)
-    return render("admin/media.html", entries=entries, query=query)
+    raw = request.args.get("page", "1")
+    pages = max(1, -(-len(entries) // PAGE_SIZE))
+    number = min(int(raw), pages) if raw.isdigit() and int(raw) > 0 else 1
+    shown = entries[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+
+    def page_url(n: int) -> str:
+        unused = "1" if query.unused else None
+        return url_for(
+            "admin.media", q=query.q or None, show=query.show, unused=unused, page=n
+        )
+
+    return render(
+        "admin/media.html",
+        entries=shown,
+        total=len(entries),
+        first=(number - 1) * PAGE_SIZE + 1,
+        query=query,
+        number=number,
+        pages=pages,
+        page_url=page_url,
+    )
 
 
 def _entry_page(
@@ -76,7 +98,7 @@ def media_alt(sha256: str) -> Response | tuple[str, int]:
     """Set the alt text of an image on every item showing it as its own."""
     user = require_user()
     try:
-        media_library.set_alt(
+        media_changes.set_alt(
             get_session(),
             user,
             comms_state().store,
@@ -100,7 +122,7 @@ def media_replace(sha256: str) -> Response | tuple[str, int]:
         return _entry_page(_sha(sha256), 422, ["file: choose a file to upload"])
     upload = attachments.Upload(storage.filename, storage.read())
     try:
-        done = media_library.replace(
+        done = media_changes.replace(
             get_session(),
             user,
             comms_state().store,
@@ -130,10 +152,10 @@ def media_remove(sha256: str) -> Response | tuple[str, int]:
     """Delete an unused entry's bytes; refused (409) with its users while in use."""
     user = require_user()
     try:
-        found = media_library.remove(
+        found = media_changes.remove(
             get_session(), user, comms_state().store, _sha(sha256), datetime.now(UTC)
         )
-    except media_library.MediaInUse as exc:
+    except media_changes.MediaInUse as exc:
         get_session().rollback()
         return _entry_page(sha256, 409, exc.problems)
     flash(f"Removed {found.name}: its stored copy is deleted.")
