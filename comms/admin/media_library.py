@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from comms.admin import attachments
 from comms.admin.attachments import IMAGE_PREFIX
 from comms.admin.uploads import IMAGE_MAGIC, IMAGE_TYPES
 from comms.catalogue.covers import cover_key
-from comms.catalogue.models import Item, Newsletter, ReportFile
+from comms.catalogue.models import KIND_PLURALS, Item, Newsletter, ReportFile
 from comms.errors import NotFound
 from comms.pdf_access import finding_keys
 from comms.storage import PDF_SIGNATURE, MediaStore
@@ -112,7 +112,20 @@ def _sniff(head: bytes) -> tuple[str, str] | None:
 
 
 def item_label(item: Item) -> str:
-    return f"{item.display_title} ({item.plural}/{item.slug}, {item.language})"
+    """How the library names an item: its title, address and language."""
+    return _label(
+        item.override_title or item.title, item.kind, item.slug, item.language
+    )
+
+
+def _label(title: str, kind: str, slug: str, language: str) -> str:
+    return f"{title} ({KIND_PLURALS[kind]}/{slug}, {language})"
+
+
+# Columns only: the library reads many rows and changes none of them.
+LABEL_COLUMNS = (
+    func.coalesce(Item.override_title, Item.title), Item.kind, Item.slug, Item.language
+)  # fmt: skip
 
 
 def _collect(session: Session, store: MediaStore) -> dict[str, MediaEntry]:
@@ -134,22 +147,32 @@ def _collect(session: Session, store: MediaStore) -> dict[str, MediaEntry]:
             )
         return entries[sha]
 
-    rows = session.execute(
-        select(ReportFile, Item)
+    files = session.execute(
+        select(
+            ReportFile.sha256,
+            ReportFile.size,
+            ReportFile.filename,
+            ReportFile.page_count,
+            ReportFile.pdf_title,
+            ReportFile.pdf_language,
+            ReportFile.pdf_tagged,
+            Item.id,
+            *LABEL_COLUMNS,
+        )  # fmt: skip
         .join(Item, ReportFile.item_id == Item.id)
         .order_by(Item.slug, ReportFile.position)
     )
-    for row, item in rows:
-        found = entry(row.sha256, "file", "pdf", row.size)
+    for sha, size, filename, pages, title, language, tagged, item_id, *named in files:
+        found = entry(sha, "file", "pdf", size)
         found.usages.append(
-            Usage(item_label(item), "file", item_id=item.id, filename=row.filename)
+            Usage(_label(*named), "file", item_id=item_id, filename=filename)
         )
-        if found.pdf_tagged is None and row.pdf_tagged is not None:
-            found.pdf_title, found.pdf_language = row.pdf_title, row.pdf_language
-            found.pdf_tagged = row.pdf_tagged
-        found.page_count = found.page_count or row.page_count
-    items = session.scalars(
-        select(Item)
+        if found.pdf_tagged is None and tagged is not None:
+            found.pdf_title, found.pdf_language = title, language
+            found.pdf_tagged = tagged
+        found.page_count = found.page_count or pages
+    items = session.execute(
+        select(Item.id, Item.image, Item.details, Item.body_html, *LABEL_COLUMNS)
         .where(
             or_(
                 Item.image.startswith(IMAGE_PREFIX, autoescape=True),
@@ -158,16 +181,17 @@ def _collect(session: Session, store: MediaStore) -> dict[str, MediaEntry]:
         )
         .order_by(Item.slug, Item.language)
     )
-    for item in items:
-        own = attachments.image_hash(item.image)
-        if own and item.image:
-            alt = str((item.details or {}).get("image_alt") or "")
-            entry(own, "image", item.image.rsplit(".", 1)[-1]).usages.append(
-                Usage(item_label(item), "image", item_id=item.id, alt=alt)
+    for item_id, image, details, body_html, *named in items:
+        label = _label(*named)
+        own = attachments.image_hash(image)
+        if own and image:
+            alt = str((details or {}).get("image_alt") or "")
+            entry(own, "image", image.rsplit(".", 1)[-1]).usages.append(
+                Usage(label, "image", item_id=item_id, alt=alt)
             )
-        for sha, ext in dict.fromkeys(IMAGE_IN_TEXT.findall(item.body_html)):
+        for sha, ext in dict.fromkeys(IMAGE_IN_TEXT.findall(body_html)):
             entry(sha, "image", ext).usages.append(
-                Usage(item_label(item), "in text", item_id=item.id)
+                Usage(label, "in text", item_id=item_id)
             )
     letters = session.scalars(
         select(Newsletter).where(
