@@ -64,6 +64,15 @@ ROUTES = [
     Route("admin.remove_image", "POST", "/admin/items/{pictured}/image/delete", 303,
           303),
     Route("admin.item_image", "GET", "/admin/media/images/{image}", 200, 200),
+    Route("admin.media", "GET", "/admin/media/", 200, 200),
+    Route("admin.media_entry", "GET", "/admin/media/{file_sha}/", 200, 200),
+    Route("admin.media_download", "GET", "/admin/media/{file_sha}/download", 200,
+          200),
+    Route("admin.media_alt", "POST", "/admin/media/{image_sha}/alt", 303, 303,
+          lambda: {"image_alt": "The partners around a map"}),
+    Route("admin.media_replace", "POST", "/admin/media/{image_sha}/replace", 303,
+          303, lambda: {"file": (io.BytesIO(png_bytes((9, 7))), "new.png")}),
+    Route("admin.media_remove", "POST", "/admin/media/{spare}/remove", 303, 303),
     # No repository token in these settings: refused with a message, nothing sent.
     Route("admin.deposit_item", "POST", "/admin/items/{report}/deposit", 422, 422),
     Route("admin.publish_deposit", "POST", "/admin/items/{report}/deposit/publish",
@@ -125,6 +134,9 @@ def make_targets(session, store) -> dict[str, Any]:  # type: ignore[no-untyped-d
         "report": report.id,
         "file": report.files[0].id,
         "other": other.id,
+        "image_sha": image.partition(".")[0],
+        "file_sha": report.files[0].sha256,
+        "spare": store.put(make_pdf(f"Spare {serial}")),  # stored, used by nothing
     }
 
 
