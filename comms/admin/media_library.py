@@ -60,9 +60,10 @@ class MediaEntry:
 
     @property
     def name(self) -> str:
-        """A report file's download name, else the image's stored name."""
+        """A report file's download name, else a short name from the hash."""
         names = [u.filename for u in self.usages if u.filename]
-        return names[0] if names else f"{self.sha256}.{self.ext}"
+        kind = "image" if self.kind == "image" else "file"
+        return names[0] if names else f"{kind}-{self.sha256[:12]}.{self.ext}"
 
     @property
     def media_type(self) -> str:

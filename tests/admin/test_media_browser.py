@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.helpers import PASSWORD, make_user
+from tests.admin.helpers import PASSWORD, make_user, png_bytes
 from tests.browser import chromium, serve
 from tests.factories import make_item, make_pdf
 from tests.web.test_accessibility_browser import WIDTHS, Tab, _check_page
@@ -73,4 +73,43 @@ def test_officer_is_warned_about_an_untagged_pdf_and_cannot_remove_it_while_used
         assert used.get_attribute("href") == f"/admin/items/{report.id}/"
         tab.page.set_viewport_size({"width": 375, "height": 667})
         _check_page(tab, base, "admin-media-refused", 375)
+        context.close()
+
+
+@pytest.mark.slow
+def test_officer_edits_an_images_alt_text_in_the_library_and_visitors_get_it(
+    app, session, store
+) -> None:
+    make_user(session, "officer@example.org", "editor")
+    digest = store.put(png_bytes((64, 40)))
+    make_item(
+        session,
+        slug="first-results",
+        title="First results",
+        image=f"/media/images/{digest}.png",
+        details={"image_alt": "A map"},
+    )
+
+    with serve(app) as base, chromium(axe=True) as browser:
+        context = browser.new_context()
+        tab = Tab.of(context)
+        page = tab.open(f"{base}/admin/login", 1280)
+        page.fill("#email", "officer@example.org")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        tab.open(f"{base}/admin/media/?show=images", 1280)
+        page.locator(".media-card", has_text="First results").locator("h2 a").click()
+        for width in WIDTHS:
+            tab.open(page.url, width)
+            _check_page(tab, base, "admin-media-image", width)
+        page.fill("#m-alt", "")
+        page.click("button:has-text('Save alt text')")  # the browser asks first
+        assert page.locator(".flashes").count() == 0
+        page.fill("#m-alt", "Eleven partner regions on a map of the Alps")
+        page.click("button:has-text('Save alt text')")
+        assert "Alt text saved." in page.locator(".flashes").inner_text()
+        visitor = browser.new_context().new_page()
+        visitor.goto(f"{base}/press-releases/first-results/")
+        alt = visitor.locator(".item-image img").get_attribute("alt")
+        assert alt == "Eleven partner regions on a map of the Alps"
         context.close()
