@@ -120,6 +120,8 @@ def _replace_pdf(
 ) -> Replaced:
     info = attachments.pdf_info(upload.data, limits)
     digest = store.put(upload.data)
+    if digest == found.sha256:
+        return Replaced(digest, ())
     ensure_cover(store, digest, upload.data)
     rows = session.scalars(select(ReportFile).where(ReportFile.sha256 == found.sha256))
     changed = []

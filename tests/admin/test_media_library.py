@@ -173,6 +173,10 @@ def test_replacing_a_file_keeps_its_name_and_public_link(
     download = client.get("/reports/policy/files/policy.pdf")
     assert download.status_code == 200 and download.data == new
     download.close()
+    again = _replace(editor_client, sha256_of(new), new, "same.pdf")
+    assert "the same file; nothing changed" in editor_client.get(
+        again.headers["Location"]
+    ).get_data(as_text=True)
     actions = session.scalars(select(AuditEntry.action)).all()
     assert actions == ["replace-file"]
     assert session.get(Item, report.id).files[0].size == len(new)

@@ -137,8 +137,10 @@ def media_replace(sha256: str) -> Response | tuple[str, int]:
     except ValidationFailed as exc:
         get_session().rollback()
         return _entry_page(sha256, 422, exc.problems)
-    where = ", ".join(done.changed) or "nothing"
-    flash(f"Replaced: {where} now use{'s' if len(done.changed) == 1 else ''} it.")
+    if done.changed:
+        flash(f"Replaced: the new version is now used by {', '.join(done.changed)}.")
+    else:
+        flash("Replaced: the new version is the same file; nothing changed.")
     message = pdf_warning(
         upload.filename or "the PDF", done.pdf_title, done.pdf_findings
     )
