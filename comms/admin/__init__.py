@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         jobs,
         login,
         newsletters,
+        subscribers,
         videos,
     )
     from comms.admin.views.blueprint import bp
