@@ -95,7 +95,8 @@ def _check(page: Any, name: str) -> None:
         ]
         assert not blocking, (name, width, blocking)
         sideways = page.evaluate(
-            "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+            "document.documentElement.scrollWidth"
+            " > document.documentElement.clientWidth"
         )
         wide = page.evaluate(
             "[...document.querySelectorAll('body *')].filter(e => "
