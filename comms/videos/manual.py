@@ -12,11 +12,13 @@ refresh.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import io
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,6 +33,10 @@ from comms.videos.oembed import OEmbed, VideoRef
 TITLE_LIMIT = 500
 THUMBNAIL_NAME = "high"  # oEmbed gives YouTube's "hqdefault", 480 x 360
 YOUTUBE_IMAGE_HOSTS = ("ytimg.com", "img.youtube.com")
+THUMBNAIL_HOST_PROBLEM = (
+    "thumbnail: give an image address on YouTube's image servers "
+    "(i.ytimg.com), or leave it empty for the site's placeholder"
+)
 
 
 @dataclass(frozen=True)
@@ -116,10 +122,7 @@ def check_draft(
     if draft.thumbnail_url and not image_host_allowed(
         draft.thumbnail_url, oembed_endpoint
     ):
-        problems.append(
-            "thumbnail: give an image address on YouTube's image servers "
-            "(i.ytimg.com), or leave it empty for the site's placeholder"
-        )
+        problems.append(THUMBNAIL_HOST_PROBLEM)
     if problems:
         raise ValidationFailed(problems)
     return values
@@ -132,14 +135,39 @@ def existing(session: Session, youtube_id: str) -> Item | None:
     ).first()
 
 
-def preview_image(url: str | None, timeout: float) -> str | None:
-    """The thumbnail as a data: URL for the confirmation page (own origin, CSP)."""
+def _measured(draft: VideoDraft, data: bytes) -> VideoDraft:
+    """The draft with the fetched image's own size (the address may have changed)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return draft
+    return replace(draft, thumbnail_width=width, thumbnail_height=height)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The thumbnail as the confirmation page shows it, with its size."""
+
+    draft: VideoDraft
+    image: str | None  # a data: URL (own origin: the admin's CSP allows no other)
+    problem: str | None = None
+
+
+def preview(draft: VideoDraft, *, oembed_endpoint: str, timeout: float) -> Preview:
+    """Fetch the draft's thumbnail for the confirmation page (allowed hosts only)."""
+    url = draft.thumbnail_url
     if not url:
-        return None
+        return Preview(draft, None)
+    if not image_host_allowed(url, oembed_endpoint):
+        return Preview(draft, None, THUMBNAIL_HOST_PROBLEM)
     fetched = thumbnails.fetch_one(url, timeout)
     if fetched is None:
-        return None
-    return f"data:{fetched.media_type};base64,{base64.b64encode(fetched.data).decode()}"
+        return Preview(draft, None)
+    data = base64.b64encode(fetched.data).decode()
+    return Preview(
+        _measured(draft, fetched.data), f"data:{fetched.media_type};base64,{data}"
+    )
 
 
 def add_video(
@@ -158,6 +186,16 @@ def add_video(
     item of one video would be a duplicate the sync cannot merge.
     """
     values = check_draft(draft, languages=languages, oembed_endpoint=oembed_endpoint)
+    fetched = (
+        thumbnails.fetch_one(draft.thumbnail_url, timeout)
+        if draft.thumbnail_url
+        else None
+    )
+    if fetched is not None:
+        draft = _measured(draft, fetched.data)
+        values = check_draft(
+            draft, languages=languages, oembed_endpoint=oembed_endpoint
+        )
     found = existing(session, values["youtube_id"])
     if found is not None:
         raise ValidationFailed(
@@ -197,7 +235,7 @@ def add_video(
         updated_at=now,
     )
     session.add(item)
-    _store_thumbnail(session, store, values["youtube_id"], draft, now, timeout)
+    _store_thumbnail(session, store, values["youtube_id"], draft, fetched, now)
     session.commit()
     return item
 
@@ -207,13 +245,12 @@ def _store_thumbnail(
     store: MediaStore,
     youtube_id: str,
     draft: VideoDraft,
+    fetched: thumbnails.Fetched | None,
     now: datetime,
-    timeout: float,
 ) -> None:
-    """Fetch the thumbnail into the media store; the placeholder shows otherwise."""
+    """Keep the fetched thumbnail in the media store; else the placeholder shows."""
     if not draft.thumbnail_url:
         return
-    fetched = thumbnails.fetch_one(draft.thumbnail_url, timeout)
     row = session.get(VideoThumbnail, youtube_id)
     if row is None:
         row = VideoThumbnail(youtube_id=youtube_id)

@@ -112,7 +112,12 @@ def test_add_by_address_confirms_title_and_thumbnail_then_publishes(
         "Clusters in the Alpine Space",
         None,
     )
-    assert item.details["thumbnails"]["high"]["width"] == 480
+    # the image's own size (the fake serves a 4 x 3 JPEG), not oEmbed's 480 x 360
+    assert item.details["thumbnails"]["high"] == {
+        "url": f"{fake_oembed.base}/vi/{ID}/hqdefault.jpg",
+        "width": 4,
+        "height": 3,
+    }
     thumb = session.get(VideoThumbnail, ID)
     assert thumb is not None and thumb.sha256
     entry = session.scalars(select(AuditEntry)).one()
@@ -244,6 +249,11 @@ def test_confirmation_checks_fields_as_content_files_do(editor_client, session):
          "image address on YouTube's image servers"),
         ({"title": "x" * 501}, "title: at most 500 characters"),
     ]  # fmt: skip
+    elsewhere = {"thumbnail_url": "http://127.0.0.2:9/inside.jpg", "action": "preview"}
+    shown = post(editor_client, "/admin/videos/add/confirm", {**base, **elsewhere})
+    assert shown.status_code == 400  # refused before the server fetches anything
+    assert "image address on YouTube's image servers" in _text(shown)
+    assert "data:image" not in _text(shown)
     for change, says in cases:
         response = post(editor_client, "/admin/videos/add/confirm", {**base, **change})
         assert response.status_code == 400, change

@@ -99,14 +99,21 @@ def _confirm_page(
     problems: list[str] | None = None,
 ) -> tuple[str, int]:
     settings = comms_state().settings
-    image = manual.preview_image(draft.thumbnail_url, settings.youtube_timeout)
+    shown = manual.preview(
+        draft,
+        oembed_endpoint=settings.youtube_oembed_url,
+        timeout=settings.youtube_timeout,
+    )
+    problems = list(problems or [])
+    if shown.problem and shown.problem not in problems:
+        problems.append(shown.problem)
     return render(
         "admin/video_add.html",
-        status,
-        draft=draft,
-        image=image,
+        400 if problems and status == 200 else status,
+        draft=shown.draft,
+        image=shown.image,
         notice=notice,
-        problems=problems or [],
+        problems=problems,
     )
 
 
