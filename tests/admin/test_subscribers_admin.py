@@ -251,6 +251,9 @@ def test_import_refuses_a_file_it_cannot_read(admin_client, session):
         content_type="multipart/form-data",
     )  # fmt: skip
     assert latin.status_code == 400 and "not UTF-8" in _text(latin)
+    rows = "".join(f"reader{n}@example.net\r\n" for n in range(20_000))
+    huge = _preview(admin_client, "email\r\n" + rows)
+    assert huge.status_code == 400 and "comms subscribers import" in _text(huge)
     missing = post(admin_client, "/admin/subscribers/import", {})
     assert missing.status_code == 400 and "choose a CSV file" in _text(missing)
     tampered = post(
@@ -314,3 +317,20 @@ def test_person_page_shows_their_data_and_erase_removes_them(
     assert admin_client.get(f"/admin/subscribers/{person_id}/").status_code == 404
     shown = runner.invoke(args=["subscribers", "show", "erase-me@example.net"])
     assert "no subscriber with that address" in shown.output
+
+
+def test_a_file_just_under_the_size_limit_goes_through_preview_and_confirm(
+    admin_client, session
+):
+    rows = "".join(f"person.{n:05d}@example.net,en,,\r\n" for n in range(11_000))
+    text = "email,language,confirmed_at,source\r\n" + rows
+    assert 330_000 < len(text) < 350_000
+    html = _text(_preview(admin_client, text, "big.csv"))
+    assert '<dd data-count="new">11000</dd>' in html
+    done = post(
+        admin_client,
+        "/admin/subscribers/import/confirm",
+        {"csv_text": _carried(html), "file_name": "big.csv"},
+    )
+    assert done.status_code == 303
+    assert _count(session, Subscriber) == 11_000

@@ -23,6 +23,9 @@ from comms.newsletter import csvfiles, mail, people, service
 from comms.newsletter.models import SUBSCRIBER_STATUSES
 
 IMPORT_FIELD = "csv_file"
+# The previewed file travels back base64-encoded in a form field, and Flask reads
+# at most MAX_FORM_MEMORY_SIZE (500 kB) of fields: about 8,000 rows fit.
+MAX_IMPORT_BYTES = 350_000
 TEXT_FIELD = "csv_text"
 
 
@@ -99,11 +102,18 @@ def _uploaded_text() -> tuple[str, str]:
         raise ValidationFailed(
             ["csv_file: the file is not UTF-8 text; save it as CSV UTF-8"]
         ) from None
+    if len(text.encode()) > MAX_IMPORT_BYTES:
+        raise ValidationFailed(
+            [
+                f"csv_file: the file is larger than {MAX_IMPORT_BYTES // 1000} kB; "
+                "split it, or import it with `comms subscribers import`"
+            ]
+        )
     return text, upload.filename[:200]
 
 
 def _carried(text: str) -> str:
-    return base64.b64encode(text.encode()).decode("ascii")
+    return base64.urlsafe_b64encode(text.encode()).decode("ascii")
 
 
 @bp.route("/subscribers/import", methods=["GET", "POST"])
@@ -134,7 +144,7 @@ def confirm_import() -> Response | tuple[str, int]:
     user = require_user()
     try:  # carried base64-encoded: browsers rewrite line breaks in form fields
         text = base64.b64decode(
-            request.form.get(TEXT_FIELD, ""), validate=True
+            request.form.get(TEXT_FIELD, ""), altchars=b"-_", validate=True
         ).decode()
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed(
