@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Item
@@ -236,7 +237,13 @@ def add_video(
     )
     session.add(item)
     _store_thumbnail(session, store, values["youtube_id"], draft, fetched, now)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # another officer (or a sync) added it meanwhile
+        session.rollback()
+        raise ValidationFailed(
+            ["url: this video was added to the catalogue meanwhile; see the list"]
+        ) from None
     return item
 
 

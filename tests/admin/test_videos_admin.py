@@ -122,6 +122,8 @@ def test_add_by_address_confirms_title_and_thumbnail_then_publishes(
     assert thumb is not None and thumb.sha256
     entry = session.scalars(select(AuditEntry)).one()
     assert (entry.action, entry.user_id) == ("create", editor.id)
+    editor_page = editor_client.get(f"/admin/items/{item.id}/")
+    assert editor_page.status_code == 200  # overrides and hiding, as a synced one
 
     page = client.get("/videos/clusters-in-the-alpine-space/")
     assert page.status_code == 200
