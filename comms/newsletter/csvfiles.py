@@ -11,7 +11,7 @@ import smtplib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,7 +70,10 @@ def check_rows(
     sign-up form's check.
     """
     reader = csv.DictReader(lines)
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ValidationFailed([f"line 1: not a readable CSV header ({exc})"]) from None
     if "email" not in header:
         raise ValidationFailed(["line 1: the header must name an 'email' column"])
     unknown = [name for name in header if name not in COLUMNS]
@@ -81,7 +84,7 @@ def check_rows(
     rows: list[ImportRow] = []
     problems: list[str] = []
     seen: set[str] = set()
-    for raw in reader:
+    for raw in _records(reader, problems):
         line = reader.line_num
         record = {k: restore(v) if isinstance(v, str) else v for k, v in raw.items()}
         try:
@@ -111,6 +114,22 @@ def check_rows(
         source = (record.get("source") or "").strip()[:100] or "import"
         rows.append(ImportRow(email, language, confirmed_at, source, line))
     return CheckedCsv(rows, problems)
+
+
+def _records(
+    reader: csv.DictReader[str], problems: list[str]
+) -> Iterator[dict[str | Any, Any]]:
+    """The reader's rows; a row csv cannot read ends the file with its reason."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(
+                f"line {reader.line_num + 1}: {exc}; the rest of the file was not read"
+            )
+            return
 
 
 def read_rows(

@@ -254,6 +254,11 @@ def test_import_refuses_a_file_it_cannot_read(admin_client, session):
     rows = "".join(f"reader{n}@example.net\r\n" for n in range(20_000))
     huge = _preview(admin_client, "email\r\n" + rows)
     assert huge.status_code == 400 and "comms subscribers import" in _text(huge)
+    giant = 'email,source\r\nok@example.net,fair\r\nx@example.net,"' + "a" * 140_000
+    broken = _preview(admin_client, giant + '"\r\n')
+    assert broken.status_code == 200  # the readable rows are shown, the rest named
+    assert "line 3: field larger than field limit" in _text(broken)
+    assert '<dd data-count="new">1</dd>' in _text(broken)
     missing = post(admin_client, "/admin/subscribers/import", {})
     assert missing.status_code == 400 and "choose a CSV file" in _text(missing)
     tampered = post(
