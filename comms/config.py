@@ -12,6 +12,7 @@ from comms.errors import ConfigMissing
 
 DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 DEFAULT_YOUTUBE_ENDPOINT = "https://youtube.googleapis.com"
+DEFAULT_YOUTUBE_OEMBED = "https://www.youtube.com/oembed"
 DEFAULT_ZENODO_URL = "https://sandbox.zenodo.org"
 DEFAULT_YOUTUBE_HUB = "https://pubsubhubbub.appspot.com/subscribe"
 VIDEO_TYPES = ("video", "short", "live", "upcoming", "premiere", "stream")
@@ -40,6 +41,8 @@ class Settings:
     youtube_api_key: str | None = None
     youtube_channel: str | None = None
     youtube_api_endpoint: str = DEFAULT_YOUTUBE_ENDPOINT
+    # YouTube's oEmbed endpoint: a video's title and thumbnail without an API key.
+    youtube_oembed_url: str = DEFAULT_YOUTUBE_OEMBED
     youtube_timeout: float = 30.0
     youtube_retries: int = 4
     youtube_backoff: float = 1.0  # seconds before the first retry; doubles
@@ -196,6 +199,8 @@ class Settings:
             youtube_api_endpoint=env.get(
                 "COMMS_YOUTUBE_API_ENDPOINT", DEFAULT_YOUTUBE_ENDPOINT
             ),
+            youtube_oembed_url=_http_url(env, "COMMS_YOUTUBE_OEMBED_URL", errors)
+            or DEFAULT_YOUTUBE_OEMBED,
             youtube_timeout=number("COMMS_YOUTUBE_TIMEOUT", 30.0, float),
             video_public_types=_video_types(env, errors),
             feed_size=int(number("COMMS_FEED_SIZE", 50)),

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         login,
         media,
         newsletters,
+        subscribers,
         videos,
     )
     from comms.admin.views.blueprint import bp

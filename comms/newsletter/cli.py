@@ -184,7 +184,6 @@ def subscribers_group() -> None:
 def import_command(csv_path: Path, send_opt_in: bool) -> None:
     """Add subscribers from CSV (email,language,confirmed_at,source)."""
     from comms.newsletter import csvfiles, mail
-    from comms.newsletter.models import Subscriber
 
     app = _app()
     state = app.extensions["comms"]
@@ -222,21 +221,18 @@ def import_command(csv_path: Path, send_opt_in: bool) -> None:
                 mailer = mail.ConfirmationMailer(
                     app.jinja_env, site, envelope, transport
                 )
-                for subscriber_id in report.to_confirm:
-                    subscriber = session.get(Subscriber, subscriber_id)
-                    assert subscriber is not None
-                    try:
-                        mailer(subscriber)
-                    except (smtplib.SMTPException, OSError) as exc:
-                        click.echo(
-                            f"confirmation to subscriber {subscriber_id} not sent: "
-                            f"{type(exc).__name__}",
-                            err=True,
-                        )
-                        continue
-                    subscriber.confirmation_sent_at = datetime.now(UTC)
-                    session.commit()
-                    mailed += 1
+                sent = csvfiles.send_opt_in(
+                    session,
+                    report.to_confirm,
+                    mailer,
+                    clock=lambda: datetime.now(UTC),
+                )
+            for subscriber_id, error in sent.failed:
+                click.echo(
+                    f"confirmation to subscriber {subscriber_id} not sent: {error}",
+                    err=True,
+                )
+            mailed = sent.mailed
     line = (
         f"{report.created} added ({report.confirmed} already opted in), "
         f"{report.skipped} known addresses left unchanged"

@@ -7,10 +7,11 @@ Cells that a spreadsheet would run as a formula are written with a leading quote
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+import smtplib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ class ImportRow:
     language: str
     confirmed_at: datetime | None
     source: str
+    line: int = 0  # where it stands in the file (0: not from a file)
 
 
 @dataclass
@@ -50,12 +52,28 @@ def _timestamp(raw: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def read_rows(
+@dataclass(frozen=True)
+class CheckedCsv:
+    """A subscriber CSV read row by row: the good rows and each bad one's reason."""
+
+    rows: list[ImportRow]
+    problems: list[str]  # "line N: reason", in file order
+
+
+def check_rows(
     lines: Iterable[str], *, languages: tuple[str, ...], default_language: str
-) -> list[ImportRow]:
-    """Check every row; ValidationFailed names each bad one (``line N: reason``)."""
+) -> CheckedCsv:
+    """Check every row, keeping the good ones and naming each bad one by line.
+
+    A header without an ``email`` column, or with unknown columns, makes the whole
+    file bad: ValidationFailed. Addresses go through ``normalise_email``, the
+    sign-up form's check.
+    """
     reader = csv.DictReader(lines)
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ValidationFailed([f"line 1: not a readable CSV header ({exc})"]) from None
     if "email" not in header:
         raise ValidationFailed(["line 1: the header must name an 'email' column"])
     unknown = [name for name in header if name not in COLUMNS]
@@ -66,7 +84,7 @@ def read_rows(
     rows: list[ImportRow] = []
     problems: list[str] = []
     seen: set[str] = set()
-    for raw in reader:
+    for raw in _records(reader, problems):
         line = reader.line_num
         record = {k: restore(v) if isinstance(v, str) else v for k, v in raw.items()}
         try:
@@ -94,10 +112,71 @@ def read_rows(
             )
             continue
         source = (record.get("source") or "").strip()[:100] or "import"
-        rows.append(ImportRow(email, language, confirmed_at, source))
-    if problems:
-        raise ValidationFailed(problems)
-    return rows
+        rows.append(ImportRow(email, language, confirmed_at, source, line))
+    return CheckedCsv(rows, problems)
+
+
+def _records(
+    reader: csv.DictReader[str], problems: list[str]
+) -> Iterator[dict[str | Any, Any]]:
+    """The reader's rows; a row csv cannot read ends the file with its reason."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(
+                f"line {reader.line_num + 1}: {exc}; the rest of the file was not read"
+            )
+            return
+
+
+def read_rows(
+    lines: Iterable[str], *, languages: tuple[str, ...], default_language: str
+) -> list[ImportRow]:
+    """Check every row; ValidationFailed names each bad one (``line N: reason``)."""
+    checked = check_rows(lines, languages=languages, default_language=default_language)
+    if checked.problems:
+        raise ValidationFailed(checked.problems)
+    return checked.rows
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What importing a checked CSV would do, before anything is stored."""
+
+    new: list[ImportRow]
+    present: list[ImportRow]  # addresses already known: left unchanged
+    problems: list[str]
+
+    @property
+    def new_confirmed(self) -> int:
+        """New rows that carry a consent date (imported as confirmed)."""
+        return sum(1 for row in self.new if row.confirmed_at)
+
+
+def _known(session: Session, emails: list[str]) -> set[str]:
+    known: set[str] = set()
+    for start in range(0, len(emails), 500):
+        known.update(
+            session.scalars(
+                select(Subscriber.email).where(
+                    Subscriber.email.in_(emails[start : start + 500])
+                )
+            )
+        )
+    return known
+
+
+def preview_rows(session: Session, checked: CheckedCsv) -> ImportPreview:
+    """Sort the good rows into new and already present addresses (reads only)."""
+    known = _known(session, [row.email for row in checked.rows])
+    return ImportPreview(
+        new=[row for row in checked.rows if row.email not in known],
+        present=[row for row in checked.rows if row.email in known],
+        problems=list(checked.problems),
+    )
 
 
 def import_rows(
@@ -109,16 +188,7 @@ def import_rows(
     unsubscribed, nor changes a subscriber's choices. Commits once.
     """
     report = ImportReport()
-    emails = [row.email for row in rows]
-    known: set[str] = set()
-    for start in range(0, len(emails), 500):
-        known.update(
-            session.scalars(
-                select(Subscriber.email).where(
-                    Subscriber.email.in_(emails[start : start + 500])
-                )
-            )
-        )
+    known = _known(session, [row.email for row in rows])
     fresh: list[Subscriber] = []
     for row in rows:
         if row.email in known:
@@ -184,3 +254,40 @@ def write_csv(session: Session, out: TextIO) -> int:
         writer.writerow(neutralise_row(row))
         count += 1
     return count
+
+
+@dataclass(frozen=True)
+class OptInReport:
+    """How the opt-in mails to imported, unconfirmed subscribers went."""
+
+    mailed: int
+    failed: list[tuple[int, str]]  # subscriber id, the error's type
+
+
+def send_opt_in(
+    session: Session,
+    subscriber_ids: Iterable[int],
+    send: Callable[[Subscriber], None],
+    *,
+    clock: Callable[[], datetime],
+) -> OptInReport:
+    """Mail each still-pending subscriber a confirmation link; commit after each.
+
+    A failed mail is reported and the others go on; the subscriber stays pending
+    without a confirmation date, so a later opt-in run reaches them.
+    """
+    mailed = 0
+    failed: list[tuple[int, str]] = []
+    for subscriber_id in subscriber_ids:
+        subscriber = session.get(Subscriber, subscriber_id)
+        if subscriber is None or subscriber.status != "pending":
+            continue
+        try:
+            send(subscriber)
+        except (smtplib.SMTPException, OSError) as exc:
+            failed.append((subscriber_id, type(exc).__name__))
+            continue
+        subscriber.confirmation_sent_at = clock()
+        session.commit()
+        mailed += 1
+    return OptInReport(mailed, failed)

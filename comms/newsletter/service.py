@@ -280,6 +280,8 @@ def erase_person(session: Session, email: str) -> None:
     with leaving_no_trace(session):
         session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
         session.execute(delete(Consent).where(Consent.subscriber_id == subscriber.id))
+        # A caller may have loaded the records: let the cascade see them gone.
+        session.expire(subscriber, ["consents"])
         session.delete(subscriber)
         session.commit()
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from comms.newsletter.models import Subscriber
 from tests.admin.helpers import log_in_as, make_user, png_bytes, post
 from tests.factories import make_item, make_pdf, make_report
 from tests.newsletter.helpers import make_issue
@@ -99,6 +100,24 @@ ROUTES = [
     Route("admin.retry_job", "POST", "/admin/jobs/999999/retry", 404, 404),
     # No YouTube settings either.
     Route("admin.sync_videos", "POST", "/admin/videos/sync", 422, 422),
+    Route("admin.videos", "GET", "/admin/videos/", 200, 200),
+    Route("admin.add_video", "POST", "/admin/videos/add", 400, 400,
+          lambda: {"url": "https://vimeo.com/1"}),
+    Route("admin.confirm_video", "POST", "/admin/videos/add/confirm", 400, 400,
+          lambda: {"youtube_id": "bad", "title": "", "action": "add"}),
+    # Subscribers' personal data: admins only.
+    Route("admin.subscribers", "GET", "/admin/subscribers/", 403, 200),
+    Route("admin.export_subscribers", "GET", "/admin/subscribers/export.csv", 403,
+          200),
+    Route("admin.import_subscribers", "GET", "/admin/subscribers/import", 403, 200),
+    Route("admin.import_subscribers", "POST", "/admin/subscribers/import", 403, 400),
+    Route("admin.confirm_import", "POST", "/admin/subscribers/import/confirm", 403,
+          422, lambda: {"csv_text": "%%%"}),
+    Route("admin.subscriber", "GET", "/admin/subscribers/{subscriber}/", 403, 200),
+    Route("admin.erase_subscriber", "GET", "/admin/subscribers/{subscriber}/erase",
+          403, 200),
+    Route("admin.erase_subscriber", "POST", "/admin/subscribers/{subscriber}/erase",
+          403, 400, lambda: {"confirm_email": "someone-else@example.net"}),
     Route("admin.users", "GET", "/admin/users/", 403, 200),
     Route("admin.create_user", "POST", "/admin/users/", 403, 303,
           lambda: {"email": "new@example.org", "role": "editor",
@@ -126,7 +145,18 @@ def make_targets(session, store) -> dict[str, Any]:  # type: ignore[no-untyped-d
     issue = make_issue(
         session, slug=f"issue-{serial}", status="draft", published_at=None
     )
+    subscriber = Subscriber(
+        email=f"reader{serial}@example.net",
+        language="en",
+        topics=[],
+        regions=[],
+        status="confirmed",
+        source="test",
+    )
+    session.add(subscriber)
+    session.commit()
     return {
+        "subscriber": subscriber.id,
         "issue": issue.id,
         "item": item.id,
         "pictured": pictured.id,

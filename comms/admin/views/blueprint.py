@@ -21,6 +21,13 @@ ADMIN_ONLY = {
     "admin.create_user",
     "admin.update_user",
     "admin.audit_log",
+    # subscribers' personal data (comms/admin/views/subscribers.py)
+    "admin.subscribers",
+    "admin.export_subscribers",
+    "admin.import_subscribers",
+    "admin.confirm_import",
+    "admin.subscriber",
+    "admin.erase_subscriber",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
