@@ -9,7 +9,7 @@ from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from comms import kinds
-from comms.admin import attachments, service
+from comms.admin import attachments, review, service
 from comms.admin import dashboard as dashboard_service
 from comms.admin.forms import (
     ItemDraft,
@@ -244,12 +244,19 @@ def item_status(item_id: int) -> Response:
             ["published_at: give a date and time like 2026-05-15T09:00 (UTC)"]
         )
     session = get_session()
-    item = service.change_status(session, user, item_id, action, when=when, now=_now())
-    if item.is_public(_now()) or (action == "schedule" and item.published_at):
-        # Pings and a snapshot now, or at the scheduled time.
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        at = max(item.published_at or _now(), _now())
-        announce(app, session, [item], when=at, keyed=True)
+    item = service.change_status(
+        session,
+        user,
+        item_id,
+        action,
+        when=when,
+        now=_now(),
+        review_required=comms_state().settings.review_required,
+    )
+    if action in review.REVIEWED_ACTIONS and review.is_pending(session, item_id):
+        flash("Sent for review: an administrator will approve it before it goes out.")
+        return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
+    announce_item(item, action)
     messages = {
         "publish": "Published.",
         "schedule": f"Scheduled for {item.published_at:%Y-%m-%d %H:%M} UTC.",
@@ -258,6 +265,14 @@ def item_status(item_id: int) -> Response:
     }
     flash(messages[action])
     return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
+
+
+def announce_item(item: Item, action: str) -> None:
+    """Pings and a snapshot now, or at the scheduled time, of a published item."""
+    if item.is_public(_now()) or (action == "schedule" and item.published_at):
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        at = max(item.published_at or _now(), _now())
+        announce(app, get_session(), [item], when=at, keyed=True)
 
 
 @bp.post("/items/<int:item_id>/translations")
