@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
         jobs,
         login,
         newsletters,
+        register,
+        review,
         videos,
     )
     from comms.admin.views.blueprint import bp

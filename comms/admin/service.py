@@ -19,6 +19,7 @@ from comms import kinds
 from comms.admin import audit, review
 from comms.admin.forms import ItemDraft
 from comms.admin.models import User
+from comms.catalogue import register
 from comms.catalogue.models import Item, ItemRedirect, ItemRegion, ItemTag
 from comms.errors import CommsError, NotFound, ValidationFailed
 from comms.rendering import render_markdown
@@ -142,6 +143,16 @@ def _apply(item: Item, draft: ItemDraft) -> None:
         ]
 
 
+def _link_deliverables(session: Session, item: Item, draft: ItemDraft) -> None:
+    """Link the item to the ticked deliverables (a report's own code included)."""
+    if draft.deliverables is None:
+        return
+    with session.no_autoflush:
+        known = {d.code for d in register.deliverables(session)}
+        codes = register.link_codes(item, draft.deliverables, known)
+        register.set_links(item, register.resolve(session, codes))
+
+
 def create_item(session: Session, actor: User, draft: ItemDraft, now: datetime) -> Item:
     """A new draft item from the editor's values."""
     kind = kinds.find(draft.kind)
@@ -152,6 +163,8 @@ def create_item(session: Session, actor: User, draft: ItemDraft, now: datetime) 
     _apply(item, draft)
     item.translation = item.slug
     item.updated_at = now
+    item.deliverables = []
+    _link_deliverables(session, item, draft)
     _check_unique(session, item)
     session.add(item)
     session.flush()
@@ -181,6 +194,7 @@ def update_item(
     before = audit.item_snapshot(item)
     old_slug = item.slug
     _apply(item, draft)
+    _link_deliverables(session, item, draft)
     _check_unique(session, item)
     if item.slug != old_slug:
         _keep_old_address(session, item, old_slug)

@@ -21,6 +21,9 @@ ADMIN_ONLY = {
     "admin.create_user",
     "admin.update_user",
     "admin.audit_log",
+    "admin.review",
+    "admin.review_approve",
+    "admin.review_send_back",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

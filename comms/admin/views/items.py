@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,11 +16,13 @@ from comms.admin.forms import (
     ItemDraft,
     item_form_values,
     parse_datetime,
+    parse_deliverables,
     parse_item_form,
 )
 from comms.admin.uploads import FileTooLarge
 from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.admin.views.files import limits
+from comms.catalogue import register
 from comms.catalogue.models import KINDS, STATUSES, Item
 from comms.catalogue.service import parse_page
 from comms.context import comms_state, get_session
@@ -98,6 +101,8 @@ def _editor(
         languages=site.languages,
         regions=site.regions,
         now=_now(),
+        register_packages=register.work_packages(get_session()),
+        review_request=review.for_item(get_session(), item.id) if item else None,
         **_deposit_context(item, deposit_problems),
     )
 
@@ -134,7 +139,13 @@ def editor_page(
 def _parse(kind: str, raw: dict[str, str]) -> tuple[ItemDraft, list[str]]:
     site = comms_state().site
     regions = set(site.regions) if site.regions else None
-    return parse_item_form(kind, raw, languages=site.languages, regions=regions)
+    draft, problems = parse_item_form(
+        kind, raw, languages=site.languages, regions=regions
+    )
+    if "deliverables_shown" in request.form:  # admin/_deliverables_field.html
+        codes = parse_deliverables(request.form.getlist("deliverables"), problems)
+        draft = replace(draft, deliverables=codes)
+    return draft, problems
 
 
 @bp.route("/items/new/<plural>", methods=["GET", "POST"])
