@@ -57,6 +57,8 @@ class DeliverableDraft:
 
 def deliverable_code(value: Any) -> str:
     """A deliverable code such as D2.1; ValueError with the expected form otherwise."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # YAML reads [2.1] as a number
     if not isinstance(value, str):
         raise ValueError(f"a deliverable code is text {DELIVERABLE_FORMAT}")
     code = value.strip()
@@ -69,6 +71,8 @@ def deliverable_code(value: Any) -> str:
 
 def work_package_code(value: Any) -> str:
     """A work package code such as WP2; ValueError with the expected form otherwise."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"a work package code is text {WORK_PACKAGE_FORMAT}")
     code = value.strip()
