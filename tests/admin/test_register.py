@@ -96,7 +96,9 @@ def test_deliverable_edit_and_delete_refused_while_linked(editor_client, session
     assert session.get(Deliverable, found.id).title == "Communication plan v2"
     item.deliverables = []
     session.commit()
-    assert post(editor_client, f"/admin/deliverables/{found.id}/delete").status_code == 303
+    assert (
+        post(editor_client, f"/admin/deliverables/{found.id}/delete").status_code == 303
+    )
     assert _count(session, Deliverable) == 0
 
 
