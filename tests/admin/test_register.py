@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from comms.catalogue import register
 from comms.catalogue.models import Deliverable, Item, ItemDeliverable, WorkPackage
 from comms.kpi import counting
 from tests.admin.helpers import post

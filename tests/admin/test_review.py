@@ -70,8 +70,12 @@ def test_editor_schedule_is_carried_out_as_asked_on_approval(
 ):
     item = _draft(session)
     when = future(3).replace(second=0)
-    post(editor_client, f"/admin/items/{item.id}/status",
-         {"action": "schedule", "published_at": when.strftime("%Y-%m-%dT%H:%M")})  # fmt: skip
+    asked_at = when.strftime("%Y-%m-%dT%H:%M")
+    post(
+        editor_client,
+        f"/admin/items/{item.id}/status",
+        {"action": "schedule", "published_at": asked_at},
+    )
     session.expire_all()
     assert (
         session.get(Item, item.id).status,
@@ -115,8 +119,8 @@ def test_admin_sends_back_with_a_comment_the_editor_sees(
 
 def test_editor_cannot_bypass_the_review(editor_client, app, session):
     item = _draft(session)
-    for data in ({"action": "publish"},
-                 {"action": "schedule", "published_at": "2020-01-01T09:00"}):  # fmt: skip
+    schedule = {"action": "schedule", "published_at": "2020-01-01T09:00"}
+    for data in ({"action": "publish"}, schedule):
         assert (
             post(editor_client, f"/admin/items/{item.id}/status", data).status_code
             == 303

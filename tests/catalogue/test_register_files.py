@@ -58,9 +58,8 @@ def test_register_file_and_links_of_any_kind_are_imported(session, store, conten
     write_content(content_dir, "reports/lombardia.en.md", OLD_REPORT)
     import_tree(session, store, content_dir)
     session.commit()
-    assert session.scalars(select(WorkPackage.code).order_by(WorkPackage.code)).all() == [
-        "T1", "WP2",
-    ]  # fmt: skip
+    codes = session.scalars(select(WorkPackage.code).order_by(WorkPackage.code))
+    assert codes.all() == ["T1", "WP2"]
     plan = session.scalars(select(Deliverable).where(Deliverable.code == "D2.1")).one()
     assert (plan.work_package.code, plan.due.isoformat()) == ("WP2", "2027-03-31")
     # The report's own `deliverable` code links it: old content files keep working.

@@ -15,9 +15,9 @@ def test_report_codes_become_register_rows_and_links(database_url):
     insert = text(
         "INSERT INTO item (uid, kind, slug, language, translation, title, summary,"
         " body, body_html, status, published_at, created_at, updated_at, demo,"
-        " version, details, deliverable, work_package, hidden) VALUES (:uid, 'report', :slug,"
-        " 'en', :slug, :title, '', '', '', 'published', :at, :at, :at, false, 1,"
-        " '{}', :code, :wp, false)"
+        " version, details, deliverable, work_package, hidden) VALUES (:uid,"
+        " 'report', :slug, 'en', :slug, :title, '', '', '', 'published', :at, :at,"
+        " :at, false, 1, '{}', :code, :wp, false)"
     )
     with engine.begin() as conn:
         for n, (code, wp) in enumerate(
