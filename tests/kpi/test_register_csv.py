@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from comms.catalogue.models import Deliverable, Item, WorkPackage
 from comms.kpi.export import CSV_COLUMNS
+from tests.admin.helpers import log_in_as, make_user
 from tests.kpi.activity import make_activity
 
 
@@ -63,3 +64,13 @@ def test_kpi_json_and_table_carry_the_register(runner, activity):
     assert [r["deliverable"] for r in data["register"]] == ["D.T1.2.1", "D2.2", "D2.3"]
     table = runner.invoke(args=["kpi", "--period", "2"]).stdout
     assert "D2.3" in table and "Action plan" in table
+
+
+def test_figures_page_lists_the_register(activity, app):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    with app.extensions["comms"].sessionmaker() as session:
+        log_in_as(client, make_user(session, "officer@example.org"))
+    page = client.get("/admin/kpi/?period=2").get_data(as_text=True)
+    section = page[page.index("Register of deliverables") :]
+    assert 'href="/admin/kpi/deliverables/D2.3/"' in section
+    assert "Action plan" in section and "delivered" in section
