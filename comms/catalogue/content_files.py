@@ -299,6 +299,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
+    register: int = 0  # work packages and deliverables added or changed
 
     @property
     def total(self) -> int:
@@ -544,7 +545,7 @@ def import_tree(
         raise ValidationFailed(problems)
 
     report = ImportReport(problems=problems)
-    report.updated += register.apply_register(session, declared)
+    report.register = register.apply_register(session, declared)
     for p in good:
         item = existing.get((p.kind, p.slug, p.language))
         if item is None:

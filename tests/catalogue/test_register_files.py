@@ -56,8 +56,9 @@ def test_register_file_and_links_of_any_kind_are_imported(session, store, conten
     (content_dir / "deliverables.yml").write_text(REGISTER)
     write_content(content_dir, "press-releases/plan.en.md", NEWS)
     write_content(content_dir, "reports/lombardia.en.md", OLD_REPORT)
-    import_tree(session, store, content_dir)
+    first = import_tree(session, store, content_dir)
     session.commit()
+    assert (first.created, first.register) == (2, 4)
     codes = session.scalars(select(WorkPackage.code).order_by(WorkPackage.code))
     assert codes.all() == ["T1", "WP2"]
     plan = session.scalars(select(Deliverable).where(Deliverable.code == "D2.1")).one()
@@ -65,7 +66,7 @@ def test_register_file_and_links_of_any_kind_are_imported(session, store, conten
     # The report's own `deliverable` code links it: old content files keep working.
     assert _links(session) == [("lombardia", "D.T1.2.1"), ("plan", "D2.1")]
     again = import_tree(session, store, content_dir)
-    assert (again.created, again.updated) == (0, 0)
+    assert (again.created, again.updated, again.register) == (0, 0, 0)
 
 
 def test_export_round_trip_keeps_register_and_links(
