@@ -2,7 +2,8 @@
 
 An officer ticks a deliverable in the editor and finds the output on the
 deliverable's page; every page of this part is checked by axe at 375 and 1280 px
-(no serious or critical finding) and photographed into test-artifacts/a11y/.
+(no serious or critical finding, no sideways scrolling) and photographed into
+test-artifacts/a11y/.
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ def test_register_pages_work_and_pass_axe_at_both_widths(tmp_path: Path) -> None
                 assert answer is not None and answer.status == 200, path
                 shot = artifact("a11y", f"register-{name}-{width}.png")
                 page.screenshot(path=str(shot), full_page=True)
+                scroll, inner = page.evaluate(
+                    "[document.documentElement.scrollWidth, window.innerWidth]"
+                )
+                assert scroll <= inner, (path, width, "scrolls sideways")
                 found = _blocking(page)
                 findings[f"{name}-{width}"] = found
                 assert not found, (path, width, [v["id"] for v in found])
