@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from comms.admin.models import AuditEntry
 from comms.catalogue.models import Deliverable, Item, ItemDeliverable, WorkPackage
 from comms.kpi import counting
 from tests.admin.helpers import post
@@ -40,6 +41,8 @@ def test_officer_adds_a_work_package_and_a_deliverable(editor_client, session):
     assert answer.location == "/admin/kpi/deliverables/D2.1/"
     page = editor_client.get("/admin/deliverables/").get_data(as_text=True)
     assert "WP2 · Communication" in page and "D2.1" in page and "2027-03-31" in page
+    actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))
+    assert actions.all() == ["work-package-create", "deliverable-create"]
     saved = session.scalars(select(Deliverable)).one()
     assert (saved.code, saved.work_package.code, saved.due) == (
         "D2.1", "WP2", date(2027, 3, 31),

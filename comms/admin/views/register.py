@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from comms.admin.views.blueprint import bp, form_values, render
+from comms.admin import audit
+from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.catalogue import register
 from comms.catalogue.models import Deliverable
 from comms.context import get_session
 from comms.errors import NotFound, ValidationFailed
+
+
+def _audit(action: str, code: str, summary: str) -> None:
+    """Record a change of the register in the audit log (after its own commit)."""
+    session = get_session()
+    target = audit.Target("register", code, summary)
+    audit.record(session, require_user(), action, target, before=None, after=None,
+                 now=datetime.now(UTC))  # fmt: skip
+    session.commit()
 
 
 def _register_page(
@@ -49,6 +60,7 @@ def work_package_new() -> Response | tuple[str, int]:
     except ValidationFailed as exc:
         get_session().rollback()
         return _register_page(422, problems=exc.problems, typed=values)
+    _audit("work-package-create", draft.code, f"{draft.code}: {draft.title}")
     flash(f"Work package {draft.code} added.")
     return redirect(url_for("admin.deliverables"), code=303)
 
@@ -69,6 +81,7 @@ def work_package_edit(package_id: int) -> Response | tuple[str, int]:
         except ValidationFailed as exc:
             session.rollback()
             return _package_form(package_id, values, exc.problems)
+        _audit("work-package-update", draft.code, f"{draft.code}: {draft.title}")
         flash(f"Work package {draft.code} saved.")
         return redirect(url_for("admin.deliverables"), code=303)
     return _package_form(package_id, values, [])
@@ -94,6 +107,7 @@ def work_package_delete(package_id: int) -> Response | tuple[str, int]:
     except ValidationFailed as exc:
         get_session().rollback()
         return _register_page(409, problems=exc.problems)
+    _audit("work-package-delete", code, code)
     flash(f"Work package {code} deleted.")
     return redirect(url_for("admin.deliverables"), code=303)
 
@@ -137,6 +151,9 @@ def _save_deliverable(found: Deliverable | None) -> Response | tuple[str, int]:
     except ValidationFailed as exc:
         session.rollback()
         return _deliverable_form(found, values, exc.problems)
+    _audit("deliverable-create" if found is None else "deliverable-update",
+           saved.code, f"{saved.code}: {saved.title}, {saved.work_package.code}, "
+           f"due {saved.due.isoformat()}")  # fmt: skip
     flash(f"Deliverable {saved.code} saved.")
     return redirect(url_for("kpi.deliverable", code=saved.code), code=303)
 
@@ -162,6 +179,7 @@ def deliverable_delete(deliverable_id: int) -> Response | tuple[str, int]:
     except ValidationFailed as exc:
         get_session().rollback()
         return _register_page(409, problems=exc.problems)
+    _audit("deliverable-delete", code, code)
     flash(f"Deliverable {code} deleted.")
     return redirect(url_for("admin.deliverables"), code=303)
 
