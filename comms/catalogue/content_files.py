@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comms import kinds
-from comms.catalogue import front_matter, register
+from comms.catalogue import front_matter, register, register_file
 from comms.catalogue.covers import ensure_cover
 from comms.catalogue.models import (
     KIND_PLURALS,
@@ -503,7 +503,7 @@ def import_tree(
     parsed, problems = parse_tree(root, max_image_pixels)
     parsed, duplicate_problems = _check_duplicates(parsed)
     problems += duplicate_problems
-    declared, register_problems = register.read_register_file(root)
+    declared, register_problems = register_file.read_register_file(root)
     problems += register_problems
     registered = declared.codes | {d.code for d in register.deliverables(session)}
     parsed, link_problems = _check_links(parsed, registered)
@@ -545,7 +545,7 @@ def import_tree(
         raise ValidationFailed(problems)
 
     report = ImportReport(problems=problems)
-    report.register = register.apply_register(session, declared)
+    report.register = register_file.apply_register(session, declared)
     for p in good:
         item = existing.get((p.kind, p.slug, p.language))
         if item is None:
@@ -591,7 +591,7 @@ def _check_links(
         if unknown:
             problems.append(
                 f"{item.path}: deliverables: {', '.join(unknown)} not in the register "
-                f"({register.REGISTER_FILE} or the admin's Deliverables)"
+                f"({register_file.REGISTER_FILE} or the admin's Deliverables)"
             )
         else:
             good.append(item)
@@ -702,10 +702,10 @@ def export_tree(
         relative = f"{NEWSLETTER_DIR}/{letter.slug}.{letter.language}.md"
         _write_inside(root, relative, text.encode("utf-8"))
         count += 1
-    document = register.register_document(session)
+    document = register_file.register_document(session)
     if document is not None:
-        text = register.dump_register(document)
-        _write_inside(root, register.REGISTER_FILE, text.encode("utf-8"))
+        text = register_file.dump_register(document)
+        _write_inside(root, register_file.REGISTER_FILE, text.encode("utf-8"))
     if site_file is not None and has_site:
         _write_inside(root, "site.yml", site_file.read_bytes())
         for name in identity:  # the emblem, the programme's logo, the icons
