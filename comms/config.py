@@ -72,6 +72,8 @@ class Settings:
     production: bool = False
     allow_http: bool = False  # production over plain http: tests and local runs only
     session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
+    # An editor's publish or schedule waits for an admin's approval (the review queue).
+    review_required: bool = False
     testing: bool = False
     counting: bool = True
     count_flush_seconds: float = 2.0  # how long counts wait in memory before a write
@@ -227,6 +229,7 @@ class Settings:
             session_idle_minutes=int(
                 number("COMMS_SESSION_IDLE_MINUTES", DEFAULT_SESSION_IDLE_MINUTES)
             ),
+            review_required=_flag(env.get("COMMS_REVIEW_REQUIRED", "0")),
             counting=env.get("COMMS_COUNTING", "1").lower() not in ("0", "false", "no"),
             count_flush_seconds=number("COMMS_COUNT_FLUSH_SECONDS", 2.0, float),
             ratelimit_storage_url=env.get("COMMS_RATELIMIT_STORAGE_URL") or "memory://",

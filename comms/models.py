@@ -1,13 +1,16 @@
 """Every model of comms, imported in one place for Alembic and create_app."""
 
-from comms.admin.models import AuditEntry, LoginAttempt, User
+from comms.admin.models import AuditEntry, LoginAttempt, ReviewRequest, User
 from comms.catalogue.models import (
+    Deliverable,
     Item,
+    ItemDeliverable,
     ItemRegion,
     ItemTag,
     Newsletter,
     NewsletterEntry,
     ReportFile,
+    WorkPackage,
 )
 from comms.catalogue.stamp import SiteState
 from comms.deposits.models import ReportDeposit
@@ -18,8 +21,10 @@ from comms.videos.models import SyncRun, VideoThumbnail
 __all__ = [
     "AuditEntry",
     "Consent",
+    "Deliverable",
     "Delivery",
     "Item",
+    "ItemDeliverable",
     "ItemRegion",
     "ItemTag",
     "Job",
@@ -28,9 +33,11 @@ __all__ = [
     "NewsletterEntry",
     "ReportDeposit",
     "ReportFile",
+    "ReviewRequest",
     "SiteState",
     "Subscriber",
     "User",
     "SyncRun",
     "VideoThumbnail",
+    "WorkPackage",
 ]

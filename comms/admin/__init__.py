@@ -18,6 +18,8 @@ def init_app(app: Flask) -> None:
         login,
         media,
         newsletters,
+        register,
+        review,
         subscribers,
         videos,
     )

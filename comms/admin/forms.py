@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from comms import kinds
+from comms.catalogue import register
 from comms.kinds.registry import Field
 from comms.rendering import clean_text
 from comms.text import SLUG, slugify
@@ -30,6 +31,8 @@ class ItemDraft:
     details: Mapping[str, Any]
     tags: tuple[str, ...] | None
     regions: tuple[str, ...]
+    # Codes of the register's deliverables; None: the form had no such control.
+    deliverables: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -121,6 +124,20 @@ class _Parser:
         return int(value)
 
 
+def parse_deliverables(codes: Sequence[str], problems: list[str]) -> tuple[str, ...]:
+    """The deliverable codes ticked in the editor, each checked for its form."""
+    result: list[str] = []
+    for raw in codes:
+        try:
+            code = register.deliverable_code(raw)
+        except ValueError as exc:
+            problems.append(f"deliverables: {exc}")
+            continue
+        if code not in result:
+            result.append(code)
+    return tuple(result)
+
+
 def parse_datetime(value: str) -> datetime | None:
     """A UTC time from a datetime-local field, or None when it does not parse."""
     for fmt in DATETIME_FORMATS:
@@ -190,6 +207,7 @@ def item_form_values(item: Any) -> dict[str, str]:
         "tags": ", ".join(t.name for t in item.tags),
         "regions": ", ".join(r.name for r in item.regions),
         "version": str(item.version or ""),
+        "deliverables": ", ".join(d.code for d in item.deliverables),
     }
     details = item.details or {}
     for spec in kinds.get(item.kind).form_fields:

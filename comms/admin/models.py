@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comms.catalogue.models import UTCDateTime, utcnow
@@ -90,3 +90,33 @@ class AuditEntry(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ReviewRequest(Base):
+    """An editor's publish or schedule waiting for an admin (COMMS_REVIEW_REQUIRED).
+
+    One row per item. While ``state`` is ``pending`` the item is "in review": its
+    status is left as it was (a draft stays a draft), so it is never public. An
+    admin approves (the asked action is carried out) or sends it back with a
+    comment (``state`` becomes ``returned`` and the editor sees the comment).
+    """
+
+    __tablename__ = "review_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), unique=True
+    )
+    action: Mapped[str] = mapped_column(String(20))  # publish or schedule
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_user.id", ondelete="SET NULL")
+    )
+    requested_by: Mapped[str] = mapped_column(String(254))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The item's version when asked: the queue says when the text changed since.
+    item_version: Mapped[int] = mapped_column(Integer, default=1)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

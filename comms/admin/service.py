@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from comms import kinds
-from comms.admin import audit
+from comms.admin import audit, review
 from comms.admin.forms import ItemDraft
 from comms.admin.models import User
+from comms.catalogue import register
 from comms.catalogue.models import Item, ItemRedirect, ItemRegion, ItemTag
 from comms.errors import CommsError, NotFound, ValidationFailed
 from comms.rendering import render_markdown
@@ -142,6 +143,16 @@ def _apply(item: Item, draft: ItemDraft) -> None:
         ]
 
 
+def _link_deliverables(session: Session, item: Item, draft: ItemDraft) -> None:
+    """Link the item to the ticked deliverables (a report's own code included)."""
+    if draft.deliverables is None:
+        return
+    with session.no_autoflush:
+        known = {d.code for d in register.deliverables(session)}
+        codes = register.link_codes(item, draft.deliverables, known)
+        register.set_links(item, register.resolve(session, codes))
+
+
 def create_item(session: Session, actor: User, draft: ItemDraft, now: datetime) -> Item:
     """A new draft item from the editor's values."""
     kind = kinds.find(draft.kind)
@@ -152,6 +163,8 @@ def create_item(session: Session, actor: User, draft: ItemDraft, now: datetime) 
     _apply(item, draft)
     item.translation = item.slug
     item.updated_at = now
+    item.deliverables = []
+    _link_deliverables(session, item, draft)
     _check_unique(session, item)
     session.add(item)
     session.flush()
@@ -181,6 +194,7 @@ def update_item(
     before = audit.item_snapshot(item)
     old_slug = item.slug
     _apply(item, draft)
+    _link_deliverables(session, item, draft)
     _check_unique(session, item)
     if item.slug != old_slug:
         _keep_old_address(session, item, old_slug)
@@ -243,27 +257,69 @@ def change_status(
     *,
     when: datetime | None,
     now: datetime,
+    review_required: bool,
 ) -> Item:
-    """Publish now, schedule at ``when``, unpublish (back to draft) or archive."""
+    """Publish now, schedule at ``when``, unpublish (back to draft) or archive.
+
+    With ``review_required`` (COMMS_REVIEW_REQUIRED) an editor's publish or
+    schedule puts the item in review instead: nothing about it changes until an
+    admin approves (``approve_review``). Every door goes through here.
+    """
     item = get_item(session, item_id)
+    if action not in STATUS_ACTIONS:
+        raise NotFound(f"no action {action!r}")
+    if action == "schedule" and when is None:
+        raise ValidationFailed(["published_at: give a date and time (UTC)"])
+    if review.needs_review(actor, action, review_required=review_required):
+        review.ask(session, actor, item, action, when, now)
+        session.commit()
+        return item
+    review.forget(session, item.id)
+    _apply_status(session, actor, item, action, when, now)
+    session.commit()
+    return item
+
+
+def _apply_status(
+    session: Session,
+    actor: User,
+    item: Item,
+    action: str,
+    when: datetime | None,
+    now: datetime,
+) -> None:
     before = audit.item_snapshot(item)
     if action == "publish":
         item.status = "published"
         if item.published_at is None or item.published_at > now:
             item.published_at = now
     elif action == "schedule":
-        if when is None:
-            raise ValidationFailed(["published_at: give a date and time (UTC)"])
         item.status, item.published_at = "published", when
     elif action == "unpublish":
         item.status = "draft"
     elif action == "archive":
         item.status = "archived"
         item.published_at = item.published_at or now
-    else:
-        raise NotFound(f"no action {action!r}")
     item.updated_at = now
     record_change(session, actor, action, item, before, now)
+
+
+def approve_review(
+    session: Session, actor: User, request_id: int, *, now: datetime
+) -> Item:
+    """An admin approves a review request: publish or schedule as the editor asked."""
+    review.check_reviewer(actor)
+    asked = review.pending_request(session, request_id)
+    item = get_item(session, asked.item_id)
+    when = asked.publish_at
+    if asked.action == "schedule" and when is not None and when <= now:
+        when = now  # the asked time has passed while it waited: publish now
+    _apply_status(session, actor, item, asked.action, when, now)
+    audit.record(session, actor, "review-approve", item, before=None, after=None,
+                 summary=f"{item.kind} {item.slug}.{item.language}: "
+                 f"{asked.action} asked by {asked.requested_by} approved",
+                 now=now)  # fmt: skip
+    session.delete(asked)
     session.commit()
     return item
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comms import kinds
-from comms.catalogue import front_matter
+from comms.catalogue import front_matter, register, register_file
 from comms.catalogue.covers import ensure_cover
 from comms.catalogue.models import (
     KIND_PLURALS,
@@ -65,6 +65,8 @@ COMMON: dict[str, Parser] = {
     "author": values.limited(values.text, 200),
     "demo": values.flag,
     "image": values.image,
+    # Any kind may be an output of deliverables of the register (deliverables.yml).
+    "deliverables": register.deliverable_codes,
 }
 NEWSLETTER_FIELDS: dict[str, Parser] = {
     "title": values.line,  # becomes the mail's Subject header
@@ -81,7 +83,7 @@ COMMON_COLUMNS = (
 )  # fmt: skip
 COMMON_ORDER = (
     "title", "summary", "status", "published_at", "updated_at", "translation",
-    "tags", "regions", "author", "demo", "image",
+    "tags", "regions", "author", "demo", "image", "deliverables",
 )  # fmt: skip
 
 
@@ -141,6 +143,7 @@ class ParsedItem:
     override: dict[str, Any] = field(default_factory=dict)
     files: list[ParsedFile] = field(default_factory=list)
     newsletter_items: list[dict[str, Any]] = field(default_factory=list)
+    deliverables: list[str] = field(default_factory=list)
 
 
 class BadFile(ValueError):
@@ -248,6 +251,7 @@ def parse_file(
         tags=found.pop("tags", []),
         regions=found.pop("regions", []),
         body=clean_text(body).strip("\n"),
+        deliverables=found.pop("deliverables", []),
     )
     if regions is not None:
         unknown = [r for r in parsed.regions if r not in regions]
@@ -295,6 +299,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
+    register: int = 0  # work packages and deliverables added or changed
 
     @property
     def total(self) -> int:
@@ -498,6 +503,11 @@ def import_tree(
     parsed, problems = parse_tree(root, max_image_pixels)
     parsed, duplicate_problems = _check_duplicates(parsed)
     problems += duplicate_problems
+    declared, register_problems = register_file.read_register_file(root)
+    problems += register_problems
+    registered = declared.codes | {d.code for d in register.deliverables(session)}
+    parsed, link_problems = _check_links(parsed, registered)
+    problems += link_problems
     items = [p for p in parsed if p.kind != "newsletter"]
     letters = [p for p in parsed if p.kind == "newsletter"]
 
@@ -535,16 +545,20 @@ def import_tree(
         raise ValidationFailed(problems)
 
     report = ImportReport(problems=problems)
+    report.register = register_file.apply_register(session, declared)
     for p in good:
         item = existing.get((p.kind, p.slug, p.language))
         if item is None:
             item = Item(kind=p.kind, slug=p.slug, language=p.language)
+            item.deliverables = []
             session.add(item)
             _apply_item(item, p, store)
+            _link(session, item, p, registered)
             report.created += 1
             continue
         _apply_item(item, p, store)
-        if session.is_modified(item) or _collections_changed(item):
+        linked = _link(session, item, p, registered)
+        if session.is_modified(item) or _collections_changed(item) or linked:
             report.updated += 1
         else:
             report.unchanged += 1
@@ -565,6 +579,30 @@ def import_tree(
             else:
                 report.unchanged += 1
     return report
+
+
+def _check_links(
+    items: list[ParsedItem], known: set[str]
+) -> tuple[list[ParsedItem], list[str]]:
+    """Refuse a file naming a deliverable that neither the register nor the file has."""
+    good, problems = [], []
+    for item in items:
+        unknown = [code for code in item.deliverables if code not in known]
+        if unknown:
+            problems.append(
+                f"{item.path}: deliverables: {', '.join(unknown)} not in the register "
+                f"({register_file.REGISTER_FILE} or the admin's Deliverables)"
+            )
+        else:
+            good.append(item)
+    return good, problems
+
+
+def _link(session: Session, item: Item, parsed: ParsedItem, known: set[str]) -> bool:
+    """Link the item to its listed deliverables (and a report's own code)."""
+    with session.no_autoflush:
+        codes = register.link_codes(item, parsed.deliverables, known)
+        return register.set_links(item, register.resolve(session, codes))
 
 
 def _collections_changed(item: Item) -> bool:
@@ -590,6 +628,9 @@ def item_front_matter(item: Item, file_paths: list[str]) -> dict[str, Any]:
     raw["tags"] = [t.name for t in item.tags] or None
     raw["regions"] = [r.name for r in item.regions] or None
     raw["demo"] = True if item.demo else None
+    # A report's own ``deliverable`` code links it by itself (see register.link_codes).
+    own = item.deliverable or ""
+    raw["deliverables"] = [d.code for d in item.deliverables if d.code != own] or None
     if kind.has_files:
         raw["files"] = [
             {"path": path, "language": f.language} if f.language else {"path": path}
@@ -661,6 +702,10 @@ def export_tree(
         relative = f"{NEWSLETTER_DIR}/{letter.slug}.{letter.language}.md"
         _write_inside(root, relative, text.encode("utf-8"))
         count += 1
+    document = register_file.register_document(session)
+    if document is not None:
+        text = register_file.dump_register(document)
+        _write_inside(root, register_file.REGISTER_FILE, text.encode("utf-8"))
     if site_file is not None and has_site:
         _write_inside(root, "site.yml", site_file.read_bytes())
         for name in identity:  # the emblem, the programme's logo, the icons

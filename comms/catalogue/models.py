@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -156,6 +157,10 @@ class Item(Base):
         cascade="all, delete-orphan",
         order_by="ReportFile.position",
         lazy="selectin",
+    )
+    # The deliverables this item is an output of (comms.catalogue.register).
+    deliverables: Mapped[list[Deliverable]] = relationship(
+        secondary="item_deliverable", order_by="Deliverable.code", lazy="selectin"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -332,3 +337,52 @@ class NewsletterEntry(Base):
     kind: Mapped[str] = mapped_column(String(20))
     slug: Mapped[str] = mapped_column(String(200))
     newsletter: Mapped[Newsletter] = relationship(back_populates="entries")
+
+
+# --- the register of work packages and deliverables --------------------------------
+
+
+class WorkPackage(Base):
+    """A work package of the project (``WP2``, ``T1``): the deliverables' parent."""
+
+    __tablename__ = "work_package"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    deliverables: Mapped[list[Deliverable]] = relationship(
+        back_populates="work_package", order_by="Deliverable.code"
+    )
+
+
+class Deliverable(Base):
+    """A deliverable promised to the funder (``D2.1``), due on a date."""
+
+    __tablename__ = "deliverable"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    work_package_id: Mapped[int] = mapped_column(
+        ForeignKey("work_package.id"), index=True
+    )
+    due: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text, default="")
+    work_package: Mapped[WorkPackage] = relationship(
+        back_populates="deliverables", lazy="joined"
+    )
+
+
+class ItemDeliverable(Base):
+    """An output (an item of any kind, in one language) of a deliverable."""
+
+    __tablename__ = "item_deliverable"
+    __table_args__ = (Index("ix_item_deliverable_deliverable", "deliverable_id"),)
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), primary_key=True
+    )
+    # No cascade: a deliverable with outputs cannot be deleted.
+    deliverable_id: Mapped[int] = mapped_column(
+        ForeignKey("deliverable.id"), primary_key=True
+    )

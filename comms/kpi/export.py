@@ -25,6 +25,11 @@ CSV_COLUMNS = (
     "url",
     "views",
     "downloads",
+    # The register's lines (section "register"): one per deliverable.
+    "due",
+    "state",
+    "outputs",
+    "video_views",
 )
 
 
@@ -42,11 +47,19 @@ def as_table(report: KpiReport) -> str:
                 f"{d.published_at.date().isoformat()}  {d.title}  "
                 f"(views {d.views}, downloads {d.downloads})"
             )
+    if report.register:
+        lines += ["", "Register (public outputs, views, downloads, video views):"]
+        for r in report.register:
+            lines.append(
+                f"{r.code:<12} {r.work_package:<6} due {r.due.isoformat()} "
+                f"{r.state:<9} {r.public_outputs:>3}  {r.title}  (views {r.views}, "
+                f"downloads {r.downloads}, video views {r.video_views})"
+            )
     return "\n".join(lines) + "\n"
 
 
 def as_rows(report: KpiReport, site_url: str) -> list[dict[str, str]]:
-    """The CSV rows: period, indicators, then one row per deliverable output."""
+    """The CSV rows: period, indicators, each deliverable output, the register."""
     blank = dict.fromkeys(CSV_COLUMNS, "")
     period = report.period
     rows = [
@@ -85,6 +98,25 @@ def as_rows(report: KpiReport, site_url: str) -> list[dict[str, str]]:
             "downloads": str(d.downloads),
         }
         for d in report.deliverables
+    ]
+    rows += [
+        {
+            **blank,
+            "section": "register",
+            "indicator": "deliverable",
+            "label": "Deliverable: public outputs by the end of the period",
+            "value": str(r.public_outputs),
+            "deliverable": r.code,
+            "work_package": r.work_package,
+            "title": r.title,
+            "views": str(r.views),
+            "downloads": str(r.downloads),
+            "due": r.due.isoformat(),
+            "state": r.state,
+            "outputs": str(r.outputs),
+            "video_views": str(r.video_views),
+        }
+        for r in report.register
     ]
     return rows
 
@@ -127,6 +159,21 @@ def as_data(report: KpiReport, site_url: str) -> dict[str, Any]:
                 "downloads": d.downloads,
             }
             for d in report.deliverables
+        ],
+        "register": [
+            {
+                "deliverable": r.code,
+                "work_package": r.work_package,
+                "title": r.title,
+                "due": r.due.isoformat(),
+                "state": r.state,
+                "outputs": r.outputs,
+                "public_outputs": r.public_outputs,
+                "views": r.views,
+                "downloads": r.downloads,
+                "video_views": r.video_views,
+            }
+            for r in report.register
         ],
         "top_items": [
             {"title": t.title, "url": site_url + t.path, "views": t.views}

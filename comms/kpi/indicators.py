@@ -18,6 +18,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from comms import kinds
+from comms.catalogue import register
 from comms.catalogue.models import KIND_PLURALS, KINDS, Item, Newsletter
 from comms.deposits.models import ReportDeposit
 from comms.errors import BadRequest
@@ -109,6 +110,22 @@ class Deliverable:
 
 
 @dataclass(frozen=True)
+class RegisterLine:
+    """A deliverable of the register and the sums over its outputs."""
+
+    code: str
+    title: str
+    work_package: str
+    due: date
+    state: str  # delivered (a public output), overdue or due
+    outputs: int
+    public_outputs: int
+    views: int
+    downloads: int
+    video_views: int
+
+
+@dataclass(frozen=True)
 class TopItem:
     """An item and how often its page was viewed in the period."""
 
@@ -140,6 +157,7 @@ class KpiReport:
     indicators: tuple[Indicator, ...]
     deliverables: tuple[Deliverable, ...]
     top_items: tuple[TopItem, ...]
+    register: tuple[RegisterLine, ...] = ()
 
     def value(self, key: str) -> int:
         """The value of one indicator."""
@@ -493,45 +511,110 @@ def top_items(
     ]
 
 
+def downloads_by_slug(downloads: dict[str, int]) -> dict[str, int]:
+    """Counted downloads (keys ``slug/filename``) summed by the report's slug."""
+    per_slug: dict[str, int] = defaultdict(int)
+    for key, n in downloads.items():
+        per_slug[key.split("/", 1)[0]] += n
+    return per_slug
+
+
 def deliverables(
     session: Session,
     period: Period,
     views: dict[str, int],
     downloads: dict[str, int],
 ) -> list[Deliverable]:
-    """Outputs published in the period that name a deliverable, by deliverable."""
-    per_slug: dict[str, int] = defaultdict(int)
-    for key, n in downloads.items():
-        per_slug[key.split("/", 1)[0]] += n
+    """Outputs published in the period of a deliverable, by deliverable.
+
+    An item linked to deliverables of the register gives one row per deliverable;
+    a report whose ``deliverable`` code is not in the register, one row with it.
+    """
+    per_slug = downloads_by_slug(downloads)
     rows = session.scalars(
         select(Item)
         .where(
-            Item.deliverable.is_not(None),
-            Item.deliverable != "",
             Item.status.in_(PUBLIC_STATUSES),
             Item.published_at >= period.start_at,
             Item.published_at < period.end_before,
         )
-        .order_by(Item.deliverable, Item.kind, Item.slug, Item.language)
+        .order_by(Item.kind, Item.slug, Item.language)
     )
     result = []
     for item in rows:
         assert item.published_at is not None  # filtered above
+        codes = [(d.code, d.work_package.code) for d in item.deliverables]
+        own = (item.deliverable or "").strip()
+        if own and own not in {code for code, _wp in codes}:
+            codes.append((own, item.work_package or ""))
         key = f"{item.plural}/{item.slug}"
+        for code, package in codes:
+            result.append(
+                Deliverable(
+                    deliverable=code,
+                    work_package=package,
+                    kind=item.kind,
+                    slug=item.slug,
+                    language=item.language,
+                    title=item.display_title,
+                    published_at=item.published_at,
+                    path=f"/{key}/",
+                    views=views.get(key, 0),
+                    downloads=per_slug.get(item.slug, 0)
+                    if kinds.get(item.kind).has_files
+                    else 0,
+                )
+            )
+    result.sort(key=lambda d: (d.deliverable, d.kind, d.slug, d.language))
+    return result
+
+
+def summaries(
+    session: Session,
+    period: Period,
+    views: dict[str, int],
+    downloads: dict[str, int],
+    *,
+    today: date,
+) -> list[RegisterLine]:
+    """One line per deliverable of the register, with its outputs' figures.
+
+    ``views`` and ``downloads`` are the period's counts; a deliverable is
+    ``delivered`` when an output is public by the end of the period.
+    """
+    per_slug = downloads_by_slug(downloads)
+    result = []
+    for deliverable in register.deliverables(session):
+        items = register.outputs(session, deliverable)
+        public = [
+            i
+            for i in items
+            if i.status in PUBLIC_STATUSES
+            and i.published_at is not None
+            and i.published_at < period.end_before
+        ]
+        if public:
+            state = "delivered"
+        elif deliverable.due < min(today, period.end):
+            state = "overdue"
+        else:
+            state = "due"
         result.append(
-            Deliverable(
-                deliverable=item.deliverable or "",
-                work_package=item.work_package or "",
-                kind=item.kind,
-                slug=item.slug,
-                language=item.language,
-                title=item.display_title,
-                published_at=item.published_at,
-                path=f"/{key}/",
-                views=views.get(key, 0),
-                downloads=per_slug.get(item.slug, 0)
-                if kinds.get(item.kind).has_files
-                else 0,
+            RegisterLine(
+                code=deliverable.code,
+                title=deliverable.title,
+                work_package=deliverable.work_package.code,
+                due=deliverable.due,
+                state=state,
+                outputs=len(items),
+                public_outputs=len(public),
+                views=sum(views.get(f"{i.plural}/{i.slug}", 0) for i in public),
+                downloads=sum(
+                    per_slug.get(i.slug, 0)
+                    for i in public
+                    if kinds.get(i.kind).has_files
+                ),
+                video_views=sum(i.view_count or 0 for i in public if i.kind == "video"),
             )
         )
     return result
@@ -573,6 +656,9 @@ def compute(session: Session, period: Period) -> KpiReport:
         indicators=tuple(Indicator(k, LABELS[k], values[k]) for k in LABELS),
         deliverables=tuple(deliverables(session, period, views, downloads)),
         top_items=tuple(top_items(session, views)),
+        register=tuple(
+            summaries(session, period, views, downloads, today=counting.today())
+        ),
     )
 
 

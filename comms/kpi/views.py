@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -10,8 +11,10 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from comms.catalogue import register
 from comms.context import comms_state, get_session
 from comms.kpi import charts, counting, export, indicators
+from comms.kpi import deliverables as deliverable_figures
 
 bp = Blueprint("kpi", __name__, url_prefix="/admin/kpi")
 LOGIN_URL = "/admin/login"
@@ -123,3 +126,28 @@ def download(fmt: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@bp.get("/deliverables/<code>/")
+def deliverable(code: str) -> str:
+    """One deliverable of the register: its outputs, their state and figures."""
+    db = get_session()
+    found = register.get_deliverable(db, code)
+    asked = any(request.args.get(k) for k in ("period", "from", "to"))
+    period = _period() if asked else deliverable_figures.ALL_TIME
+    now = datetime.now(UTC).replace(microsecond=0)
+    shown = deliverable_figures.outputs(db, found, now=now, period=period)
+    return render_template(
+        "admin/deliverable.html",
+        deliverable=found,
+        outputs=shown,
+        period=period,
+        in_review=deliverable_figures.in_review(db, [o.item.id for o in shown]),
+        totals={
+            "views": sum(o.views for o in shown),
+            "downloads": sum(o.downloads for o in shown),
+            "video_views": sum(o.video_views or 0 for o in shown),
+        },
+        periods=indicators.configured_periods(comms_state().site.reporting_periods),
+        query={k: v for k in ("period", "from", "to") if (v := request.args.get(k))},
+    )

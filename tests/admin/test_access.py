@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 
+from comms.catalogue.models import Deliverable, WorkPackage
 from comms.newsletter.models import Subscriber
 from tests.admin.helpers import log_in_as, make_user, png_bytes, post
 from tests.factories import make_item, make_pdf, make_report
@@ -125,6 +127,30 @@ ROUTES = [
     Route("admin.update_user", "POST", "/admin/users/{other}", 403, 303,
           lambda: {"role": "admin", "active": "1"}),
     Route("admin.audit_log", "GET", "/admin/audit/", 403, 200),
+    Route("admin.deliverables", "GET", "/admin/deliverables/", 200, 200),
+    Route("admin.work_package_new", "POST", "/admin/deliverables/work-packages/",
+          303, 303, lambda: {"code": f"N{next(_titles) % 1000}", "title": "New"}),
+    Route("admin.work_package_edit", "GET",
+          "/admin/deliverables/work-packages/{package}/", 200, 200),
+    Route("admin.work_package_edit", "POST",
+          "/admin/deliverables/work-packages/{package}/", 303, 303,
+          lambda: {"code": f"E{next(_titles) % 1000}", "title": "Edited"}),
+    # It has a deliverable: refused, nothing deleted.
+    Route("admin.work_package_delete", "POST",
+          "/admin/deliverables/work-packages/{package}/delete", 409, 409),
+    Route("admin.deliverable_new", "GET", "/admin/deliverables/new", 200, 200),
+    Route("admin.deliverable_new", "POST", "/admin/deliverables/new", 422, 422,
+          lambda: {"code": "not a code"}),
+    Route("admin.deliverable_edit", "GET", "/admin/deliverables/{deliverable}/edit",
+          200, 200),
+    Route("admin.deliverable_edit", "POST", "/admin/deliverables/{deliverable}/edit",
+          422, 422, lambda: {"code": "D1", "due": "soon"}),
+    Route("admin.deliverable_delete", "POST",
+          "/admin/deliverables/{deliverable}/delete", 303, 303),
+    Route("admin.review", "GET", "/admin/review/", 403, 200),
+    Route("admin.review_approve", "POST", "/admin/review/999999/approve", 403, 404),
+    Route("admin.review_send_back", "POST", "/admin/review/999999/return", 403, 404,
+          lambda: {"comment": "Please add a summary."}),
 ]  # fmt: skip
 
 
@@ -155,8 +181,15 @@ def make_targets(session, store) -> dict[str, Any]:  # type: ignore[no-untyped-d
     )
     session.add(subscriber)
     session.commit()
+    package = WorkPackage(code=f"WP{serial % 1000}", title="Communication")
+    deliverable = Deliverable(code=f"D{serial}.1", title="Plan", work_package=package,
+                              due=date(2027, 3, 31))  # fmt: skip
+    session.add_all([package, deliverable])
+    session.commit()
     return {
         "subscriber": subscriber.id,
+        "package": package.id,
+        "deliverable": deliverable.id,
         "issue": issue.id,
         "item": item.id,
         "pictured": pictured.id,

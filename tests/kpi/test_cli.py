@@ -44,6 +44,10 @@ def test_kpi_csv_has_every_column_and_indicator(runner, activity):
         "url": "http://127.0.0.1:5000/reports/r1/",
         "views": "7",
         "downloads": "4",
+        "due": "",
+        "state": "",
+        "outputs": "",
+        "video_views": "",
     }
 
 

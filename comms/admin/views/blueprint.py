@@ -28,6 +28,9 @@ ADMIN_ONLY = {
     "admin.confirm_import",
     "admin.subscriber",
     "admin.erase_subscriber",
+    "admin.review",
+    "admin.review_approve",
+    "admin.review_send_back",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,18 +10,20 @@ from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from comms import kinds
-from comms.admin import attachments, service
+from comms.admin import attachments, review, service
 from comms.admin import dashboard as dashboard_service
 from comms.admin.forms import (
     ItemDraft,
     item_form_values,
     parse_datetime,
+    parse_deliverables,
     parse_item_form,
 )
 from comms.admin.uploads import FileTooLarge
 from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.admin.views.files import limits
 from comms.admin.views.pdf_checks import warn_about_pdf
+from comms.catalogue import register
 from comms.catalogue.models import KINDS, STATUSES, Item
 from comms.catalogue.service import parse_page
 from comms.context import comms_state, get_session
@@ -99,6 +102,8 @@ def _editor(
         languages=site.languages,
         regions=site.regions,
         now=_now(),
+        register_packages=register.work_packages(get_session()),
+        review_request=review.for_item(get_session(), item.id) if item else None,
         **_deposit_context(item, deposit_problems),
     )
 
@@ -135,7 +140,13 @@ def editor_page(
 def _parse(kind: str, raw: dict[str, str]) -> tuple[ItemDraft, list[str]]:
     site = comms_state().site
     regions = set(site.regions) if site.regions else None
-    return parse_item_form(kind, raw, languages=site.languages, regions=regions)
+    draft, problems = parse_item_form(
+        kind, raw, languages=site.languages, regions=regions
+    )
+    if "deliverables_shown" in request.form:  # admin/_deliverables_field.html
+        codes = parse_deliverables(request.form.getlist("deliverables"), problems)
+        draft = replace(draft, deliverables=codes)
+    return draft, problems
 
 
 @bp.route("/items/new/<plural>", methods=["GET", "POST"])
@@ -246,12 +257,19 @@ def item_status(item_id: int) -> Response:
             ["published_at: give a date and time like 2026-05-15T09:00 (UTC)"]
         )
     session = get_session()
-    item = service.change_status(session, user, item_id, action, when=when, now=_now())
-    if item.is_public(_now()) or (action == "schedule" and item.published_at):
-        # Pings and a snapshot now, or at the scheduled time.
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        at = max(item.published_at or _now(), _now())
-        announce(app, session, [item], when=at, keyed=True)
+    item = service.change_status(
+        session,
+        user,
+        item_id,
+        action,
+        when=when,
+        now=_now(),
+        review_required=comms_state().settings.review_required,
+    )
+    if action in review.REVIEWED_ACTIONS and review.is_pending(session, item_id):
+        flash("Sent for review: an administrator will approve it before it goes out.")
+        return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
+    announce_item(item, action)
     messages = {
         "publish": "Published.",
         "schedule": f"Scheduled for {item.published_at:%Y-%m-%d %H:%M} UTC.",
@@ -260,6 +278,14 @@ def item_status(item_id: int) -> Response:
     }
     flash(messages[action])
     return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
+
+
+def announce_item(item: Item, action: str) -> None:
+    """Pings and a snapshot now, or at the scheduled time, of a published item."""
+    if item.is_public(_now()) or (action == "schedule" and item.published_at):
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        at = max(item.published_at or _now(), _now())
+        announce(app, get_session(), [item], when=at, keyed=True)
 
 
 @bp.post("/items/<int:item_id>/translations")
