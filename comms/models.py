@@ -1,6 +1,6 @@
 """Every model of comms, imported in one place for Alembic and create_app."""
 
-from comms.admin.models import AuditEntry, LoginAttempt, User
+from comms.admin.models import AuditEntry, ItemRevision, LoginAttempt, User
 from comms.catalogue.models import (
     Item,
     ItemRegion,
@@ -20,6 +20,7 @@ __all__ = [
     "Consent",
     "Delivery",
     "Item",
+    "ItemRevision",
     "ItemRegion",
     "ItemTag",
     "Job",

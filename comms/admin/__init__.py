@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         jobs,
         login,
         newsletters,
+        revisions,
         videos,
     )
     from comms.admin.views.blueprint import bp

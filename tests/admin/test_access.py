@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from comms.admin.models import ItemRevision
 from tests.admin.helpers import log_in_as, make_user, png_bytes, post
 from tests.factories import make_item, make_pdf, make_report
 from tests.newsletter.helpers import make_issue
@@ -53,6 +54,16 @@ ROUTES = [
           lambda: {"title": "T", "language": "en", "body": "*x*", "action": "preview"}),
     Route("admin.item_status", "POST", "/admin/items/{item}/status", 303, 303,
           lambda: {"action": "publish"}),
+    Route("admin.preview_text", "POST", "/admin/items/preview", 200, 200,
+          lambda: {"title": "T", "body": "*x*"}),
+    Route("admin.autosave_item", "POST", "/admin/items/{item}/autosave", 200, 200,
+          lambda: {"title": f"Autosaved {next(_titles)}", "language": "en",
+                   "version": "1"}),
+    Route("admin.item_revisions", "GET", "/admin/items/{item}/revisions/", 200, 200),
+    Route("admin.item_revision", "GET", "/admin/items/{item}/revisions/{revision}",
+          200, 200),
+    Route("admin.restore_revision", "POST",
+          "/admin/items/{item}/revisions/{revision}/restore", 303, 303),
     Route("admin.add_translation", "POST", "/admin/items/{item}/translations", 303,
           303, lambda: {"language": "de"}),
     Route("admin.upload_file", "POST", "/admin/items/{report}/files", 303, 303, _pdf),
@@ -117,7 +128,14 @@ def make_targets(session, store) -> dict[str, Any]:  # type: ignore[no-untyped-d
     issue = make_issue(
         session, slug=f"issue-{serial}", status="draft", published_at=None
     )
+    revision = ItemRevision(
+        item_id=item.id, version=1, user_email="x@example.org", at=item.created_at,
+        fields={"title": "An older title", "slug": item.slug, "language": "en"},
+    )  # fmt: skip
+    session.add(revision)
+    session.commit()
     return {
+        "revision": revision.id,
         "issue": issue.id,
         "item": item.id,
         "pictured": pictured.id,
