@@ -321,9 +321,7 @@ def _upload_messages(sent: attachments.EditorSave) -> list[str]:
     return done
 
 
-def _change_status(
-    user: User, item_id: int, action: str, when: datetime | None
-) -> str:
+def _change_status(user: User, item_id: int, action: str, when: datetime | None) -> str:
     """Apply a publication action, announce what it made public; say what it did."""
     session = get_session()
     item = service.change_status(session, user, item_id, action, when=when, now=_now())
