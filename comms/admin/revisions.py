@@ -133,7 +133,7 @@ def diff_fields(
     old: Mapping[str, Any], new: Mapping[str, Any], labels: Mapping[str, str]
 ) -> list[FieldDiff]:
     """Each field whose text differs, line by line (pure; difflib's matching)."""
-    names = [*labels, *sorted(set(old) | set(new) - set(labels))]
+    names = [*labels, *sorted((set(old) | set(new)) - set(labels))]
     result = []
     for name in names:
         before, after = _text(old.get(name)), _text(new.get(name))
