@@ -321,6 +321,9 @@ def add_translation(
                  after=audit.item_snapshot(copy),
                  summary=f"{copy.slug}.{language} from {source.language}",
                  now=copy.created_at)  # fmt: skip
+    revisions.record(
+        session, actor, copy, copy.created_at, note=f"from {source.language}"
+    )
     session.commit()
     return copy
 

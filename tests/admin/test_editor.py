@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from comms import kinds
 from comms.admin import revisions
 from comms.admin.models import AuditEntry, ItemRevision
 from comms.catalogue.models import Item
@@ -337,3 +338,26 @@ def test_restoring_a_revision_that_no_longer_validates_is_refused(
     assert "no longer passes the checks" in response.get_data(as_text=True)
     session.expire_all()
     assert item.version == 1
+
+
+@pytest.mark.parametrize("kind", [k.name for k in kinds.all_kinds()])
+def test_every_kind_opens_in_the_editor_with_its_panel_on_top(
+    editor_client, session, kind
+) -> None:
+    item = make_item(session, kind=kind, regions=["bayern"])
+    page = editor_client.get(f"/admin/items/{item.id}/").get_data(as_text=True)
+    assert 'id="publish-h"' in page
+    assert 'value="bayern" checked' in page
+    spec = kinds.get(kind)
+    if not spec.synced:
+        assert editor_client.get(f"/admin/items/new/{spec.plural}").status_code == 200
+
+
+def test_a_new_translation_starts_with_a_revision(editor_client, session) -> None:
+    item = make_item(session)
+    response = post(
+        editor_client, f"/admin/items/{item.id}/translations", {"language": "de"}
+    )
+    copy_id = int(response.location.rstrip("/").rsplit("/", 1)[-1])
+    (first,) = _revisions(session, copy_id)
+    assert (first.fields["language"], first.note) == ("de", "from en")
