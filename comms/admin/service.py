@@ -149,6 +149,7 @@ def create_item(
     now: datetime,
     *,
     then: Callable[[Item], None] | None = None,
+    autosave: bool = False,
 ) -> Item:
     """A new draft item from the editor's values, with its first revision.
 
@@ -169,7 +170,7 @@ def create_item(
     session.flush()
     audit.record(session, actor, "create", item, before=None,
                  after=audit.item_snapshot(item), now=now)  # fmt: skip
-    revisions.record(session, actor, item, now)
+    revisions.record(session, actor, item, now, autosave=autosave)
     session.commit()
     return item
 

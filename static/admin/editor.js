@@ -61,7 +61,17 @@
     if (name === "tags") { suggestTags(event.target); }
   });
   form.addEventListener("change", function () { dirty = true; });
-  form.addEventListener("submit", function () { submitting = true; });
+  var creating = null;  // a new item's first autosave, while in flight
+  form.addEventListener("submit", function (event) {
+    if (creating) {
+      // Wait for the draft it makes, then send this to that draft: never two items.
+      event.preventDefault();
+      var submitter = event.submitter;
+      creating.then(function () { form.requestSubmit(submitter); });
+      return;
+    }
+    submitting = true;
+  });
   window.addEventListener("beforeunload", function (event) {
     if (dirty && !submitting) {
       event.preventDefault();
@@ -83,15 +93,22 @@
   var stopped = false;
   function autosave() {
     if (!autosaveUrl || !dirty || submitting || stopped) { return; }
+    var title = form.elements.namedItem("title");
+    var isNew = form.dataset.new === "1";
+    if (isNew && title && !title.value.trim()) { return; }  // nothing to name it by yet
+    if (isNew) { stopped = true; }  // one first draft, never two
     dirty = false;  // typing during the request marks it dirty again
-    fetch(autosaveUrl, { method: "POST", body: textData(), credentials: "same-origin" })
+    var request = fetch(autosaveUrl, { method: "POST", body: textData(), credentials: "same-origin" })
       .then(function (r) {
         return r.json().then(function (body) { return { status: r.status, body: body }; },
           function () { return { status: r.status, body: {} }; });
       })
       .then(function (answer) {
         var body = answer.body || {};
-        if (answer.status === 200 && body.saved) {
+        if (isNew && answer.status === 201 && body.saved) {
+          becomeDraft(body);
+        }
+        if ((answer.status === 200 || answer.status === 201) && body.saved) {
           var version = form.elements.namedItem("version");
           if (version) { version.value = String(body.version); }
           say("Draft saved automatically at " + body.at + " (" + body.timezone + " time).");
@@ -102,11 +119,31 @@
               " Autosave is off until you reload.", true);
         } else {
           dirty = true;
+          if (isNew) { stopped = false; }
           var problems = body.problems ? body.problems.join("; ") : "the server refused it";
           say("Not saved automatically: " + problems, true);
         }
       })
-      .catch(function () { dirty = true; say("Not saved automatically: no connection.", true); });
+      .catch(function () {
+        dirty = true;
+        if (isNew) { stopped = false; }
+        say("Not saved automatically: no connection.", true);
+      });
+    if (isNew) {
+      creating = request.then(function () { creating = null; });
+    }
+  }
+  // A new item's first autosave made a draft: from now on the form edits that draft.
+  function becomeDraft(body) {
+    form.action = body.edit_url;
+    autosaveUrl = body.autosave_url;
+    delete form.dataset.new;
+    var version = document.createElement("input");
+    version.type = "hidden";
+    version.name = "version";
+    form.insertBefore(version, form.firstChild);
+    window.history.replaceState(null, "", body.edit_url);
+    stopped = false;
   }
   if (autosaveUrl && seconds > 0) { window.setInterval(autosave, seconds * 1000); }
 

@@ -361,3 +361,21 @@ def test_a_new_translation_starts_with_a_revision(editor_client, session) -> Non
     copy_id = int(response.location.rstrip("/").rsplit("/", 1)[-1])
     (first,) = _revisions(session, copy_id)
     assert (first.fields["language"], first.note) == ("de", "from en")
+
+
+def test_autosave_of_a_new_item_makes_one_draft_to_edit(editor_client, session) -> None:
+    untitled = post(editor_client, NEW + "/autosave", {"title": "", "language": "en"})
+    assert (
+        untitled.status_code == 422 and "title: required" in untitled.json["problems"]
+    )
+    response = post(
+        editor_client, NEW + "/autosave",
+        {"title": "Written without saving", "language": "en", "body": "Kept."},
+    )  # fmt: skip
+    assert response.status_code == 201
+    item = session.scalars(select(Item)).one()
+    assert (item.status, item.body) == ("draft", "Kept.")
+    assert response.json["edit_url"] == f"/admin/items/{item.id}/"
+    assert response.json["autosave_url"] == f"/admin/items/{item.id}/autosave"
+    (first,) = _revisions(session, item.id)
+    assert first.autosave

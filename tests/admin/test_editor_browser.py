@@ -298,3 +298,26 @@ def test_unsaved_changes_guard_and_autosave_of_a_draft(
     fresh.close(run_before_unload=True)
     other.wait_for_timeout(300)
     assert dialogs == ["beforeunload"]
+
+
+def test_a_new_item_is_autosaved_as_one_draft_then_published(
+    site: str, browser: Any, session: Any
+) -> None:
+    page = _log_in(browser, site)
+    page.clock.install()
+    page.click("text=New press release")
+    page.fill("#f-title", "Never saved by hand")
+    page.fill("#f-body", "Written in one sitting.")
+    page.clock.run_for(21_000)
+    page.wait_for_selector("#autosave-state:has-text('Draft saved automatically')")
+    assert page.url.endswith("/")  # the address is now the draft's editor
+    assert "/admin/items/new/" not in page.url
+    page.fill("#f-body", "Written in one sitting, then published.")
+    page.click(".publish-actions button[value=publish]")
+    assert "Published." in page.inner_text(".flashes")
+    session.expire_all()
+    (item,) = session.scalars(select(Item)).all()
+    assert (item.status, item.body) == (
+        "published",
+        "Written in one sitting, then published.",
+    )

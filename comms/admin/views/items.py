@@ -370,6 +370,40 @@ def preview_text() -> tuple[str, int]:
     )
 
 
+@bp.post("/items/new/<plural>/autosave")
+def autosave_new_item(plural: str) -> tuple[dict[str, Any], int]:
+    """Save a new item's first draft in the background (JSON, with its editor's URL)."""
+    found = kinds.by_plural(plural)
+    if found is None or found.synced:
+        raise NotFound(f"no editor for {plural!r}")
+    session = get_session()
+    user = require_user()
+    values = editor_values()
+    draft, problems = _parse(found.name, values)
+    if problems:
+        return {"saved": False, "problems": problems}, 422
+    try:
+        item = service.create_item(session, user, draft, _now(), autosave=True)
+    except ValidationFailed as exc:
+        session.rollback()
+        return {"saved": False, "problems": exc.problems}, 422
+    return {
+        **_autosaved(item),
+        "edit_url": url_for("admin.edit_item", item_id=item.id),
+        "autosave_url": url_for("admin.autosave_item", item_id=item.id),
+    }, 201
+
+
+def _autosaved(item: Item) -> dict[str, Any]:
+    zone = comms_state().site.timezone
+    return {
+        "saved": True,
+        "version": item.version,
+        "at": local_input(item.updated_at, zone)[11:16],
+        "timezone": zone,
+    }
+
+
 @bp.post("/items/<int:item_id>/autosave")
 def autosave_item(item_id: int) -> tuple[dict[str, Any], int]:
     """Save a draft in the background (JSON); never over a newer save (409)."""
@@ -396,13 +430,7 @@ def autosave_item(item_id: int) -> tuple[dict[str, Any], int]:
     except ValidationFailed as exc:
         session.rollback()
         return {"saved": False, "problems": exc.problems}, 422
-    zone = comms_state().site.timezone
-    return {
-        "saved": True,
-        "version": saved.version,
-        "at": local_input(saved.updated_at, zone)[11:16],
-        "timezone": zone,
-    }, 200
+    return _autosaved(saved), 200
 
 
 @bp.post("/items/<int:item_id>/translations")
