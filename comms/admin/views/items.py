@@ -28,7 +28,7 @@ from comms.context import comms_state, get_session
 from comms.deposits import service as deposits
 from comms.errors import NotFound, ValidationFailed
 from comms.publishing import announce
-from comms.rendering import clean_text, render_markdown
+from comms.rendering import render_markdown
 from comms.text import slugify
 
 
@@ -166,7 +166,8 @@ def editor_page(
     )
 
 
-def _parse(kind: str, raw: dict[str, str]) -> tuple[ItemDraft, list[str]]:
+def parse_editor(kind: str, raw: dict[str, str]) -> tuple[ItemDraft, list[str]]:
+    """The editor's values checked as every door checks them (comms.kinds)."""
     site = comms_state().site
     regions = set(site.regions) if site.regions else None
     return parse_item_form(kind, raw, languages=site.languages, regions=regions)
@@ -220,7 +221,7 @@ def new_item(plural: str) -> Response | tuple[str, int]:
     user = require_user()
     values = editor_values()
     action = _action(values, None)
-    draft, problems = _parse(kind, values)
+    draft, problems = parse_editor(kind, values)
     when, reason = _schedule_time(action, values)
     problems += [reason] if reason else []
     if problems:
@@ -256,7 +257,7 @@ def edit_item(item_id: int) -> Response | tuple[str, int]:
     user = require_user()
     values = editor_values()
     action = _action(values, item)
-    draft, problems = _parse(item.kind, values)
+    draft, problems = parse_editor(item.kind, values)
     when, reason = _schedule_time(action, values)
     problems += [reason] if reason else []
     if problems:
@@ -356,81 +357,6 @@ def item_status(item_id: int) -> Response:
         raise ValidationFailed([reason])
     flash(_change_status(user, item_id, action, when))
     return redirect(url_for("admin.edit_item", item_id=item_id), code=303)
-
-
-@bp.post("/items/preview")
-def preview_text() -> tuple[str, int]:
-    """The editor's title, summary and body as the site renders and sanitises them."""
-    values = form_values()
-    return render(
-        "admin/_preview.html",
-        values=values,
-        preview=render_markdown(clean_text(values.get("body", ""))),
-        slug=slugify(clean_text(values.get("title", "")), fallback=""),
-    )
-
-
-@bp.post("/items/new/<plural>/autosave")
-def autosave_new_item(plural: str) -> tuple[dict[str, Any], int]:
-    """Save a new item's first draft in the background (JSON, with its editor's URL)."""
-    found = kinds.by_plural(plural)
-    if found is None or found.synced:
-        raise NotFound(f"no editor for {plural!r}")
-    session = get_session()
-    user = require_user()
-    values = editor_values()
-    draft, problems = _parse(found.name, values)
-    if problems:
-        return {"saved": False, "problems": problems}, 422
-    try:
-        item = service.create_item(session, user, draft, _now(), autosave=True)
-    except ValidationFailed as exc:
-        session.rollback()
-        return {"saved": False, "problems": exc.problems}, 422
-    return {
-        **_autosaved(item),
-        "edit_url": url_for("admin.edit_item", item_id=item.id),
-        "autosave_url": url_for("admin.autosave_item", item_id=item.id),
-    }, 201
-
-
-def _autosaved(item: Item) -> dict[str, Any]:
-    zone = comms_state().site.timezone
-    return {
-        "saved": True,
-        "version": item.version,
-        "at": local_input(item.updated_at, zone)[11:16],
-        "timezone": zone,
-    }
-
-
-@bp.post("/items/<int:item_id>/autosave")
-def autosave_item(item_id: int) -> tuple[dict[str, Any], int]:
-    """Save a draft in the background (JSON); never over a newer save (409)."""
-    session = get_session()
-    item = service.get_item(session, item_id)
-    user = require_user()
-    values = editor_values()
-    draft, problems = _parse(item.kind, values)
-    if problems:
-        return {"saved": False, "problems": problems}, 422
-    version = values.get("version", "")
-    try:
-        saved = service.update_item(
-            session,
-            user,
-            item_id,
-            draft,
-            expected_version=int(version) if version.isdigit() else None,
-            now=_now(),
-            autosave=True,
-        )
-    except service.EditConflict as exc:
-        return {"saved": False, "conflict": str(exc)}, 409
-    except ValidationFailed as exc:
-        session.rollback()
-        return {"saved": False, "problems": exc.problems}, 422
-    return _autosaved(saved), 200
 
 
 @bp.post("/items/<int:item_id>/translations")
