@@ -1,6 +1,12 @@
 """Every model of comms, imported in one place for Alembic and create_app."""
 
-from comms.admin.models import AuditEntry, LoginAttempt, ReviewRequest, User
+from comms.admin.models import (
+    AuditEntry,
+    ItemRevision,
+    LoginAttempt,
+    ReviewRequest,
+    User,
+)
 from comms.catalogue.models import (
     Deliverable,
     Item,
@@ -25,6 +31,7 @@ __all__ = [
     "Delivery",
     "Item",
     "ItemDeliverable",
+    "ItemRevision",
     "ItemRegion",
     "ItemTag",
     "Job",

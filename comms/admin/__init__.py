@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     """Register the admin blueprint, the public image URLs and csrf_token()."""
     from comms.admin.views import (  # noqa: F401
         accounts,
+        autosave,
         deposits,
         files,
         items,
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
         newsletters,
         register,
         review,
+        revisions,
         subscribers,
         videos,
     )

@@ -6,6 +6,7 @@ image or a file deletes the bytes once nothing references them any more.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from comms import kinds
 from comms.admin import audit
 from comms.admin.forms import ItemDraft
 from comms.admin.models import User
-from comms.admin.service import get_item, record_change, update_item
+from comms.admin.service import create_item, get_item, record_change, update_item
 from comms.admin.uploads import (
     CheckedImage,
     FileTooLarge,
@@ -224,24 +225,8 @@ def save_from_editor(
     item as it was and the view shows the officer's text again with the reason.
     """
     item = get_item(session, item_id)
-    checked_pdf = pdf_info(sent.file.data, limits) if sent.file else None
-    if sent.file and not kinds.get(item.kind).has_files:
-        raise ValidationFailed(["file: only reports carry files"])
-    checked = image_info(sent.image.data, limits) if sent.image else None
-    typed_alt = (sent.image_alt or "").strip()
-    # A new image needs its alt text; without one, a typed alt updates the current.
-    alt = clean_alt_text(typed_alt) if sent.image or typed_alt else None
     replaced: list[str] = []
-
-    def attach(target: Item) -> None:
-        if sent.image and checked and alt:
-            gone = _put_image(target, store, sent.image.data, checked, alt)
-            replaced.extend([gone] if gone else [])
-        elif alt and target.image:
-            target.details = {**(target.details or {}), "image_alt": alt}
-        if sent.file and checked_pdf:
-            _add_pdf(target, store, sent.file, checked_pdf, sent.file_language, now)
-
+    attach = _attacher(store, sent, item.kind, limits, now, replaced)
     saved = update_item(
         session,
         actor,
@@ -254,6 +239,50 @@ def save_from_editor(
     for sha in replaced:
         release(session, store, sha)
     return saved
+
+
+def create_from_editor(
+    session: Session,
+    actor: User,
+    store: MediaStore,
+    sent: EditorSave,
+    *,
+    limits: Limits,
+    now: datetime,
+) -> Item:
+    """A new draft from the editor's text and the files sent with it, or nothing."""
+    attach = _attacher(store, sent, sent.draft.kind, limits, now, [])
+    return create_item(session, actor, sent.draft, now, then=attach)
+
+
+def _attacher(
+    store: MediaStore,
+    sent: EditorSave,
+    kind: str,
+    limits: Limits,
+    now: datetime,
+    replaced: list[str],
+) -> Callable[[Item], None]:
+    """Check the files sent with the text (raising before anything is stored) and
+    return what stores them on the item, noting the image hashes it replaces."""
+    checked_pdf = pdf_info(sent.file.data, limits) if sent.file else None
+    if sent.file and not kinds.get(kind).has_files:
+        raise ValidationFailed(["file: only reports carry files"])
+    checked = image_info(sent.image.data, limits) if sent.image else None
+    typed_alt = (sent.image_alt or "").strip()
+    # A new image needs its alt text; without one, a typed alt updates the current.
+    alt = clean_alt_text(typed_alt) if sent.image or typed_alt else None
+
+    def attach(target: Item) -> None:
+        if sent.image and checked and alt:
+            gone = _put_image(target, store, sent.image.data, checked, alt)
+            replaced.extend([gone] if gone else [])
+        elif alt and target.image:
+            target.details = {**(target.details or {}), "image_alt": alt}
+        if sent.file and checked_pdf:
+            _add_pdf(target, store, sent.file, checked_pdf, sent.file_language, now)
+
+    return attach
 
 
 def remove_file(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from comms import kinds
+from comms import kinds, zones
 from comms.catalogue import register
 from comms.kinds.registry import Field
 from comms.rendering import clean_text
@@ -146,6 +146,21 @@ def parse_datetime(value: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def parse_local_datetime(value: str, zone_name: str) -> datetime | None:
+    """A time typed in the site's zone (a datetime-local field) as UTC, or None."""
+    parsed = parse_datetime(value)
+    if parsed is None:
+        return None
+    return parsed.replace(tzinfo=zones.zone(zone_name)).astimezone(UTC)
+
+
+def local_input(value: datetime | None, zone_name: str) -> str:
+    """A UTC time as a datetime-local field in the site's zone shows it."""
+    if value is None:
+        return ""
+    return value.astimezone(zones.zone(zone_name)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _lines(raw: str) -> list[str]:

@@ -120,3 +120,25 @@ class ReviewRequest(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str | None] = mapped_column(String(254))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+class ItemRevision(Base):
+    """An item's editable fields as one save left them: who, when, which version.
+
+    ``fields`` holds the editor's values (what the form shows), so restoring one
+    goes through the editor's own checks. Autosaves by the same officer fold into
+    the last autosave revision rather than piling up.
+    """
+
+    __tablename__ = "item_revision"
+    __table_args__ = (Index("ix_item_revision_item_at", "item_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_user.id", ondelete="SET NULL")
+    )
+    user_email: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    autosave: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from comms import kinds
-from comms.admin import audit, review
+from comms.admin import audit, review, revisions
 from comms.admin.forms import ItemDraft
 from comms.admin.models import User
 from comms.catalogue import register
@@ -153,8 +153,19 @@ def _link_deliverables(session: Session, item: Item, draft: ItemDraft) -> None:
         register.set_links(item, register.resolve(session, codes))
 
 
-def create_item(session: Session, actor: User, draft: ItemDraft, now: datetime) -> Item:
-    """A new draft item from the editor's values."""
+def create_item(
+    session: Session,
+    actor: User,
+    draft: ItemDraft,
+    now: datetime,
+    *,
+    then: Callable[[Item], None] | None = None,
+    autosave: bool = False,
+) -> Item:
+    """A new draft item from the editor's values, with its first revision.
+
+    ``then`` makes further changes (the files sent with the text) in the same commit.
+    """
     kind = kinds.find(draft.kind)
     if kind is None or kind.synced:
         raise NotFound(f"items of kind {draft.kind!r} cannot be created here")
@@ -167,9 +178,12 @@ def create_item(session: Session, actor: User, draft: ItemDraft, now: datetime) 
     _link_deliverables(session, item, draft)
     _check_unique(session, item)
     session.add(item)
+    if then is not None:
+        then(item)
     session.flush()
     audit.record(session, actor, "create", item, before=None,
                  after=audit.item_snapshot(item), now=now)  # fmt: skip
+    revisions.record(session, actor, item, now, autosave=autosave)
     session.commit()
     return item
 
@@ -183,14 +197,24 @@ def update_item(
     expected_version: int | None,
     now: datetime,
     then: Callable[[Item], None] | None = None,
+    autosave: bool = False,
+    action: str = "update",
+    note: str = "",
 ) -> Item:
     """Save the editor's values unless someone else saved the item in between.
 
     ``then`` makes further changes (the files sent with the text) in the same commit.
+    Every save keeps a revision; an ``autosave`` keeps drafts only and folds into
+    the officer's last autosave revision.
     """
     item = get_item(session, item_id)
     if expected_version is None or item.version != expected_version:
         raise EditConflict(_conflict_message(item))
+    if autosave and item.status != "draft":
+        raise ValidationFailed(
+            ["autosave: only drafts are saved in the background; press Save to "
+             "change a published, scheduled or archived item"]
+        )  # fmt: skip
     before = audit.item_snapshot(item)
     old_slug = item.slug
     _apply(item, draft)
@@ -207,7 +231,8 @@ def update_item(
     except StaleDataError:
         session.rollback()
         raise EditConflict(_conflict_message(get_item(session, item_id))) from None
-    record_change(session, actor, "update", item, before, now)
+    record_change(session, actor, action, item, before, now)
+    revisions.record(session, actor, item, now, autosave=autosave, note=note)
     session.commit()
     return item
 
@@ -353,5 +378,13 @@ def add_translation(
                  after=audit.item_snapshot(copy),
                  summary=f"{copy.slug}.{language} from {source.language}",
                  now=copy.created_at)  # fmt: skip
+    revisions.record(
+        session, actor, copy, copy.created_at, note=f"from {source.language}"
+    )
     session.commit()
     return copy
+
+
+def known_tags(session: Session) -> list[str]:
+    """Every topic some item carries, for the editor's suggestions."""
+    return list(session.scalars(select(ItemTag.name).distinct().order_by(ItemTag.name)))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from comms.admin.models import ItemRevision
 from comms.catalogue.models import Deliverable, WorkPackage
 from comms.newsletter.models import Subscriber
 from tests.admin.helpers import log_in_as, make_user, png_bytes, post
@@ -56,6 +57,19 @@ ROUTES = [
           lambda: {"title": "T", "language": "en", "body": "*x*", "action": "preview"}),
     Route("admin.item_status", "POST", "/admin/items/{item}/status", 303, 303,
           lambda: {"action": "publish"}),
+    Route("admin.preview_text", "POST", "/admin/items/preview", 200, 200,
+          lambda: {"title": "T", "body": "*x*"}),
+    Route("admin.autosave_item", "POST", "/admin/items/{item}/autosave", 200, 200,
+          lambda: {"title": f"Autosaved {next(_titles)}", "language": "en",
+                   "version": "1"}),
+    Route("admin.autosave_new_item", "POST", "/admin/items/new/press-releases/autosave",
+          201, 201,
+          lambda: {"title": f"First draft {next(_titles)}", "language": "en"}),
+    Route("admin.item_revisions", "GET", "/admin/items/{item}/revisions/", 200, 200),
+    Route("admin.item_revision", "GET", "/admin/items/{item}/revisions/{revision}",
+          200, 200),
+    Route("admin.restore_revision", "POST",
+          "/admin/items/{item}/revisions/{revision}/restore", 303, 303),
     Route("admin.add_translation", "POST", "/admin/items/{item}/translations", 303,
           303, lambda: {"language": "de"}),
     Route("admin.upload_file", "POST", "/admin/items/{report}/files", 303, 303, _pdf),
@@ -186,10 +200,17 @@ def make_targets(session, store) -> dict[str, Any]:  # type: ignore[no-untyped-d
                               due=date(2027, 3, 31))  # fmt: skip
     session.add_all([package, deliverable])
     session.commit()
+    revision = ItemRevision(
+        item_id=item.id, version=1, user_email="x@example.org", at=item.created_at,
+        fields={"title": "An older title", "slug": item.slug, "language": "en"},
+    )  # fmt: skip
+    session.add(revision)
+    session.commit()
     return {
         "subscriber": subscriber.id,
         "package": package.id,
         "deliverable": deliverable.id,
+        "revision": revision.id,
         "issue": issue.id,
         "item": item.id,
         "pictured": pictured.id,

@@ -83,7 +83,7 @@ def test_officer_posts_a_press_release_and_a_visitor_finds_it(
             assert img.get_attribute("alt") == "Partners around a map of the Alps"
             image_url = img.get_attribute("src")
 
-            page.fill("#f-published_at", when)
+            page.fill("#f-publish_at", when)
             page.click("button:has-text('Schedule')")
             assert "Scheduled for" in page.locator(".flashes").inner_text()
             edit_url = page.url

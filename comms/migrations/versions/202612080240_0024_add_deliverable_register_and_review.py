@@ -5,7 +5,7 @@ register rows (title: the first report's title, due: its publication day, work
 package: the report's, when valid) and links of their reports.
 
 Revision ID: 0024
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-08 02:40:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
