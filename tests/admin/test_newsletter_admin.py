@@ -375,3 +375,38 @@ def test_the_command_line_refuses_a_send_the_admin_is_running(
     again = runner.invoke(args=["newsletter", "send", "issue-1"])
     assert again.exit_code == 0, again.output
     assert smtp.recorder.count() == 1
+
+
+def _send_and_wait(app, editor_client, letter, count: int, session) -> None:
+    response = post(
+        editor_client, f"/admin/newsletters/{letter.id}/send", {"confirm": "1"}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    assert wait_idle(app, WAIT)
+    _wait_for_deliveries(session, count)
+
+
+def test_a_sent_issue_shows_its_report_and_refuses_a_second_send(
+    app, editor_client, session, smtp
+):
+    items = _catalogue(session)
+    _new_issue(editor_client, {f"press_release:{items['new'].slug}": 1})
+    letter = _issue(session)
+    make_subscribers(session, 2)
+    _send_and_wait(app, editor_client, letter, 2, session)
+    url = f"/admin/newsletters/{letter.id}/"
+
+    page = editor_client.get(url).get_data(as_text=True)
+    assert "Send to 2 confirmed subscribers" not in page
+    assert 'action="/admin/newsletters/%d/send"' % letter.id not in page
+    assert "Delivery report" in page
+    assert re.search(r"<dt>Sent</dt>\s*<dd>2</dd>", page)
+
+    again = post(editor_client, f"{url}send", {"confirm": "1"})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "Sending started" not in html
+    assert "has already been sent" in html
+    assert smtp.recorder.count() == 2
+    assert wait_idle(app, WAIT)
+    assert smtp.recorder.count() == 2
