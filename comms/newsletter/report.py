@@ -87,15 +87,11 @@ def delivery_report(
     """The report of ``issue`` (a translation group)."""
     counts: Counter[str] = Counter()
     for status, code, n in session.execute(
-        select(
-            Delivery.status,
-            case((Delivery.smtp_code >= 500, 500), else_=0),
-            func.count(),
-        )
+        select(Delivery.status, Delivery.smtp_code, func.count())
         .where(Delivery.issue == issue)
-        .group_by(Delivery.status, case((Delivery.smtp_code >= 500, 500), else_=0))
+        .group_by(Delivery.status, Delivery.smtp_code)
     ):
-        counts[report_status(str(status), int(code) or None)] += int(n)
+        counts[report_status(str(status), code)] += int(n)
     rank = case(
         (Delivery.status == "failed", 0),
         (Delivery.status == "uncertain", 1),
