@@ -400,7 +400,7 @@ def test_a_sent_issue_shows_its_report_and_refuses_a_second_send(
 
     page = editor_client.get(url).get_data(as_text=True)
     assert "Send to 2 confirmed subscribers" not in page
-    assert 'action="/admin/newsletters/%d/send"' % letter.id not in page
+    assert f'action="/admin/newsletters/{letter.id}/send"' not in page
     assert "Delivery report" in page
     assert re.search(r"<dt>Sent</dt>\s*<dd>2</dd>", page)
 
@@ -425,7 +425,7 @@ def test_the_report_names_bounced_and_failed_recipients_with_their_error(
     page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
     assert re.search(r"<dt>Sent</dt>\s*<dd>2</dd>", page)
     assert re.search(r"<dt>Bounced</dt>\s*<dd>1</dd>", page)
-    row = re.search(rf"<tr class=\"status-bounced\">(.*?)</tr>", page, re.S).group(1)
+    row = re.search(r"<tr class=\"status-bounced\">(.*?)</tr>", page, re.S).group(1)
     assert emails[1] in row and "550 5.1.1 No such mailbox" in row
     assert "Send to 3 confirmed subscribers" not in page
 
