@@ -12,6 +12,7 @@ from comms.newsletter.tokens import preferences_token, unsubscribe_token
 from tests.factories import make_item
 from tests.newsletter.helpers import link_in, local, make_issue
 
+
 def _subscriber(session, email, *, language="en", topics=(), regions=()):
     subscriber = Subscriber(
         email=email, language=language, topics=list(topics), regions=list(regions),
