@@ -457,7 +457,7 @@ def test_the_preview_is_the_mail_a_subscriber_gets_in_the_chosen_language(
     german.title, german.intro_html = "Ausgabe 1", "<p>Hallo Leserinnen.</p>"
     session.commit()
 
-    page = editor_client.get(f"/admin/newsletters/{letter.id}/preview?lang=de")
+    page = editor_client.get(f"/admin/newsletters/{letter.id}/preview?version=de")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "frame-src 'self'" in page.headers["Content-Security-Policy"]
@@ -466,7 +466,7 @@ def test_the_preview_is_the_mail_a_subscriber_gets_in_the_chosen_language(
     assert "Fresh results" in html  # the text part
     assert "/newsletter/preferences/" in html
     part = editor_client.get(
-        f"/admin/newsletters/{letter.id}/preview/mail.html?lang=de"
+        f"/admin/newsletters/{letter.id}/preview/mail.html?version=de"
     )
     assert part.status_code == 200
     assert part.headers["Content-Security-Policy"].startswith("sandbox")
@@ -475,7 +475,7 @@ def test_the_preview_is_the_mail_a_subscriber_gets_in_the_chosen_language(
     assert "Fresh results" in body
     english = editor_client.get(f"/admin/newsletters/{letter.id}/preview/mail.html")
     assert "Hello <em>readers</em>." in english.get_data(as_text=True)
-    missing = editor_client.get(f"/admin/newsletters/{letter.id}/preview?lang=sl")
+    missing = editor_client.get(f"/admin/newsletters/{letter.id}/preview?version=sl")
     assert missing.status_code == 404
     assert "no Slovenian version" in missing.get_data(as_text=True)
 

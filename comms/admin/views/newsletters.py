@@ -376,12 +376,13 @@ MAIL_PART_CSP = (
 
 
 def _preview_of(issue_id: int) -> tuple[Newsletter, list[Newsletter], MailPreview]:
-    """The version asked for by ``?lang=`` (else this one) and its mail."""
+    """The version asked for by ``?version=`` (a language code; else this one)
+    and its mail. Not ``?lang=``: that would switch the site's interface."""
     state = comms_state()
     session = get_session()
     letter = issues.get_issue(session, issue_id)
     versions = issues.versions_of(session, letter)
-    wanted = request.args.get("lang", letter.language)
+    wanted = request.args.get("version", letter.language)
     chosen = next((v for v in versions if v.language == wanted), None)
     if chosen is None:
         raise NotFound(
