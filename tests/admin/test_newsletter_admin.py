@@ -428,6 +428,8 @@ def test_the_report_names_bounced_and_failed_recipients_with_their_error(
     row = re.search(r"<tr class=\"status-bounced\">(.*?)</tr>", page, re.S).group(1)
     assert emails[1] in row and "550 5.1.1 No such mailbox" in row
     assert "Send to 3 confirmed subscribers" not in page
+    listing = editor_client.get("/admin/newsletters/").get_data(as_text=True)
+    assert "1 bounced · 2 sent" in listing
 
 
 def test_while_an_issue_is_being_sent_the_page_shows_progress_not_a_button(
