@@ -295,9 +295,9 @@ def send_issue(issue_id: int) -> Response | tuple[str, int]:
             409,
             [
                 f"Not sent again: this issue has already been sent ({recorded} "
-                "e-mails recorded); its delivery report is below. To retry "
-                "deliveries still waiting, run `comms newsletter send "
-                f"{letter.slug}`."
+                "deliveries recorded); its delivery report is below. Deliveries "
+                "still waiting are retried by: comms newsletter send "
+                f"{letter.slug}"
             ],
         )
     issues.publish_for_sending(session, user, letter, _now())
