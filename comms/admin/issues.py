@@ -21,6 +21,7 @@ from comms.catalogue.models import Newsletter, NewsletterEntry
 from comms.errors import CommsError, NotFound, ValidationFailed
 from comms.newsletter import compose
 from comms.newsletter.models import Delivery
+from comms.newsletter.report import LABELS, report_status
 from comms.rendering import render_markdown
 
 SENT_MESSAGE = "This issue has been sent: it can no longer be changed."
@@ -37,7 +38,7 @@ class IssueRow:
     first: Newsletter
     versions: list[Newsletter]
     state: str  # draft | scheduled | sent
-    deliveries: dict[str, int]
+    deliveries: dict[str, int]  # by the delivery report's label
 
 
 def get_issue(session: Session, issue_id: int) -> Newsletter:
@@ -81,12 +82,13 @@ def list_issues(session: Session, now: datetime, limit: int = 50) -> list[IssueR
     names = list(groups)[:limit]
     counts: dict[str, dict[str, int]] = {name: {} for name in names}
     if names:
-        for issue, status, n in session.execute(
-            select(Delivery.issue, Delivery.status, func.count())
+        for issue, status, code, n in session.execute(
+            select(Delivery.issue, Delivery.status, Delivery.smtp_code, func.count())
             .where(Delivery.issue.in_(names))
-            .group_by(Delivery.issue, Delivery.status)
+            .group_by(Delivery.issue, Delivery.status, Delivery.smtp_code)
         ):
-            counts[str(issue)][str(status)] = int(n)
+            label = LABELS[report_status(str(status), code)].lower()
+            counts[str(issue)][label] = counts[str(issue)].get(label, 0) + int(n)
     rows = []
     for name in names:
         versions = sorted(groups[name], key=lambda v: v.language)

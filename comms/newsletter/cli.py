@@ -65,7 +65,7 @@ def send_command(
             raise _fail(exc) from None
         issue = versions[0].translation
         try:
-            rendered = dispatch.render_versions(
+            cut = dispatch.editions(
                 app.jinja_env,
                 session,
                 versions,
@@ -77,7 +77,7 @@ def send_command(
             raise _fail(exc) from None
         default = state.site.default_language
         if dry_run:
-            report = sending.dry_run(session, issue, rendered, default)
+            report = sending.dry_run(session, issue, cut)
             click.echo(report.summary(dry_run=True))
             return
         try:
@@ -103,14 +103,13 @@ def send_command(
                     f"{type(exc).__name__}: {exc}; nothing was sent"
                 ) from None
             if proof_to:
-                _send_proof(transport, envelope, rendered, default, proof_to)
+                _send_proof(transport, envelope, cut.full, default, proof_to)
                 return
             mailing = sending.Mailing(
                 issue=issue,
-                rendered=rendered,
+                editions=cut,
                 transport=transport,
                 envelope=envelope,
-                default_language=default,
                 rate=settings.mail_rate,
             )
             report = _send_all(session, mailing, resend_uncertain=not skip_uncertain)

@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 from jinja2 import Environment
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Newsletter
 from comms.config import Settings
-from comms.errors import CommsError
+from comms.errors import CommsError, ConfigMissing
 from comms.newsletter import mail, sending, service
 from comms.site import Site
 from comms.text import normalise_email
@@ -142,29 +144,104 @@ def render_versions(
     site_url: str,
     now: datetime,
 ) -> dict[str, mail.RenderedIssue]:
-    """Each version's mail by language (needs an app context for the templates)."""
-    return {
-        v.language: mail.render_issue(
-            env,
-            v,
-            service.issue_groups(session, v, now),
-            site=site,
-            site_url=site_url,
+    """Each version's whole mail by language (needs an app context)."""
+    return editions(env, session, versions, site=site, site_url=site_url, now=now).full
+
+
+def editions(
+    env: Environment,
+    session: Session,
+    versions: list[Newsletter],
+    *,
+    site: Site,
+    site_url: str,
+    now: datetime,
+) -> sending.Editions:
+    """Each version's mail by language, and how to cut it to a subscriber's
+    choices (needs an app context for the templates)."""
+    by_language = {v.language: v for v in versions}
+    groups = {v.language: service.issue_groups(session, v, now) for v in versions}
+
+    def render(language: str, kept: list[service.KindGroup]) -> mail.RenderedIssue:
+        return mail.render_issue(
+            env, by_language[language], kept, site=site, site_url=site_url
         )
-        for v in versions
-    }
+
+    full = {language: render(language, groups[language]) for language in groups}
+    return sending.Editions(full, groups, render, site.default_language)
+
+
+def _proof_links(body: str, link: str) -> str:
+    return body.replace(mail.UNSUBSCRIBE_PLACEHOLDER, link).replace(
+        mail.PREFERENCES_PLACEHOLDER, link
+    )
 
 
 def proof_message(issue: mail.RenderedIssue, envelope: mail.Envelope, to: str) -> bytes:
-    """A proof of a rendered issue: "[Proof]" subject, no working unsubscribe link."""
+    """A proof of a rendered issue: "[Proof]" subject, no working personal links."""
     return mail.build_message(
         subject=f"[Proof] {issue.subject}",
-        text=issue.text.replace(mail.UNSUBSCRIBE_PLACEHOLDER, "(proof)"),
-        html=issue.html.replace(mail.UNSUBSCRIBE_PLACEHOLDER, "#proof"),
+        text=_proof_links(issue.text, "(proof)"),
+        html=_proof_links(issue.html, "#proof"),
         envelope=envelope,
         to=to,
         date=datetime.now(UTC),
         language=issue.language,
+    )
+
+
+@dataclass(frozen=True)
+class MailPreview:
+    """The parts of one subscriber's message as it leaves, for the admin."""
+
+    language: str
+    headers: dict[str, str]
+    text: str
+    html: str
+
+
+PREVIEW_KEY = "preview"  # a subscriber key no row has: its links reach nobody
+
+
+def preview_mail(
+    env: Environment,
+    session: Session,
+    letter: Newsletter,
+    to: str,
+    *,
+    site: Site,
+    settings: Settings,
+    now: datetime,
+) -> MailPreview:
+    """The message a subscriber reading ``letter``'s language with no topic or
+    region chosen would get, built by ``sending.personal_message`` and read back
+    from its MIME bytes: the exact text and HTML parts."""
+    try:
+        envelope = mail.Envelope.from_settings(
+            settings.mail_from, settings.site_url, settings.secret_key
+        )
+    except ConfigMissing:
+        envelope = mail.Envelope(
+            "Preview <preview@example.invalid>",
+            settings.site_url.rstrip("/"),
+            settings.secret_key,
+        )
+    [issue] = render_versions(
+        env, session, [letter], site=site, site_url=settings.site_url, now=now
+    ).values()
+    raw = sending.personal_message(issue, envelope, to, PREVIEW_KEY, now)
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    parts = {
+        part.get_content_subtype(): str(part.get_content())
+        for part in message.iter_parts()
+    }
+    shown = ("Subject", "From", "To", "Content-Language", "List-Unsubscribe")
+    return MailPreview(
+        language=issue.language,
+        headers={name: str(message[name]) for name in shown if message[name]},
+        text=parts.get("plain", ""),
+        html=parts.get("html", ""),
     )
 
 
@@ -202,7 +279,7 @@ def send_all(
 ) -> sending.SendReport:
     """Send a published issue to every confirmed subscriber not yet reached."""
     versions = service.issue_versions(session, slug, now=now)
-    rendered = render_versions(
+    cut = editions(
         env, session, versions, site=site, site_url=settings.site_url, now=now
     )
     config, envelope = mail_settings(settings)
@@ -210,10 +287,9 @@ def send_all(
         transport.connect()
         mailing = sending.Mailing(
             issue=versions[0].translation,
-            rendered=rendered,
+            editions=cut,
             transport=transport,
             envelope=envelope,
-            default_language=site.default_language,
             rate=settings.mail_rate,
         )
         return sending.send_issue(

@@ -33,6 +33,7 @@ from comms.rendering import ONE_LINE_PROBLEM, is_one_line
 from comms.site import Site
 
 UNSUBSCRIBE_PLACEHOLDER = "__COMMS_UNSUBSCRIBE_URL__"
+PREFERENCES_PLACEHOLDER = "__COMMS_PREFERENCES_URL__"
 # The @media rules stay in a <style> block (they cannot be inlined): the layout is
 # fluid without them, tidier with them (templates/email/_styles.html).
 _INLINER = css_inline.CSSInliner(
@@ -300,6 +301,7 @@ def render_issue(
         ],
         "web_url": web_url,
         "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+        "preferences_url": PREFERENCES_PLACEHOLDER,
     }
     with force_locale(babel_locale(letter.language)):
         html = env.get_template("email/newsletter.html").render(context)

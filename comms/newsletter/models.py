@@ -29,6 +29,7 @@ DELIVERY_STATUSES = (
     "failed",  # a 5xx answer, or too many 4xx answers
     "uncertain",  # in flight when a run died or the connection dropped
     "skipped",  # the subscriber left before their turn
+    "unmatched",  # no entry of the issue matches the subscriber's topics or regions
 )
 
 

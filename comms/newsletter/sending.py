@@ -36,7 +36,15 @@ from sqlalchemy.orm import Session
 
 from comms.catalogue.models import UTCDateTime
 from comms.errors import CommsError
+from comms.newsletter.audience import (
+    EntryKey,
+    fallback_language,
+    matching_keys,
+    select_groups,
+)
 from comms.newsletter.mail import (
+    PREFERENCES_PLACEHOLDER,
+    UNSUBSCRIBE_PLACEHOLDER,
     Envelope,
     RenderedIssue,
     Transport,
@@ -44,7 +52,8 @@ from comms.newsletter.mail import (
     classify,
 )
 from comms.newsletter.models import Delivery, Subscriber
-from comms.newsletter.tokens import unsubscribe_token
+from comms.newsletter.service import KindGroup
+from comms.newsletter.tokens import preferences_token, unsubscribe_token
 
 BATCH = 200
 MAX_ATTEMPTS = 5  # 4xx answers before a delivery counts as failed
@@ -99,15 +108,22 @@ class SendReport:
     resent: int = 0
     suspended: int = 0
     skipped: int = 0
+    unmatched: int = 0
     by_language: Counter[str] = field(default_factory=Counter)
 
     def summary(self, dry_run: bool = False) -> str:
         """One line for the terminal."""
         if dry_run:
             langs = ", ".join(f"{k} {v}" for k, v in sorted(self.by_language.items()))
+            unmatched = (
+                f"; {self.unmatched} skipped (nothing matching their topics or regions)"
+                if self.unmatched
+                else ""
+            )
             return (
                 f"{self.issue}: dry run, would send {self.planned} messages"
-                f"{f' ({langs})' if langs else ''}; nothing sent or recorded"
+                f"{f' ({langs})' if langs else ''}{unmatched}; "
+                "nothing sent or recorded"
             )
         parts = [f"{self.sent} sent"]
         if self.deferred:
@@ -126,6 +142,10 @@ class SendReport:
             parts.append(f"{self.suspended} addresses suspended after bounces")
         if self.skipped:
             parts.append(f"{self.skipped} skipped (unsubscribed meanwhile)")
+        if self.unmatched:
+            parts.append(
+                f"{self.unmatched} skipped (nothing matching their topics or regions)"
+            )
         return f"{self.issue}: " + ", ".join(parts)
 
 
@@ -139,6 +159,59 @@ class Pending:
     key: str
     language: str
     bounce_count: int
+    topics: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+
+
+RenderGroups = Callable[[str, list[KindGroup]], RenderedIssue]
+
+
+@dataclass
+class Editions:
+    """An issue's mail in each language, cut to each subscriber's choices.
+
+    ``full`` holds each language version with every entry; a subscriber whose
+    topics or regions match only some entries gets a copy rendered with just those
+    (by ``render``, the same function that rendered ``full``), once per language
+    and set of entries.
+    """
+
+    full: dict[str, RenderedIssue]  # by language, every entry
+    groups: dict[str, list[KindGroup]]  # by language
+    render: RenderGroups
+    default_language: str
+    _cache: dict[tuple[str, frozenset[EntryKey]], RenderedIssue] = field(
+        default_factory=dict
+    )
+
+    def choose(
+        self, language: str, topics: list[str], regions: list[str]
+    ) -> tuple[str, frozenset[EntryKey]] | None:
+        """The version's language and the entries this subscriber gets, or None
+        when no entry matches (the subscriber is not sent the issue)."""
+        version = fallback_language(self.full, language, self.default_language)
+        groups = self.groups.get(version, [])
+        every = matching_keys(groups, (), ())
+        if not every or (not topics and not regions):
+            return version, every
+        keys = matching_keys(groups, topics, regions)
+        return (version, keys) if keys else None
+
+    def pick(
+        self, language: str, topics: list[str], regions: list[str]
+    ) -> RenderedIssue | None:
+        """The mail this subscriber gets (None: nothing matches their choices)."""
+        chosen = self.choose(language, topics, regions)
+        if chosen is None:
+            return None
+        version, keys = chosen
+        if keys == matching_keys(self.groups.get(version, []), (), ()):
+            return self.full[version]
+        cached = self._cache.get(chosen)
+        if cached is None:
+            cached = self.render(version, select_groups(self.groups[version], keys))
+            self._cache[chosen] = cached
+        return cached
 
 
 def _utcnow() -> datetime:
@@ -154,10 +227,9 @@ class Mailing:
     """
 
     issue: str  # the translation key every language version of the issue shares
-    rendered: dict[str, RenderedIssue]  # by language
+    editions: Editions
     transport: Transport
     envelope: Envelope
-    default_language: str
     rate: float  # messages a second
     clock: Callable[[], datetime] = _utcnow
 
@@ -274,6 +346,8 @@ def open_deliveries(
                 Subscriber.key,
                 Subscriber.language,
                 Subscriber.bounce_count,
+                Subscriber.topics,
+                Subscriber.regions,
             )
             .join(Subscriber, _deliverable())  # type: ignore[arg-type]
             .where(
@@ -288,7 +362,7 @@ def open_deliveries(
         if not rows:
             return
         for row in rows:
-            yield Pending(*row)
+            yield Pending(*row[:6], list(row[6] or []), list(row[7] or []))
         last = rows[-1][0]
 
 
@@ -319,27 +393,35 @@ class Pacer:
         self.next_at = max(self.next_at, now) + self.interval
 
 
-def pick(
-    rendered: dict[str, RenderedIssue], language: str, default: str
-) -> RenderedIssue:
-    """The rendering in the subscriber's language, else the default, else any."""
-    return (
-        rendered.get(language) or rendered.get(default) or next(iter(rendered.values()))
-    )
+def preferences_url(envelope: Envelope, key: str, language: str) -> str:
+    """A subscriber's own link to their preferences page, in their language."""
+    token = preferences_token(envelope.secret, key)
+    return f"{envelope.site_url}/newsletter/preferences/{token}?lang={language}"
 
 
 def personal_message(
-    issue: RenderedIssue, envelope: Envelope, to: str, key: str, date: datetime
+    issue: RenderedIssue,
+    envelope: Envelope,
+    to: str,
+    key: str,
+    date: datetime,
+    language: str | None = None,
 ) -> bytes:
-    """The issue's mail for one subscriber, with their own unsubscribe link."""
-    from comms.newsletter.mail import UNSUBSCRIBE_PLACEHOLDER
-
+    """The issue's mail for one subscriber, with their own unsubscribe and
+    preferences links (the page in ``language``, else the mail's)."""
     token = unsubscribe_token(envelope.secret, key)
     url = f"{envelope.site_url}/newsletter/unsubscribe/{token}"
+    prefs = preferences_url(envelope, key, language or issue.language)
+
+    def personal(body: str) -> str:
+        return body.replace(UNSUBSCRIBE_PLACEHOLDER, url).replace(
+            PREFERENCES_PLACEHOLDER, prefs
+        )
+
     return build_message(
         subject=issue.subject,
-        text=issue.text.replace(UNSUBSCRIBE_PLACEHOLDER, url),
-        html=issue.html.replace(UNSUBSCRIBE_PLACEHOLDER, url),
+        text=personal(issue.text),
+        html=personal(issue.html),
         envelope=envelope,
         to=to,
         date=date,
@@ -348,9 +430,7 @@ def personal_message(
     )
 
 
-def dry_run(
-    session: Session, issue: str, rendered: dict[str, RenderedIssue], default: str
-) -> SendReport:
+def dry_run(session: Session, issue: str, editions: Editions) -> SendReport:
     """Count who a real run would mail, in which language; change nothing."""
     report = SendReport(issue=issue)
     done = exists().where(
@@ -359,12 +439,16 @@ def dry_run(
         Delivery.status.not_in(("pending", "deferred")),
     )
     rows = session.execute(
-        select(Subscriber.language, func.count())
-        .where(Subscriber.status == "confirmed", ~done)
-        .group_by(Subscriber.language)
+        select(Subscriber.language, Subscriber.topics, Subscriber.regions).where(
+            Subscriber.status == "confirmed", ~done
+        )
     )
-    for language, n in rows:
-        report.by_language[pick(rendered, str(language), default).language] += int(n)
+    for language, topics, regions in rows:
+        chosen = editions.choose(str(language), topics or [], regions or [])
+        if chosen is None:
+            report.unmatched += 1
+        else:
+            report.by_language[chosen[0]] += 1
     report.planned = sum(report.by_language.values())
     return report
 
@@ -391,12 +475,20 @@ def send_issue(
         for pass_number in range(retry_passes + 1):
             deferred_before = report.deferred
             for pending in open_deliveries(session, issue, statuses):
+                edition = mailing.editions.pick(
+                    pending.language, pending.topics, pending.regions
+                )
+                if edition is None:
+                    _skip_unmatched(session, pending, clock(), report)
+                    if progress is not None and pass_number == 0:
+                        progress(1)
+                    continue
                 if pacer.due_in() > 0 and session.in_transaction():
                     # Record the last outcome before sleeping: an open write
                     # would hold SQLite's lock (and the job's heartbeat) meanwhile.
                     session.commit()
                 pacer.wait()
-                _deliver_one(session, mailing, pending, report)
+                _deliver_one(session, mailing, pending, edition, report)
                 if progress is not None and pass_number == 0:
                     progress(1)
             if report.deferred == deferred_before:
@@ -409,17 +501,38 @@ def send_issue(
     report.deferred = final["deferred"]
     report.uncertain = final["uncertain"]
     report.skipped = final["skipped"]
+    report.unmatched = final["unmatched"]
     return report
 
 
+def _skip_unmatched(
+    session: Session, pending: Pending, now: datetime, report: SendReport
+) -> None:
+    """Record that nothing in the issue matches this subscriber's choices."""
+    skipped = session.execute(
+        update(DELIVERIES)
+        .where(
+            DELIVERIES.c.id == pending.delivery_id,
+            DELIVERIES.c.status.in_(("pending", "deferred")),
+        )
+        .values(status="unmatched", updated_at=now, error=None)
+    )
+    report.unmatched += int(skipped.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def _deliver_one(
-    session: Session, mailing: Mailing, pending: Pending, report: SendReport
+    session: Session,
+    mailing: Mailing,
+    pending: Pending,
+    issue: RenderedIssue,
+    report: SendReport,
 ) -> None:
     transport, envelope, clock = mailing.transport, mailing.envelope, mailing.clock
-    issue = pick(mailing.rendered, pending.language, mailing.default_language)
     transport.connect()  # fails before the claim: the row stays pending
     now = clock()
-    message = personal_message(issue, envelope, pending.email, pending.key, now)
+    message = personal_message(
+        issue, envelope, pending.email, pending.key, now, pending.language
+    )
     claimed = session.connection().execute(
         _CLAIM,
         {"b_id": pending.delivery_id, "b_language": issue.language, "b_now": now},

@@ -102,6 +102,73 @@ def checked_request(
     )
 
 
+@dataclass(frozen=True)
+class Preferences:
+    """What a subscriber's preferences page asks for."""
+
+    language: str
+    topics: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+
+def checked_preferences(
+    language: str,
+    *,
+    languages: tuple[str, ...],
+    topics: list[str] | None = None,
+    regions: list[str] | None = None,
+    offered_topics: Collection[str] = (),
+    offered_regions: Collection[str] = (),
+) -> Preferences:
+    """Validated preferences; the same checks as the subscribe form's."""
+    problems: list[str] = []
+    if language not in languages:
+        problems.append(f"language: choose one of {', '.join(languages)}")
+    chosen_topics, problem = _choices("topic", topics, offered_topics)
+    if problem:
+        problems.append(problem)
+    chosen_regions, problem = _choices("region", regions, offered_regions)
+    if problem:
+        problems.append(problem)
+    if problems:
+        raise ValidationFailed(problems)
+    return Preferences(language, chosen_topics, chosen_regions)
+
+
+def subscriber_by_key(session: Session, key: str) -> Subscriber | None:
+    """The subscriber a signed link names, if they are still stored."""
+    return session.scalars(select(Subscriber).where(Subscriber.key == key)).first()
+
+
+def change_preferences(
+    session: Session,
+    subscriber: Subscriber,
+    wanted: Preferences,
+    *,
+    now: datetime,
+    method: str = "preferences page",
+) -> bool:
+    """Store a confirmed subscriber's new language, topics and regions, with a
+    consent record of the change, then commit. False when nothing changed."""
+    if subscriber.status != "confirmed":
+        raise ValidationFailed([N_("This address is not subscribed any more.")])
+    before = (subscriber.language, sorted(subscriber.topics or []),
+              sorted(subscriber.regions or []))  # fmt: skip
+    after = (wanted.language, list(wanted.topics), list(wanted.regions))
+    if before == after:
+        return False
+    subscriber.language = wanted.language
+    subscriber.topics = list(wanted.topics)
+    subscriber.regions = list(wanted.regions)
+    detail = (
+        f"language={wanted.language}; topics={','.join(wanted.topics) or '-'}; "
+        f"regions={','.join(wanted.regions) or '-'}"
+    )
+    _consent(subscriber, "preferences changed", method, now, detail)
+    session.commit()
+    return True
+
+
 def find_subscriber(session: Session, email: str) -> Subscriber | None:
     """The subscriber with this address, if any."""
     return session.scalars(

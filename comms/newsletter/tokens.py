@@ -2,8 +2,9 @@
 
 A token carries the subscriber's random key, never the address, so links in logs,
 proxies or forwarded mail reveal nobody. Confirmation tokens expire and carry the
-nonce of one subscription request; unsubscribe tokens never expire (old issues stay
-in mailboxes) but stop matching anyone once the person is erased.
+nonce of one subscription request; unsubscribe and preferences tokens never expire
+(old issues stay in mailboxes) but stop matching anyone once the person is erased.
+Each kind of link has its own salt: an unsubscribe token opens no preferences page.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from comms.messages import N_
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 _CONFIRM_SALT = "comms.newsletter.confirm"
 _UNSUBSCRIBE_SALT = "comms.newsletter.unsubscribe"
+_PREFERENCES_SALT = "comms.newsletter.preferences"
 
 
 class TokenExpired(BadRequest):
@@ -90,4 +92,25 @@ def read_unsubscribe_token(secret: str, token: str) -> str:
         ) from None
     if not isinstance(value, str):
         raise TokenInvalid(N_("This unsubscribe link is not valid."))
+    return value
+
+
+def preferences_token(secret: str, key: str) -> str:
+    """A token for the personal preferences link (it does not expire)."""
+    return str(URLSafeSerializer(secret, salt=_PREFERENCES_SALT).dumps(key))
+
+
+def read_preferences_token(secret: str, token: str) -> str:
+    """The subscriber key a preferences token carries; TokenInvalid otherwise."""
+    try:
+        value = URLSafeSerializer(secret, salt=_PREFERENCES_SALT).loads(token)
+    except BadSignature:
+        value = None
+    if not isinstance(value, str):
+        raise TokenInvalid(
+            N_(
+                "This preferences link is not valid. Please copy the whole link "
+                "from the e-mail."
+            )
+        )
     return value

@@ -5,8 +5,17 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
+from werkzeug.wrappers import Response as BaseResponse
 
 from comms import csrf, ratelimit
 from comms.cache import Rendered, cached_response, page_key, request_key
@@ -30,10 +39,12 @@ from comms.newsletter.mail import (
     SmtpConfig,
     SmtpTransport,
 )
+from comms.newsletter.models import Subscriber
 from comms.newsletter.tokens import (
     TokenExpired,
     TokenInvalid,
     read_confirm_token,
+    read_preferences_token,
     read_unsubscribe_token,
 )
 from comms.sitemap import in_sitemap
@@ -294,3 +305,93 @@ def unsubscribe(token: str) -> tuple[str, int]:
         )
         return render_template("newsletter/unsubscribe.html", done=True), 200
     return render_template("newsletter/unsubscribe.html", done=False), 200
+
+
+def _offered(subscriber: Subscriber) -> tuple[list[str], list[str]]:
+    """The topics and regions the page offers: the subscribe form's, and the ones
+    this subscriber already has (so that they can keep or drop them)."""
+    site = comms_state().site
+    topics = sorted({*service.topic_choices(get_session(), now()), *subscriber.topics})
+    regions = sorted({*site.regions, *subscriber.regions})
+    return topics, regions
+
+
+def _preferences_form(
+    subscriber: Subscriber,
+    *,
+    errors: list[str] | None = None,
+    chosen: dict[str, list[str]] | None = None,
+    saved: bool = False,
+    status: int = 200,
+) -> Response:
+    topics, regions = _offered(subscriber)
+    values = chosen or {
+        "language": [subscriber.language],
+        "topic": list(subscriber.topics),
+        "region": list(subscriber.regions),
+    }
+    page = render_template(
+        "newsletter/preferences.html",
+        topics=topics,
+        regions=regions,
+        values=values,
+        errors=errors or [],
+        saved=saved,
+    )
+    response = Response(page, status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # one person's choices
+    return response
+
+
+@bp.route("/preferences/<token>", methods=["GET", "POST"])
+def preferences(token: str) -> BaseResponse | tuple[str, int]:
+    """A subscriber's language, topics and regions, changed from a link in a mail.
+
+    Like the unsubscribe link, the signed token is the authority (the page takes
+    no CSRF token: a forged request would need the secret link). A POST with
+    ``action=unsubscribe`` withdraws the subscription.
+    """
+    state = comms_state()
+    try:
+        key = read_preferences_token(state.settings.secret_key, token)
+    except TokenInvalid as exc:
+        return _message(gettext("This link does not work"), str(exc), 400)
+    session = get_session()
+    subscriber = service.subscriber_by_key(session, key)
+    if subscriber is None or subscriber.status != "confirmed":
+        return _message(
+            gettext("This address is not subscribed"),
+            gettext(
+                "The address this link was sent to no longer gets the newsletter. "
+                "You can subscribe again at any time."
+            ),
+            404,
+        )
+    if request.method == "GET":
+        return _preferences_form(subscriber, saved=request.args.get("saved") == "1")
+    if request.form.get("action") == "unsubscribe":
+        service.unsubscribe(session, key, now=now(), method="preferences page")
+        return render_template("newsletter/unsubscribe.html", done=True), 200
+    topics, regions = _offered(subscriber)
+    chosen = {
+        "language": [request.form.get("language", "")],
+        "topic": request.form.getlist("topic"),
+        "region": request.form.getlist("region"),
+    }
+    try:
+        wanted = service.checked_preferences(
+            chosen["language"][0],
+            languages=state.site.languages,
+            topics=chosen["topic"],
+            regions=chosen["region"],
+            offered_topics=topics,
+            offered_regions=regions,
+        )
+    except ValidationFailed as exc:
+        errors = [_form_error(p) for p in exc.problems]
+        return _preferences_form(subscriber, errors=errors, chosen=chosen, status=400)
+    service.change_preferences(session, subscriber, wanted, now=now())
+    target = url_for(
+        "newsletter.preferences", token=token, lang=wanted.language, saved="1"
+    )
+    return redirect(target, code=303)

@@ -108,6 +108,10 @@ ROUTES = [
           lambda: {"language": "de"}),
     # No mail server in these settings: refused with a message, nothing changed.
     Route("admin.send_test", "POST", "/admin/newsletters/{issue}/test", 422, 422),
+    Route("admin.preview_issue", "GET", "/admin/newsletters/{issue}/preview",
+          200, 200),
+    Route("admin.preview_mail_html", "GET",
+          "/admin/newsletters/{issue}/preview/mail.html", 200, 200),
     Route("admin.send_issue", "POST", "/admin/newsletters/{issue}/send", 422, 422,
           lambda: {"confirm": "1"}),
     Route("admin.schedule_issue", "POST", "/admin/newsletters/{issue}/schedule",

@@ -264,7 +264,9 @@ def test_send_button_reaches_every_confirmed_subscriber_in_the_background(
     assert public.status_code == 200
     assert "Fresh results" in public.get_data(as_text=True)
     page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
-    assert "5 delivered · 0 pending · 0 failed" in page
+    assert re.search(r"<dt>Sent</dt>\s*<dd>5</dd>", page)
+    assert re.search(r"<dt>Bounced</dt>\s*<dd>0</dd>", page)
+    assert re.search(r"<dt>Failed</dt>\s*<dd>0</dd>", page)
     assert "issue-1: 5 sent" in page
     actions = set(session.scalars(select(AuditEntry.action)))
     assert {"create", "publish", "send"} <= actions
@@ -375,3 +377,126 @@ def test_the_command_line_refuses_a_send_the_admin_is_running(
     again = runner.invoke(args=["newsletter", "send", "issue-1"])
     assert again.exit_code == 0, again.output
     assert smtp.recorder.count() == 1
+
+
+def _send_and_wait(app, editor_client, letter, count: int, session) -> None:
+    response = post(
+        editor_client, f"/admin/newsletters/{letter.id}/send", {"confirm": "1"}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    assert wait_idle(app, WAIT)
+    _wait_for_deliveries(session, count)
+
+
+def test_a_sent_issue_shows_its_report_and_refuses_a_second_send(
+    app, editor_client, session, smtp
+):
+    items = _catalogue(session)
+    _new_issue(editor_client, {f"press_release:{items['new'].slug}": 1})
+    letter = _issue(session)
+    make_subscribers(session, 2)
+    _send_and_wait(app, editor_client, letter, 2, session)
+    url = f"/admin/newsletters/{letter.id}/"
+
+    page = editor_client.get(url).get_data(as_text=True)
+    assert "Send to 2 confirmed subscribers" not in page
+    assert f'action="/admin/newsletters/{letter.id}/send"' not in page
+    assert "Delivery report" in page
+    assert re.search(r"<dt>Sent</dt>\s*<dd>2</dd>", page)
+
+    again = post(editor_client, f"{url}send", {"confirm": "1"})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "Sending started" not in html
+    assert "has already been sent" in html
+    assert smtp.recorder.count() == 2
+    assert wait_idle(app, WAIT)
+    assert smtp.recorder.count() == 2
+
+
+def test_the_report_names_bounced_and_failed_recipients_with_their_error(
+    app, editor_client, session, smtp
+):
+    _new_issue(editor_client, {})
+    letter = _issue(session)
+    emails = make_subscribers(session, 3)
+    smtp.recorder.rcpt_answers[emails[1]] = "550 5.1.1 No such mailbox"
+    _send_and_wait(app, editor_client, letter, 2, session)
+    page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
+    assert re.search(r"<dt>Sent</dt>\s*<dd>2</dd>", page)
+    assert re.search(r"<dt>Bounced</dt>\s*<dd>1</dd>", page)
+    row = re.search(r"<tr class=\"status-bounced\">(.*?)</tr>", page, re.S).group(1)
+    assert emails[1] in row and "550 5.1.1 No such mailbox" in row
+    assert "Send to 3 confirmed subscribers" not in page
+    listing = editor_client.get("/admin/newsletters/").get_data(as_text=True)
+    assert "1 bounced · 2 sent" in listing
+
+
+def test_while_an_issue_is_being_sent_the_page_shows_progress_not_a_button(
+    app, editor_client, session, smtp
+):
+    _new_issue(editor_client, {})
+    letter = _issue(session)
+    make_subscribers(session, 4)
+    smtp.recorder.delay = 0.3
+    url = f"/admin/newsletters/{letter.id}/"
+    assert post(editor_client, f"{url}send", {"confirm": "1"}).status_code == 303
+    page = editor_client.get(url).get_data(as_text=True)
+    assert "Sending now." in page
+    assert "Send to 4 confirmed subscribers" not in page
+    assert wait_idle(app, WAIT)
+
+
+def test_the_preview_is_the_mail_a_subscriber_gets_in_the_chosen_language(
+    editor_client, session
+):
+    items = _catalogue(session)
+    _new_issue(editor_client, {f"press_release:{items['new'].slug}": 1})
+    letter = _issue(session)
+    post(editor_client, f"/admin/newsletters/{letter.id}/translations",
+         {"language": "de"})  # fmt: skip
+    german = _issue(session, language="de")
+    german.title, german.intro_html = "Ausgabe 1", "<p>Hallo Leserinnen.</p>"
+    session.commit()
+
+    page = editor_client.get(f"/admin/newsletters/{letter.id}/preview?version=de")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "frame-src 'self'" in page.headers["Content-Security-Policy"]
+    assert '<option value="de" selected>' in html
+    assert "<dd>Ausgabe 1</dd>" in html  # the Subject header
+    assert "Fresh results" in html  # the text part
+    assert "/newsletter/preferences/" in html
+    part = editor_client.get(
+        f"/admin/newsletters/{letter.id}/preview/mail.html?version=de"
+    )
+    assert part.status_code == 200
+    assert part.headers["Content-Security-Policy"].startswith("sandbox")
+    body = part.get_data(as_text=True)
+    assert '<html lang="de">' in body and "Hallo Leserinnen." in body
+    assert "Fresh results" in body
+    english = editor_client.get(f"/admin/newsletters/{letter.id}/preview/mail.html")
+    assert "Hello <em>readers</em>." in english.get_data(as_text=True)
+    missing = editor_client.get(f"/admin/newsletters/{letter.id}/preview?version=sl")
+    assert missing.status_code == 404
+    assert "no Slovenian version" in missing.get_data(as_text=True)
+
+
+def test_before_sending_a_warning_names_languages_without_a_version(
+    editor_client, session
+):
+    _new_issue(editor_client, {})
+    letter = _issue(session)
+    make_subscribers(session, 2)
+    make_subscribers(session, 12, language="sl", prefix="bralec")
+    make_subscribers(session, 1, language="it", prefix="lettore")
+    page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
+    assert (
+        "12 subscribers read Slovenian; this issue has no Slovenian version: "
+        "they will get the English version." in page
+    )
+    assert "1 subscriber reads Italian" in page
+    post(editor_client, f"/admin/newsletters/{letter.id}/translations",
+         {"language": "sl"})  # fmt: skip
+    page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
+    assert "read Slovenian" not in page and "1 subscriber reads Italian" in page

@@ -6,6 +6,7 @@ import smtplib
 from datetime import UTC, datetime
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
@@ -16,15 +17,28 @@ from comms.admin.service import EditConflict
 from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.catalogue.models import Newsletter
 from comms.context import comms_state, get_session
-from comms.errors import ConfigMissing, ValidationFailed
+from comms.errors import ConfigMissing, NotFound, ValidationFailed
 from comms.jobs import queue as jobs_queue
 from comms.jobs import service as jobs_service
 from comms.jobs.service import NewJob
-from comms.newsletter import compose, dispatch, sending
+from comms.newsletter import audience, compose, dispatch
 from comms.newsletter import service as newsletters_service
 from comms.newsletter.compose import Candidate
+from comms.newsletter.dispatch import MailPreview
+from comms.newsletter.report import LABELS as REPORT_LABELS
+from comms.newsletter.report import delivery_report
 from comms.newsletter.schedule import schedule_send
 from comms.rendering import render_markdown
+from comms.security import CONTENT_SECURITY_POLICY
+
+
+def english_name(code: str) -> str:
+    """A language's name in English (the admin's language), e.g. "Slovenian"."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name("en")
+    except (ValueError, UnknownLocaleError):
+        return code
+    return str(name or code)
 
 
 def _now() -> datetime:
@@ -61,13 +75,18 @@ def _editor(
         ) is not None or dispatch.is_running(
             state.engine, letter.translation, state.settings.instance_path
         )
-        counts = sending.count_status(session, letter.translation)
+        versions = issues.versions_of(session, letter)
+        outgoing = {v.language for v in versions if v.status != "archived"}
         context = {
-            "versions": issues.versions_of(session, letter),
+            "versions": versions,
             "issue_state": issues.state_of(letter, _now()),
-            "deliveries": counts,
-            "open_count": counts["pending"] + counts["deferred"] + counts["sending"],
+            "report": delivery_report(session, letter.translation),
+            "report_labels": REPORT_LABELS,
+            "gaps": audience.language_gaps(
+                session, outgoing, state.site.default_language
+            ),
             "running": running,
+            "english_name": english_name,
             "last_send": issues.last_send(session, letter),
             "confirmed": newsletters_service.count_subscribers(session).get(
                 "confirmed", 0
@@ -269,6 +288,18 @@ def send_issue(issue_id: int) -> Response | tuple[str, int]:
                 "right now; its progress is on the Jobs page."
             ],
         )
+    recorded = delivery_report(session, letter.translation, limit=0).total
+    if recorded:
+        return _issue_page(
+            letter,
+            409,
+            [
+                f"Not sent again: this issue has already been sent ({recorded} "
+                "deliveries recorded); its delivery report is below. Deliveries "
+                "still waiting are retried by: comms newsletter send "
+                f"{letter.slug}"
+            ],
+        )
     issues.publish_for_sending(session, user, letter, _now())
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     jobs_queue.submit(
@@ -330,3 +361,68 @@ def schedule_issue(issue_id: int) -> Response | tuple[str, int]:
     schedule_send(app, session, letter, when)
     flash(f"Scheduled: the issue goes out at {when:%Y-%m-%d %H:%M} UTC.")
     return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)
+
+
+# The preview page frames the mail's HTML part from this site; the part itself is
+# sandboxed (no script, no form, no same-origin access) and may use the inline
+# styles every mail carries.
+PREVIEW_PAGE_CSP = CONTENT_SECURITY_POLICY.replace(
+    "frame-src https://www.youtube-nocookie.com", "frame-src 'self'"
+)
+MAIL_PART_CSP = (
+    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+    "style-src 'unsafe-inline'; img-src https: http: data:; frame-ancestors 'self'"
+)
+
+
+def _preview_of(issue_id: int) -> tuple[Newsletter, list[Newsletter], MailPreview]:
+    """The version asked for by ``?version=`` (a language code; else this one)
+    and its mail. Not ``?lang=``: that would switch the site's interface."""
+    state = comms_state()
+    session = get_session()
+    letter = issues.get_issue(session, issue_id)
+    versions = issues.versions_of(session, letter)
+    wanted = request.args.get("version", letter.language)
+    chosen = next((v for v in versions if v.language == wanted), None)
+    if chosen is None:
+        raise NotFound(
+            f"this issue has no {english_name(wanted)} version: choose one of "
+            + ", ".join(english_name(v.language) for v in versions)
+        )
+    preview = dispatch.preview_mail(
+        current_app.jinja_env,
+        session,
+        chosen,
+        require_user().email,
+        site=state.site,
+        settings=state.settings,
+        now=_now(),
+    )
+    return chosen, versions, preview
+
+
+@bp.get("/newsletters/<int:issue_id>/preview")
+def preview_issue(issue_id: int) -> Response | tuple[str, int]:
+    """The mail as a subscriber gets it, in one of the issue's languages."""
+    chosen, versions, preview = _preview_of(issue_id)
+    page = render(
+        "admin/issue_preview.html",
+        letter=chosen,
+        versions=versions,
+        preview=preview,
+        english_name=english_name,
+    )
+    response = current_app.make_response(page)
+    response.headers["Content-Security-Policy"] = PREVIEW_PAGE_CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+@bp.get("/newsletters/<int:issue_id>/preview/mail.html")
+def preview_mail_html(issue_id: int) -> Response:
+    """The HTML part of the previewed mail, as sent (framed by the preview page)."""
+    _chosen, _versions, preview = _preview_of(issue_id)
+    response = Response(preview.html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = MAIL_PART_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
