@@ -11,8 +11,10 @@ def init_app(app: Flask) -> None:
     """Register the admin blueprint, the public image URLs and csrf_token()."""
     from comms.admin.views import (  # noqa: F401
         accounts,
+        dashboard,
         deposits,
         files,
+        item_list,
         items,
         jobs,
         login,

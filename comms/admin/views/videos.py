@@ -8,9 +8,8 @@ from flask import current_app, flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from comms.admin import audit, background
-from comms.admin import dashboard as dashboard_service
 from comms.admin.views.blueprint import bp, render, require_user
-from comms.admin.views.items import kind_labels
+from comms.admin.views.dashboard import dashboard_context
 from comms.context import get_session
 from comms.jobs import queue as jobs_queue
 from comms.jobs import service as jobs_service
@@ -19,15 +18,8 @@ from comms.videos.errors import SyncRunning, YouTubeConfigMissing
 
 
 def _dashboard(status: int, message: str) -> tuple[str, int]:
-    now = datetime.now(UTC).replace(microsecond=0)
-    board = dashboard_service.build_dashboard(get_session(), now)
     return render(
-        "admin/dashboard.html",
-        status,
-        board=board,
-        labels=kind_labels(),
-        now=now,
-        sync_problem=message,
+        "admin/dashboard.html", status, **dashboard_context(sync_problem=message)
     )
 
 
