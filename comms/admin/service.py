@@ -63,7 +63,7 @@ class ItemList:
         return max(1, -(-self.total // self.page_size))
 
 
-def _matching(wanted: ItemFilter, now: datetime) -> Select[tuple[Item]]:
+def _matching(wanted: ItemFilter, now: datetime) -> Select[Any]:
     stmt = select(Item)
     if wanted.kind:
         stmt = stmt.where(Item.kind == wanted.kind)
@@ -92,7 +92,7 @@ def _matching(wanted: ItemFilter, now: datetime) -> Select[tuple[Item]]:
     return stmt
 
 
-def _ordered(stmt: Select[tuple[Item]], sort: str) -> Select[tuple[Item]]:
+def _ordered(stmt: Select[Any], sort: str) -> Select[Any]:
     if sort == "title":
         return stmt.order_by(func.lower(Item.title), Item.id)
     if sort == "published":
