@@ -36,6 +36,11 @@
           var head = heads[i];
           var text = head ? head.textContent.trim() : "";
           if (text && !cell.hasAttribute("data-label")) {
+            /* one box for the cell's content: the label and it are two columns */
+            var value = document.createElement("div");
+            value.className = "cell-value";
+            while (cell.firstChild) { value.appendChild(cell.firstChild); }
+            cell.appendChild(value);
             cell.setAttribute("data-label", text);
           }
         });
