@@ -71,3 +71,19 @@ def test_every_admin_page_shows_the_officer_and_a_way_out(app, session, editor):
     assert 'action="/admin/logout"' in html and 'href="/admin/password"' in html
     assert 'class="site-header"' not in html and 'lang="en"' in html
     assert 'href="/admin/users/"' not in html  # an editor's menu
+
+
+def test_admin_errors_wear_the_admin_shell_and_public_ones_the_site(app, editor):
+    client = app.test_client()
+    log_in_as(client, editor)
+    refused = client.get("/admin/items/?sort=bad")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'class="sidebar"' in html
+    assert "site-header" not in html and "Back to the dashboard" in html
+    forbidden = client.get("/admin/users/")
+    assert forbidden.status_code == 403
+    assert 'class="sidebar"' in forbidden.get_data(as_text=True)
+    public = client.get("/no-such-page/")
+    html = public.get_data(as_text=True)
+    assert public.status_code == 404 and "site-header" in html
+    assert "Back to the news page" in html
