@@ -12,8 +12,10 @@ def init_app(app: Flask) -> None:
     from comms.admin.views import (  # noqa: F401
         accounts,
         autosave,
+        dashboard,
         deposits,
         files,
+        item_list,
         items,
         jobs,
         login,

@@ -1,4 +1,5 @@
-"""The admin dashboard's figures: drafts, scheduled items, video sync, newsletters."""
+"""The admin dashboard's figures: drafts, scheduled items, recent changes, video
+sync, subscribers and newsletters."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from comms.admin.models import AuditEntry
 from comms.catalogue.models import Item, Newsletter
+from comms.newsletter.service import count_subscribers
 from comms.videos import push
 from comms.videos.models import PushSubscription
 
@@ -33,6 +36,16 @@ class Dashboard:
     last_sync: dict[str, Any] | None
     issues: list[IssueStatus] = field(default_factory=list)
     push: PushSubscription | None = None  # the YouTube push lease, if set up
+    scheduled_count: int = 0  # published with a date still to come
+    recent: list[AuditEntry] = field(default_factory=list)
+    subscribers: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        """Items in ``status``; "published" counts only what is public already."""
+        if status == "scheduled":
+            return self.scheduled_count
+        n = self.counts.get(status, 0)
+        return n - self.scheduled_count if status == "published" else n
 
 
 def build_dashboard(session: Session, now: datetime, limit: int = 10) -> Dashboard:
@@ -59,6 +72,14 @@ def build_dashboard(session: Session, now: datetime, limit: int = 10) -> Dashboa
             select(Item.status, func.count()).group_by(Item.status)
         )
     }
+    scheduled_count = session.scalar(
+        select(func.count())
+        .select_from(Item)
+        .where(Item.status == "published", Item.published_at > now)
+    )
+    recent = session.scalars(
+        select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(8)
+    )
     return Dashboard(
         drafts,
         scheduled,
@@ -66,6 +87,9 @@ def build_dashboard(session: Session, now: datetime, limit: int = 10) -> Dashboa
         last_sync(session),
         issues(session),
         push=push.current(session),
+        scheduled_count=int(scheduled_count or 0),
+        recent=list(recent),
+        subscribers=count_subscribers(session),
     )
 
 

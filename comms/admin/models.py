@@ -120,6 +120,8 @@ class ReviewRequest(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str | None] = mapped_column(String(254))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class ItemRevision(Base):
     """An item's editable fields as one save left them: who, when, which version.
 

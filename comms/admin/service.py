@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,56 +31,104 @@ class EditConflict(CommsError):
     """Someone else saved the item since this form was loaded."""
 
 
+SORTS = ("updated", "published", "title")
+
+
 @dataclass(frozen=True)
 class ItemFilter:
-    """Search and filters of the admin item list."""
+    """Search, filters and order of the admin item list."""
 
     q: str = ""
     kind: str | None = None
     status: str | None = None
     language: str | None = None
+    region: str | None = None
+    tag: str | None = None
+    sort: str = "updated"
     page: int = 1
 
 
 @dataclass(frozen=True)
 class ItemList:
-    """One page of the admin item list."""
+    """One page of the admin item list, and how many items match in all."""
 
     items: list[Item]
     number: int
     has_next: bool
+    total: int = 0
+    page_size: int = 30
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching items fill (at least one)."""
+        return max(1, -(-self.total // self.page_size))
 
 
-def search_items(
-    session: Session, wanted: ItemFilter, *, now: datetime, page_size: int = 30
-) -> ItemList:
-    """Items of every state matching the filters, most recently changed first."""
+def _matching(wanted: ItemFilter, now: datetime) -> Select[Any]:
     stmt = select(Item)
     if wanted.kind:
         stmt = stmt.where(Item.kind == wanted.kind)
     if wanted.status == "scheduled":
         stmt = stmt.where(Item.status == "published", Item.published_at > now)
+    elif wanted.status == "published":
+        stmt = stmt.where(Item.status == "published", Item.published_at <= now)
     elif wanted.status:
         stmt = stmt.where(Item.status == wanted.status)
     if wanted.language:
         stmt = stmt.where(Item.language == wanted.language)
+    if wanted.region:
+        stmt = stmt.where(Item.regions.any(ItemRegion.name == wanted.region))
+    if wanted.tag:
+        stmt = stmt.where(Item.tags.any(ItemTag.name == wanted.tag))
     if wanted.q:
         pattern = f"%{wanted.q.lower()}%"
         stmt = stmt.where(
             or_(
                 func.lower(Item.title).like(pattern),
+                func.lower(func.coalesce(Item.summary, "")).like(pattern),
                 func.lower(Item.slug).like(pattern),
                 func.lower(func.coalesce(Item.override_title, "")).like(pattern),
             )
         )
+    return stmt
+
+
+def _ordered(stmt: Select[Any], sort: str) -> Select[Any]:
+    if sort == "title":
+        return stmt.order_by(func.lower(Item.title), Item.id)
+    if sort == "published":
+        # Never-published items last, on both databases.
+        return stmt.order_by(
+            Item.published_at.is_(None), Item.published_at.desc(), Item.id.desc()
+        )
+    return stmt.order_by(Item.updated_at.desc(), Item.id.desc())
+
+
+def search_items(
+    session: Session, wanted: ItemFilter, *, now: datetime, page_size: int = 30
+) -> ItemList:
+    """Items of every state matching the filters, in the order asked for."""
+    stmt = _matching(wanted, now)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(
         session.scalars(
-            stmt.order_by(Item.updated_at.desc(), Item.id.desc())
+            _ordered(stmt, wanted.sort)
             .offset((wanted.page - 1) * page_size)
             .limit(page_size + 1)
         )
     )
-    return ItemList(rows[:page_size], wanted.page, len(rows) > page_size)
+    return ItemList(
+        rows[:page_size], wanted.page, len(rows) > page_size, int(total), page_size
+    )
+
+
+def filter_choices(session: Session) -> tuple[list[str], list[str]]:
+    """The regions and tags items use, for the list's filters."""
+    regions = session.scalars(
+        select(ItemRegion.name).distinct().order_by(ItemRegion.name)
+    )
+    tags = session.scalars(select(ItemTag.name).distinct().order_by(ItemTag.name))
+    return list(regions), list(tags)
 
 
 def get_item(session: Session, item_id: int) -> Item:

@@ -48,6 +48,8 @@ ROUTES = [
                    "confirm_password": "y" * 12}),
     Route("admin.dashboard", "GET", "/admin/", 200, 200),
     Route("admin.items", "GET", "/admin/items/?q=item&kind=press_release", 200, 200),
+    Route("admin.bulk_items", "POST", "/admin/items/bulk", 303, 303,
+          lambda: {"action": "archive", "ids": "999999"}),
     Route("admin.new_item", "GET", "/admin/items/new/press-releases", 200, 200),
     Route("admin.new_item", "POST", "/admin/items/new/events", 303, 303,
           lambda: {"title": f"Workshop {next(_titles)}", "language": "en",

@@ -59,8 +59,7 @@ PUBLIC_PAGES = {
     "filtered": "/press-releases/?region=western-switzerland&tag=clusters&lang=de",
     "not-found": "/no-such-page/",
     "feed": "/feed.xml",
-    "admin-login": "/admin/login",
-}
+}  # the admin's login page has the admin's own layout: test_admin_pages_browser.py
 STATUS = {"not-found": 404}
 OFFICER_PAGES = {
     "item-editor": "/admin/items/{report_id}/",

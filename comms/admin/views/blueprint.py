@@ -6,13 +6,28 @@ an admin when listed in ADMIN_ONLY: a new view is protected by default.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
+from comms import kinds
 from comms.admin.auth import current_user, require_user, start_session
+from comms.admin.navigation import MenuEntry, build_menu
+from comms.context import comms_state
 from comms.csrf import check_csrf
+from comms.i18n import format_local
+from comms.zones import zone
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PUBLIC = {"admin.login"}
@@ -65,8 +80,43 @@ def no_store(response: Response) -> Response:
 
 @bp.app_context_processor
 def admin_context() -> dict[str, Any]:
-    """Give admin templates the officer (None on public pages)."""
-    return {"admin_user": g.get("admin_user")}
+    """Give admin templates the officer (None on public pages) and the menu."""
+    return {
+        "admin_user": g.get("admin_user"),
+        "admin_menu": admin_menu,
+        "has_endpoint": has_endpoint,
+    }
+
+
+def has_endpoint(name: str) -> bool:
+    """Whether a view of this name exists (pages other parts add may be absent)."""
+    return name in current_app.view_functions
+
+
+@bp.app_template_filter("site_time")
+def site_time(value: datetime | None, short: bool = False) -> str:
+    """A date and time in the site's time zone, with the zone's name (``short``:
+    ``2026-05-15 11:00``, for lists that name the zone once)."""
+    where = zone(comms_state().site.timezone)
+    if short:
+        return "" if value is None else f"{value.astimezone(where):%Y-%m-%d %H:%M}"
+    return format_local(value, where)
+
+
+def admin_menu() -> list[MenuEntry]:
+    """The side navigation of the signed-in officer on this page."""
+    user = g.get("admin_user")
+    if user is None:
+        return []
+    return build_menu(
+        endpoints=current_app.view_functions,
+        admin_only=ADMIN_ONLY,
+        is_admin=user.is_admin,
+        path=request.path,
+        full_path=request.full_path.rstrip("?"),
+        url_for=url_for,
+        kinds=kinds.all_kinds(),
+    )
 
 
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

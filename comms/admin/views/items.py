@@ -1,4 +1,4 @@
-"""The dashboard, the item list and the item editor with its preview."""
+"""The item editor with its preview (the dashboard and the list: their own modules)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from comms import kinds
 from comms.admin import attachments, review, revisions, service
-from comms.admin import dashboard as dashboard_service
 from comms.admin.forms import (
     ItemDraft,
     item_form_values,
@@ -26,8 +25,7 @@ from comms.admin.views.blueprint import bp, form_values, render, require_user
 from comms.admin.views.files import limits
 from comms.admin.views.pdf_checks import warn_about_pdf
 from comms.catalogue import register
-from comms.catalogue.models import KINDS, STATUSES, Item
-from comms.catalogue.service import parse_page
+from comms.catalogue.models import Item
 from comms.context import comms_state, get_session
 from comms.deposits import service as deposits
 from comms.errors import NotFound, ValidationFailed
@@ -43,38 +41,6 @@ def kind_labels() -> dict[str, str]:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-@bp.get("/")
-def dashboard() -> tuple[str, int]:
-    """Drafts, scheduled items, the last video sync and newsletter status."""
-    board = dashboard_service.build_dashboard(get_session(), _now())
-    return render("admin/dashboard.html", board=board, labels=kind_labels(), now=_now())
-
-
-@bp.get("/items/")
-def items() -> tuple[str, int]:
-    """Every item, with search and filters by kind, status and language."""
-    kind = request.args.get("kind") or None
-    status = request.args.get("status") or None
-    if kind not in (None, *KINDS) or status not in (None, *STATUSES, "scheduled"):
-        raise ValidationFailed(["kind or status: not a known value"])
-    wanted = service.ItemFilter(
-        q=request.args.get("q", "").strip()[:200],
-        kind=kind,
-        status=status,
-        language=request.args.get("lang") or None,
-        page=parse_page(request.args.get("page")),
-    )
-    found = service.search_items(get_session(), wanted, now=_now())
-    return render(
-        "admin/items.html",
-        found=found,
-        wanted=wanted,
-        labels=kind_labels(),
-        statuses=STATUSES,
-        now=_now(),
-    )
 
 
 def _editor(

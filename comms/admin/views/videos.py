@@ -12,9 +12,8 @@ from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from comms.admin import audit, background, video_board
-from comms.admin import dashboard as dashboard_service
 from comms.admin.views.blueprint import bp, render, require_user
-from comms.admin.views.items import kind_labels
+from comms.admin.views.dashboard import dashboard_context
 from comms.context import comms_state, get_session
 from comms.errors import ValidationFailed
 from comms.jobs import queue as jobs_queue
@@ -26,15 +25,8 @@ from comms.videos.errors import SyncRunning, YouTubeConfigMissing
 
 
 def _dashboard(status: int, message: str) -> tuple[str, int]:
-    now = datetime.now(UTC).replace(microsecond=0)
-    board = dashboard_service.build_dashboard(get_session(), now)
     return render(
-        "admin/dashboard.html",
-        status,
-        board=board,
-        labels=kind_labels(),
-        now=now,
-        sync_problem=message,
+        "admin/dashboard.html", status, **dashboard_context(sync_problem=message)
     )
 
 
