@@ -9,7 +9,7 @@ from comms.catalogue.models import (
     NewsletterEntry,
     ReportFile,
 )
-from comms.catalogue.stamp import SiteState
+from comms.catalogue.stamp import PageKey, SiteState
 from comms.deposits.models import ReportDeposit
 from comms.jobs.models import Job
 from comms.newsletter.models import Consent, Delivery, Subscriber
@@ -26,6 +26,7 @@ __all__ = [
     "LoginAttempt",
     "Newsletter",
     "NewsletterEntry",
+    "PageKey",
     "ReportDeposit",
     "ReportFile",
     "SiteState",
