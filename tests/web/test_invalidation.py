@@ -329,14 +329,14 @@ def test_a_scheduled_item_coming_due_shows_everywhere_without_any_write(
 ) -> None:
     _fill(site)
     draft = site.item("report", "draft-report")
-    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20)
     with site.session() as session:
         user = session.scalars(select(User)).one()
         admin_service.change_status(session, user, draft.id, "schedule", when=when,
                                     now=datetime.now(UTC))  # fmt: skip
-    before = _read_all(site)
-    _assert_fresh(site, before)
-    assert all(b"Draft report" not in body for _s, _l, body in before.values())
+    listing = site.reader.test_client().get("/reports/?lang=en").data
+    assert b"Draft report" not in listing
+    _read_all(site)  # every page cached while the item is scheduled
     site.built.clear()
     time.sleep(max(0.0, (when - datetime.now(UTC)).total_seconds()) + 1.1)
     after = _read_all(site)
