@@ -115,6 +115,12 @@ def build(db_url: str, instance: Path, items: int) -> None:
     init_db(engine)
     fill_catalogue(engine, items)
     statement = "VACUUM ANALYZE" if db_url.startswith("postgresql") else "ANALYZE"
+    if db_url.startswith("postgresql"):  # fill_catalogue gave the ids itself
+        with engine.begin() as conn:
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('item', 'id'), max(id))"
+                     " FROM item")
+            )  # fmt: skip
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(statement))
     engine.dispose()
