@@ -1,38 +1,44 @@
-"""A rendered-response cache shared by every worker process, keyed on a stamp.
+"""A rendered-response cache shared by every worker process, with dependency keys.
 
-Entries are files under ``<instance>/cache/<stamp>/``. The stamp is what the layer
-that owns the content describes at app set-up (a ``StampSource``: the catalogue's,
-see ``comms.catalogue.stamp.PAGE_STAMPS``): it changes on every change and when a
-scheduled item comes due, so a publish, an edit, a sync or a scheduled time makes
-every worker and every host sharing the folder rebuild at once. Entries of older
-stamps are pruned when a newer one is first written. A hit costs the read of a small
-signal file (``StampReader``: the version row is read only when the signal moved)
-and one file read, or none when the same process served that entry lately.
+Entries are files under ``<instance>/cache/pages/``. While a page is built, the
+features it shows name their dependency keys (``depends_on``: like a CDN's
+surrogate keys, e.g. an item, a kind's listing, a topic); a page naming none
+depends on ``ALL``. The layer that owns the content describes at app set-up what
+the keys are stamped with (a ``StampSource``: the catalogue's, see
+``comms.catalogue.stamp.PAGE_STAMPS``): one version counter, bumped by every change
+in the change's own transaction, which also stamps each key the change affects
+with the new version, in a table of the database. An entry remembers the version
+and the newest due publication time it was built under, and its keys; it stays
+valid while none of its keys was stamped since and no scheduled item of its keys
+came due. So a change throws away only the pages that show it, on every host
+sharing the database: each request reads the version row (one primary-key read on
+a held connection), and only when it moved, the keys stamped since.
 
 This module imports no feature: features hand it what they need (the stamp source
-and the request clock at set-up, ``on_replay`` hooks per answer).
+and the request clock at set-up, their keys while building, ``on_replay`` hooks per
+answer).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
-import shutil
 import tempfile
 import threading
-import time
 import weakref
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import Connection, Engine, Executable
+from sqlalchemy import Connection, Engine, Executable, Table, func, select
 from werkzeug.http import http_date
 
 from comms.self_requests import is_static_copy
@@ -40,6 +46,8 @@ from comms.self_requests import is_static_copy
 EXTENSION_KEY = "comms.page_cache"
 STAMP_KEY = "comms.stamp_reader"
 CLOCK_KEY = "comms.page_cache_clock"
+# The key of a page that names none: every change stamps it.
+ALL = "*"
 # The WSGI environ slot where cached_response and on_replay leave an _Answer for
 # AnswerReplay (the one channel from the Flask side of this module to its middleware).
 _ANSWER = "comms.cache.answer"
@@ -57,11 +65,26 @@ _REPLAY_KEY = (
     "HTTP_IF_MODIFIED_SINCE",
     "HTTP_RANGE",
 )
-# Entries each process keeps on disk under the current stamp (its oldest go first).
-MAX_ENTRIES = 2000
-MEMORY_ENTRIES = 64
+# Entries kept on disk (shared by the processes of a host; the oldest go first).
+MAX_ENTRIES = 20_000
+MEMORY_ENTRIES = 256
 # Keys of pages built once and not stored (see PageCache.seen_before), per process.
 SEEN_KEYS = 10_000
+# A process checks the size of the folder every so many writes.
+PRUNE_EVERY = 500
+# Keys stamped since a process started that it remembers before it starts over
+# (then entries older than that ask the database for their keys' stamps).
+CHANGES_KEPT = 100_000
+
+# The keys named while the current page is built (None: no page is being built).
+_BUILDING: ContextVar[set[str] | None] = ContextVar("comms_cache_keys", default=None)
+
+
+def depends_on(*keys: str) -> None:
+    """Record that the page being built shows what ``keys`` name (no-op outside)."""
+    building = _BUILDING.get()
+    if building is not None:
+        building.update(keys)
 
 
 @dataclass(frozen=True)
@@ -73,13 +96,23 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class Deps:
+    """What an entry was built under: the version, the newest due time, its keys."""
+
+    version: int = 0
+    due: float = 0.0  # a POSIX timestamp; 0: nothing was due
+    keys: tuple[str, ...] = (ALL,)
+
+
+@dataclass(frozen=True)
 class CachedPage:
-    """A cached response: body, media type, ETag and when it was built."""
+    """A cached response: body, media type, ETag, when it was built and its deps."""
 
     body: bytes
     content_type: str
     etag: str
     last_modified: datetime
+    deps: Deps = Deps()
     # Header values, formatted once rather than on every request.
     quoted_etag: str = field(init=False, repr=False, compare=False)
     last_modified_http: str = field(init=False, repr=False, compare=False)
@@ -97,7 +130,7 @@ ReplayHook = Callable[[dict[str, Any]], None]
 class _Answer:
     """What AnswerReplay needs to keep the answer of a request."""
 
-    stamp: str | None = None  # set by cached_response when the answer is replayable
+    deps: Deps | None = None  # set by cached_response when the answer is replayable
     body: bytes = b""  # the body a GET answered 200 sent
     hooks: list[ReplayHook] = field(default_factory=list)
 
@@ -124,18 +157,19 @@ def etag_of(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
-def _page_of(rendered: Rendered, built: datetime) -> CachedPage:
+def _page_of(rendered: Rendered, built: datetime, deps: Deps) -> CachedPage:
     """``rendered`` as a page with its validators, stored or not."""
     return CachedPage(
         body=rendered.body,
         content_type=rendered.content_type,
         etag=etag_of(rendered.body),
         last_modified=built.replace(microsecond=0),
+        deps=deps,
     )
 
 
 class PageCache:
-    """Rendered bytes on disk under ``root``, one folder per stamp."""
+    """Rendered bytes on disk under ``root``, one file per key, with their deps."""
 
     def __init__(
         self, root: Path, max_entries: int = MAX_ENTRIES, memory: int = MEMORY_ENTRIES
@@ -143,14 +177,12 @@ class PageCache:
         self.root = root
         self._root = str(root)
         self.max_entries = max_entries
-        # Recently served entries of this process, by (stamp, key): safe to keep
-        # because every lookup names the current stamp, so a change misses at once.
-        self._memory: OrderedDict[tuple[str, str], CachedPage] = OrderedDict()
+        # Recently served entries of this process: each is checked like one read
+        # from disk, so keeping them is safe.
+        self._memory: OrderedDict[str, CachedPage] = OrderedDict()
         self._memory_size = memory
-        # What this process wrote under the current stamp, oldest first: trimming
-        # one entry per put never needs a scan of the folder.
-        self._written: deque[str] = deque()
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._puts = 0
 
     def seen_before(self, key: str) -> bool:
         """True when this process built ``key`` before; remember it if not.
@@ -170,108 +202,94 @@ class PageCache:
                 seen.popitem(last=False)
         return False
 
-    def _remember(self, stamp: str, key: str, page: CachedPage) -> CachedPage:
-        self._memory[(stamp, key)] = page
+    def _remember(self, key: str, page: CachedPage) -> CachedPage:
+        self._memory[key] = page
         if len(self._memory) > self._memory_size:
             with contextlib.suppress(KeyError):  # another thread trimmed it first
                 self._memory.popitem(last=False)
         return page
 
-    def _path(self, stamp: str, key: str) -> str:
+    def _path(self, key: str) -> str:
         # Plain strings, not pathlib: this runs on every request.
         name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
-        return os.path.join(self._root, stamp, name)
+        return os.path.join(self._root, name)
 
-    def get(self, stamp: str, key: str) -> CachedPage | None:
-        """The entry stored for ``key`` under ``stamp``, or None."""
-        remembered = self._memory.get((stamp, key))
+    def get(self, key: str) -> CachedPage | None:
+        """The entry stored for ``key`` (valid or not: see StampReader.fresh)."""
+        remembered = self._memory.get(key)
         if remembered is not None:
             return remembered
         try:
-            with open(self._path(stamp, key), "rb") as fh:
+            with open(self._path(key), "rb") as fh:
                 data = fh.read()
         except OSError:
             return None
         try:
-            etag, content_type, built, body = data.split(b"\n", 3)
+            etag, content_type, built, deps, body = data.split(b"\n", 4)
+            version, due, keys = json.loads(deps)
             page = CachedPage(
                 body=body,
                 content_type=content_type.decode("ascii"),
                 etag=etag.decode("ascii"),
                 last_modified=datetime.fromtimestamp(int(built), UTC),
+                deps=Deps(int(version), float(due), tuple(keys)),
             )
         except ValueError:
             return None
-        return self._remember(stamp, key, page)
+        return self._remember(key, page)
+
+    def forget(self, key: str) -> None:
+        """Drop ``key`` from this process's memory (its file is rewritten later)."""
+        self._memory.pop(key, None)
 
     def put(
-        self, stamp: str, key: str, rendered: Rendered, built: datetime
+        self, key: str, rendered: Rendered, built: datetime, deps: Deps
     ) -> CachedPage:
         """Store ``rendered`` atomically (temp file, then rename) and return it."""
-        page = _page_of(rendered, built)
-        folder = self.root / stamp
-        fresh = not folder.is_dir()
-        path = self._path(stamp, key)
+        page = _page_of(rendered, built, deps)
         header = (
             f"{page.etag}\n{page.content_type}\n{int(page.last_modified.timestamp())}\n"
-        ).encode("ascii")
+            + json.dumps([deps.version, deps.due, list(deps.keys)])
+            + "\n"
+        ).encode("utf-8")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            os.makedirs(self._root, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._root, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(header + page.body)
-                os.replace(tmp, path)
+                os.replace(tmp, self._path(key))
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
         except OSError:
-            # Another process pruned the folder meanwhile: serve without caching.
-            return page
-        # A new stamp drops the old folders; a stream of new keys (searches) makes
-        # each process remove its own oldest entry once it holds ``max_entries``.
-        if fresh:
-            self.prune(keep=stamp)
-        written = self._written
-        if written and os.path.dirname(written[-1]) != os.path.dirname(path):
-            written.clear()  # written under an older stamp: already pruned
-        written.append(path)
-        while len(written) > self.max_entries:
-            with contextlib.suppress(OSError):
-                os.unlink(written.popleft())
-        return self._remember(stamp, key, page)
+            return page  # a full or read-only disk: serve without caching
+        self._puts += 1
+        if self._puts % PRUNE_EVERY == 0 or self.max_entries < PRUNE_EVERY:
+            self.prune()
+        return self._remember(key, page)
 
-    def prune(self, keep: str) -> None:
-        """Remove every stamp folder but ``keep``; trim ``keep`` if it grew too big."""
-        for remembered in [k for k in list(self._memory) if k[0] != keep]:
-            self._memory.pop(remembered, None)
+    def prune(self) -> None:
+        """Down to 90% of ``max_entries``, the least recently written first."""
         with contextlib.suppress(OSError):
-            for child in self.root.iterdir():
-                if child.name != keep and child.is_dir():
-                    shutil.rmtree(child, ignore_errors=True)
-        folder = self.root / keep
-        with contextlib.suppress(OSError):
-            entries = [e for e in os.scandir(folder) if not e.name.startswith(".")]
-            if len(entries) > self.max_entries:
-                entries.sort(key=lambda e: e.stat().st_mtime)
-                # Down to 90%, oldest first: small, frequent trims keep any one
-                # request from deleting thousands of files.
-                excess = len(entries) - self.max_entries * 9 // 10
-                for entry in entries[:excess]:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+            entries = [e for e in os.scandir(self._root) if not e.name.startswith(".")]
+            if len(entries) <= self.max_entries:
+                return
+            entries.sort(key=lambda e: e.stat().st_mtime)
+            # Small, frequent trims keep any one request from deleting thousands.
+            excess = len(entries) - self.max_entries * 9 // 10
+            for entry in entries[:excess]:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def _stamp_text(version: int | None, due: datetime | None) -> str:
     return f"{version or 0}-{due.timestamp() if due else 0:.0f}"
 
 
-class Listener(Protocol):
-    """Told after every commit that changed what the stamp covers."""
-
-    def changed(self) -> None:
-        """The content changed (the commit is done)."""
+DueKeys = Callable[[Connection, datetime | None, datetime | None], set[str]]
+"""The keys of what came due between two times (exclusive, inclusive)."""
 
 
 @dataclass(frozen=True)
@@ -283,126 +301,86 @@ class StampSource:
     giving one row (version, due, next): the version, that newest due time, and the
     first scheduled time after ``now`` (when "due" next moves). ``version_sql`` reads
     the version alone (a primary-key read, the same text on every database).
-    ``watch(engine, listener)`` calls ``listener.changed()`` after every commit that
-    bumps the version of ``engine``'s database. ``name`` names the signal file.
+    ``keys`` is the table (``name``, ``value``) where every change stamps each key
+    it affects with the version it bumped to; ``due_keys`` names the keys of what
+    comes due between two times.
     """
 
     name: str
     window: Executable
     version_sql: str
-    watch: Callable[[Engine, Listener], None]
+    keys: Table
+    due_keys: DueKeys
 
     def stamp(self, connection: Connection, now: datetime) -> str:
         """The stamp at ``now``, in one round trip."""
         version, due, _next = connection.execute(self.window, {"now": now}).one()
         return _stamp_text(version, due)
 
-    def signal_path(self, root: Path) -> Path:
-        """The change-signal file of this source in the cache folder ``root``."""
-        return root / f".{self.name}"
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The content's version and newest due publication time at one moment."""
 
-# How long a process trusts the change signal alone before it reads the version row
-# again: a bound on staleness for a change the signal cannot tell of (a host with
-# its own instance folder on a shared database, an edit made with SQL by hand).
-RECHECK_SECONDS = 1.0
+    version: int
+    due: datetime | None
+    stamp: str
+
+    @property
+    def due_timestamp(self) -> float:
+        """``due`` as a POSIX timestamp (0 when nothing is due)."""
+        return self.due.timestamp() if self.due else 0.0
+
+    def deps(self, keys: Iterable[str]) -> Deps:
+        """The deps of a page built now showing ``keys`` (``ALL`` when none)."""
+        return Deps(self.version, self.due_timestamp, tuple(sorted(keys)) or (ALL,))
 
 
 @dataclass(frozen=True)
 class _Window:
-    """The stamp of one version while ``due <= now < until``.
+    """The snapshot of one version while ``due <= now < until``."""
 
-    ``signal`` is the change signal read before the version was: while the signal
-    file still holds it (and until ``trusted_until``), the version has not moved.
-    """
-
-    version: int
-    due: datetime | None
     until: datetime | None
-    stamp: str
-    signal: bytes | None = None
-    trusted_until: float = 0.0
+    snapshot: Snapshot
 
     def in_time(self, now: datetime) -> bool:
-        return (self.due is None or self.due <= now) and (
-            self.until is None or now < self.until
-        )
+        due = self.snapshot.due
+        return (due is None or due <= now) and (self.until is None or now < self.until)
 
     def covers(self, version: int, now: datetime) -> bool:
-        return version == self.version and self.in_time(now)
+        return version == self.snapshot.version and self.in_time(now)
+
+
+def _moment(timestamp: float) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, UTC) if timestamp else None
 
 
 class StampReader:
-    """The stamp of each request, without a database read when unchanged.
+    """The snapshot of each request, and whether an entry is still fresh.
 
-    Equal to ``source.stamp`` at every moment: the version row changes in the same
-    transaction as every change, and for one version the newest due publication
-    changes only when the clock reaches the next scheduled one, so that window is
-    remembered per version. After every such commit, the process that made it
-    rewrites the signal file (``<cache>/.<source name>``: ``changed``); a request
-    reads that small file, and only when its content moved (or the file is missing,
-    or ``RECHECK_SECONDS`` passed) the version row, on a connection that each thread
-    keeps open in autocommit mode, outside the pool. The file is written after the
-    commit and read before the row, so a change is seen by the first request that
-    starts after the changing request (or command) returned, in every process that
-    shares the cache folder.
+    Every snapshot reads the version row, on a connection that each thread keeps
+    open in autocommit mode outside the pool: a change committed on any host is
+    seen by the next request. For one version the newest due publication changes
+    only when the clock reaches the next scheduled one, so that window is
+    remembered per version. When the version moved, the keys stamped since the
+    last look are read once and kept (``CHANGES_KEPT`` of them), so checking an
+    entry costs no further read, unless it is older than what this process knows.
     """
 
-    def __init__(
-        self, engine: Engine, source: StampSource, signal: Path | None = None
-    ) -> None:
+    def __init__(self, engine: Engine, source: StampSource) -> None:
         self.engine = engine
         self.source = source
-        self.signal = signal
         self._local = threading.local()
         self._window: _Window | None = None
         self._opened: list[tuple[int, Any]] = []  # (pid, connection)
+        self._lock = threading.Lock()
+        # Keys stamped after ``_base``, read up to version ``_synced``.
+        self._base: int | None = None
+        self._synced = 0
+        self._changes: dict[str, int] = {}
+        self._due: OrderedDict[tuple[float, float], frozenset[str]] = OrderedDict()
         # Close the held connections when the app goes away, not at garbage time.
         weakref.finalize(self, _close_all, self._opened)
-
-    def changed(self) -> None:
-        """Tell every process sharing the cache folder: the content changed."""
-        self._window = None
-        with contextlib.suppress(OSError):  # the version row still tells, later
-            self._write_signal(replace=True)
-
-    def _write_signal(self, *, replace: bool) -> bytes | None:
-        # A new random token, written whole (temp file, then rename or link).
-        if self.signal is None:
-            return None
-        token = os.urandom(16).hex().encode("ascii")
-        os.makedirs(self.signal.parent, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.signal.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(token)
-            if replace:
-                os.replace(tmp, self.signal)
-            else:
-                os.link(tmp, self.signal)  # fails if a writer got there first
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        return token
-
-    def _signal(self) -> bytes | None:
-        if self.signal is None:
-            return None
-        try:
-            fd = os.open(self.signal, os.O_RDONLY)
-        except FileNotFoundError:
-            # No process has changed the content since the folder was made (a
-            # fresh cache, a bulk load): start the signal, never over a writer's.
-            try:
-                return self._write_signal(replace=False)
-            except OSError:
-                return None
-        except OSError:
-            return None
-        try:
-            return os.read(fd, 64)
-        finally:
-            os.close(fd)
 
     def _open(self) -> Any:
         dialect = self.engine.dialect
@@ -449,31 +427,84 @@ class StampReader:
                     raise
         raise AssertionError("unreachable")
 
-    def stamp(self, now: datetime) -> str:
-        """The stamp for ``now``: no read while the signal holds, else the version."""
-        signal = self._signal()
+    def snapshot(self, now: datetime) -> Snapshot:
+        """The version and newest due time at ``now`` (one primary-key read)."""
+        version = self.version()
+        if self._base is None:  # entries built from now on are checked in memory
+            with self._lock:
+                if self._base is None:
+                    self._base = self._synced = version
         window = self._window
-        clock = time.monotonic()
-        if (
-            window is not None
-            and signal is not None
-            and signal == window.signal
-            and clock < window.trusted_until
-            and window.in_time(now)
-        ):
-            return window.stamp
-        trusted_until = clock + RECHECK_SECONDS
-        if window is not None and window.covers(self.version(), now):
-            self._window = replace(window, signal=signal, trusted_until=trusted_until)
-            return window.stamp
+        if window is not None and window.covers(version, now):
+            return window.snapshot
         with self.engine.connect() as connection:
             version, due, until = connection.execute(
                 self.source.window, {"now": now}
             ).one()
-        self._window = _Window(
-            version or 0, due, until, _stamp_text(version, due), signal, trusted_until
-        )
-        return self._window.stamp
+        snapshot = Snapshot(version or 0, due, _stamp_text(version, due))
+        self._window = _Window(until, snapshot)
+        return snapshot
+
+    def stamp(self, now: datetime) -> str:
+        """The stamp for ``now``: changes whenever any key may have changed."""
+        return self.snapshot(now).stamp
+
+    def fresh(self, deps: Deps, now: Snapshot) -> bool:
+        """Whether a page built under ``deps`` still shows what it would at ``now``."""
+        if deps.version < now.version and self._stamped_since(deps, now.version):
+            return False
+        due = now.due_timestamp
+        if deps.due != due:
+            came_due = self._came_due(min(deps.due, due), max(deps.due, due))
+            return not came_due.intersection(deps.keys)
+        return True
+
+    def _stamped_since(self, deps: Deps, version: int) -> bool:
+        with self._lock:
+            self._sync(version)
+            base, changes = self._base, self._changes
+        if base is not None and deps.version >= base:
+            return any(changes.get(key, 0) > deps.version for key in deps.keys)
+        table = self.source.keys
+        with self.engine.connect() as connection:
+            newest = connection.scalar(
+                select(func.max(table.c.value)).where(table.c.name.in_(deps.keys))
+            )
+        return newest is not None and int(newest) > deps.version
+
+    def _sync(self, version: int) -> None:
+        # Versions commit in order (the row is locked until the commit), so every
+        # key stamped up to ``version`` is in the table when ``version`` is read.
+        if self._base is None or len(self._changes) > CHANGES_KEPT:
+            self._base = self._synced = version
+            self._changes = {}
+            return
+        if version <= self._synced:
+            return
+        table = self.source.keys
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(table.c.name, table.c.value).where(table.c.value > self._synced)
+            ).all()
+        changes = dict(self._changes)
+        for name, value in rows:
+            changes[name] = max(int(value), changes.get(name, 0))
+        self._changes = changes
+        self._synced = version
+
+    def _came_due(self, start: float, end: float) -> frozenset[str]:
+        memo = self._due.get((start, end))
+        if memo is not None:
+            return memo
+        # A timestamp's float gives back the same microsecond (Python rounds it).
+        with self.engine.connect() as connection:
+            keys = frozenset(
+                self.source.due_keys(connection, _moment(start), _moment(end))
+            )
+        self._due[(start, end)] = keys
+        if len(self._due) > 64:
+            self._due.popitem(last=False)
+        return keys
 
     def close(self) -> None:
         """Close every connection this reader opened."""
@@ -535,6 +566,13 @@ def _not_modified(page: CachedPage) -> bool:
     return since is not None and page.last_modified <= since
 
 
+def current_snapshot() -> Snapshot:
+    """The snapshot of the current request, at the request's own clock reading."""
+    clock: Callable[[], datetime] = current_app.extensions[CLOCK_KEY]
+    reader: StampReader = current_app.extensions[STAMP_KEY]
+    return reader.snapshot(clock())
+
+
 def cached_response(
     key: str,
     build: Callable[[], Rendered],
@@ -545,26 +583,40 @@ def cached_response(
 ) -> Response:
     """Serve ``key`` from the shared cache, building it on a miss; answer 304s.
 
+    ``build`` names what the page shows with ``depends_on`` (nothing: ``ALL``).
     ``vary`` names the request headers the key was derived from, so that shared
     caches in front of the site (a proxy, a CDN) keep one copy per variant.
     ``store_on_repeat``: store the page only when this process builds it a second
     time (see PageCache.seen_before).
     """
-    stamp = current_stamp()
+    reader: StampReader = current_app.extensions[STAMP_KEY]
+    clock: Callable[[], datetime] = current_app.extensions[CLOCK_KEY]
+    # Read before the page's own queries: a change committed meanwhile is newer
+    # than the version the page is stored under, so it is never missed.
+    now = reader.snapshot(clock())
     cache = page_cache()
     environ = request.environ
     # A static export reads each page once: storing them all would only push the
     # pages visitors ask for out of the cache, and its answers are never replayed.
     export = is_static_copy(environ)
-    page = cache.get(stamp, key)
+    page = cache.get(key)
+    if page is not None and not reader.fresh(page.deps, now):
+        cache.forget(key)
+        page = None
     replayable = not export
     if page is None:
-        rendered, built = build(), datetime.now(UTC)
+        keys: set[str] = set()
+        token = _BUILDING.set(keys)
+        try:
+            rendered = build()
+        finally:
+            _BUILDING.reset(token)
+        built, deps = datetime.now(UTC), now.deps(keys)
         replayable = not export and (not store_on_repeat or cache.seen_before(key))
         if replayable:
-            page = cache.put(stamp, key, rendered, built)
+            page = cache.put(key, rendered, built, deps)
         else:
-            page = _page_of(rendered, built)
+            page = _page_of(rendered, built, deps)
     headers = [
         ("ETag", page.quoted_etag),
         ("Last-Modified", page.last_modified_http),
@@ -575,7 +627,7 @@ def cached_response(
     kept = None
     if replayable:  # stored: the same request gets the same answer
         kept = _answer(environ)
-        kept.stamp = stamp
+        kept.deps = page.deps
     if _not_modified(page):
         return Response(status=304, headers=headers)
     if kept is not None and request.method == "GET":
@@ -588,39 +640,41 @@ class AnswerReplay:
 
     An answer of ``cached_response`` (a page, or its 304) depends only on the request
     (method, path, query, host, the headers the page varies on, the validators) and
-    on the catalogue stamp, so an identical request under the same stamp gets the
-    same answer: it is replayed, status, headers and body, after one stamp read
-    (the signal file). Answers that set a cookie are never replayed. A replay runs
-    the hooks the answer was handed through ``on_replay`` (counting counts an item
-    view or a feed fetch there, for the replaying request). Each process keeps at
-    most ``size`` answers and ``max_bytes`` of bodies, dropping them all when full
-    (and at every new stamp, which no kept answer matches).
+    on the page's keys, so an identical request while the page is fresh gets the
+    same answer: it is replayed, status, headers and body, after one version read.
+    Answers that set a cookie are never replayed. A replay runs the hooks the
+    answer was handed through ``on_replay`` (counting counts an item view or a feed
+    fetch there, for the replaying request). Each process keeps at most ``size``
+    answers and ``max_bytes`` of bodies, the least recently used going first.
     """
 
     def __init__(
-        self, app: Flask, wsgi_app: Any, size: int = 512, max_bytes: int = 16 << 20
+        self, app: Flask, wsgi_app: Any, size: int = 4096, max_bytes: int = 48 << 20
     ) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
         self.size = size
         self.max_bytes = max_bytes
         self._bytes = 0
-        self._answers: dict[
+        self._answers: OrderedDict[
             tuple[str | None, ...],
-            tuple[str, str, list[Any], bytes, tuple[ReplayHook, ...]],
-        ] = {}
+            tuple[Deps, str, list[Any], bytes, tuple[ReplayHook, ...]],
+        ] = OrderedDict()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        """Replay a known answer when the stamp is unchanged, else run the app."""
+        """Replay a known answer while its page is fresh, else run the app."""
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD"):
             return self.wsgi_app(environ, start_response)
         key = tuple(environ.get(name) for name in _REPLAY_KEY)
         known = self._answers.get(key)
         if known is not None:
-            stamp, status, headers, body, hooks = known
+            deps, status, headers, body, hooks = known
             reader: StampReader = self.app.extensions[STAMP_KEY]
-            if reader.stamp(datetime.now(UTC).replace(microsecond=0)) == stamp:
+            moment = datetime.now(UTC).replace(microsecond=0)  # the views' clock
+            if reader.fresh(deps, reader.snapshot(moment)):
+                with contextlib.suppress(KeyError):  # another thread dropped it
+                    self._answers.move_to_end(key)
                 for hook in hooks:
                     hook(environ)
                 start_response(status, list(headers))
@@ -633,14 +687,14 @@ class AnswerReplay:
 
         result = self.wsgi_app(environ, capture)
         kept: _Answer | None = environ.get(_ANSWER)
-        if kept is not None and kept.stamp is not None and answer:
-            self._keep(key, kept.stamp, kept, answer[0], answer[1])
+        if kept is not None and kept.deps is not None and answer:
+            self._keep(key, kept.deps, kept, answer[0], answer[1])
         return result
 
     def _keep(
         self,
         key: tuple[str | None, ...],
-        stamp: str,
+        deps: Deps,
         kept: _Answer,
         status: str,
         headers: list[Any],
@@ -658,10 +712,15 @@ class AnswerReplay:
                 return  # not the cached body as it was sent (a HEAD, say)
         else:
             return
-        if len(self._answers) >= self.size or self._bytes + len(body) > self.max_bytes:
-            self._answers.clear()
-            self._bytes = 0
-        self._answers[key] = (stamp, status, list(headers), body, tuple(kept.hooks))
+        answers = self._answers
+        with contextlib.suppress(KeyError):  # replaced: its bytes no longer count
+            self._bytes -= len(answers.pop(key)[3])
+        while answers and (
+            len(answers) >= self.size or self._bytes + len(body) > self.max_bytes
+        ):
+            with contextlib.suppress(KeyError):
+                self._bytes -= len(answers.popitem(last=False)[1][3])
+        answers[key] = (deps, status, list(headers), body, tuple(kept.hooks))
         self._bytes += len(body)
 
 
@@ -672,24 +731,27 @@ def init_app(app: Flask, source: StampSource, clock: Callable[[], datetime]) -> 
     the one its views decide what is due by (read once per request).
     """
     if EXTENSION_KEY not in app.extensions:
-        root = app.extensions["comms"].settings.instance_path / "cache"
+        root = app.extensions["comms"].settings.instance_path / "cache" / "pages"
         app.extensions[EXTENSION_KEY] = PageCache(root)
         engine = app.extensions["comms"].engine
-        reader = StampReader(engine, source, source.signal_path(root))
-        source.watch(engine, reader)
-        app.extensions[STAMP_KEY] = reader
+        app.extensions[STAMP_KEY] = StampReader(engine, source)
         app.extensions[CLOCK_KEY] = clock
         app.wsgi_app = AnswerReplay(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
 __all__ = [
+    "ALL",
     "CachedPage",
+    "Deps",
     "PageCache",
     "Rendered",
+    "Snapshot",
     "StampReader",
     "StampSource",
     "cached_response",
+    "current_snapshot",
     "current_stamp",
+    "depends_on",
     "etag_of",
     "init_app",
     "on_replay",

@@ -18,7 +18,7 @@ from comms.catalogue.models import (
     ReportFile,
     WorkPackage,
 )
-from comms.catalogue.stamp import SiteState
+from comms.catalogue.stamp import PageKey, SiteState
 from comms.deposits.models import ReportDeposit
 from comms.jobs.models import Job
 from comms.newsletter.models import Consent, Delivery, Subscriber
@@ -38,6 +38,7 @@ __all__ = [
     "LoginAttempt",
     "Newsletter",
     "NewsletterEntry",
+    "PageKey",
     "ReportDeposit",
     "ReportFile",
     "ReviewRequest",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import and_, func, literal, select, union
 from sqlalchemy.orm import Session
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag, ReportFile
@@ -52,8 +52,14 @@ def related_items(
             .scalar_subquery()
         )
     score = sum(shared[1:], shared[0])
+    # Only the items sharing something are scored (found through the name indexes),
+    # not every public item of the catalogue.
+    sharing = [select(ItemTag.item_id).where(ItemTag.name.in_(tags))] if tags else []
+    if regions:
+        sharing.append(select(ItemRegion.item_id).where(ItemRegion.name.in_(regions)))
     languages = sorted({item.language, default_language})
     stmt = select(Item).where(
+        Item.id.in_(union(*sharing) if len(sharing) > 1 else sharing[0]),
         visible(Item, now),
         one_version(item.language, default_language, now),
         Item.language.in_(languages),

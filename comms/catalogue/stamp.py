@@ -7,26 +7,32 @@ once in every worker process and on every host.
 
 from __future__ import annotations
 
-import weakref
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
-    Engine,
+    Connection,
     Integer,
     ScalarSelect,
     String,
+    and_,
     bindparam,
     case,
     event,
     func,
+    inspect,
+    or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from comms.cache import Listener, StampSource
+from comms.cache import ALL, StampSource
 from comms.catalogue.models import (
     Item,
     ItemRegion,
@@ -39,10 +45,9 @@ from comms.db import Base
 
 WATCHED = (Item, ItemTag, ItemRegion, ReportFile, Newsletter, NewsletterEntry)
 _STAMPED = "comms_stamped"
-
-
-# By database (URL without password); weak, so a discarded app stops listening.
-_LISTENERS: dict[str, weakref.WeakSet[Any]] = {}
+KEY_LENGTH = 200
+# Item ids per query when reading what changed items are filed under.
+_CHUNK = 500
 
 
 class SiteState(Base):
@@ -54,56 +59,163 @@ class SiteState(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PageKey(Base):
+    """A page dependency key and the catalogue version that last changed it."""
+
+    __tablename__ = "page_key"
+
+    name: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+def _key(*parts: str) -> str:
+    key = ":".join(parts)
+    if len(key) > KEY_LENGTH:  # a long translation group: its hash stands in
+        key = key[:20] + "#" + hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
+    return key
+
+
+def item_key(kind: str, translation: str) -> str:
+    """The key of an item's pages: every language version of it."""
+    return _key("item", kind, translation)
+
+
+def kind_key(kind: str) -> str:
+    """The key of a kind's listing and feeds."""
+    return _key("kind", kind)
+
+
+def tag_key(tag: str) -> str:
+    """The key of a topic's page and feeds (and of item pages relating by it)."""
+    return _key("tag", tag)
+
+
+def region_key(region: str) -> str:
+    """The key of a region's page and feeds (and of item pages relating by it)."""
+    return _key("region", region)
+
+
+NEWSLETTERS = "newsletters"
+
+
+def item_page_keys(item: Item) -> list[str]:
+    """What an item's page shows: the item (every version), and the items related
+    by its topics and regions."""
+    return [
+        item_key(item.kind, item.translation),
+        *(tag_key(t) for t in item.tag_names),
+        *(region_key(r) for r in item.region_names),
+    ]
+
+
+def _old_and_new(obj: Any, name: str) -> list[Any]:
+    history = inspect(obj).attrs[name].history
+    return [*history.unchanged, *history.added, *history.deleted] or [
+        getattr(obj, name)
+    ]
+
+
+def _changed_keys(session: Session) -> set[str]:
+    """The keys of what this flush changes, before and after the change."""
+    objects = [
+        o for o in (*session.new, *session.deleted) if isinstance(o, WATCHED)
+    ] + [o for o in session.dirty if isinstance(o, WATCHED) and session.is_modified(o)]
+    if not objects:
+        return set()
+    keys = {ALL}
+    ids: set[int] = set()
+    for o in objects:
+        if isinstance(o, Item):
+            for kind in _old_and_new(o, "kind"):
+                keys.add(kind_key(kind))
+                keys.update(item_key(kind, t) for t in _old_and_new(o, "translation"))
+            if o.id is not None:
+                ids.add(o.id)
+        elif isinstance(o, ItemTag | ItemRegion):
+            to_key = tag_key if isinstance(o, ItemTag) else region_key
+            keys.update(to_key(name) for name in _old_and_new(o, "name"))
+            if o.item_id is not None:
+                ids.add(o.item_id)
+            elif o.item is not None:
+                keys.add(kind_key(o.item.kind))
+                keys.add(item_key(o.item.kind, o.item.translation))
+        elif isinstance(o, ReportFile):
+            if o.item_id is not None:
+                ids.add(o.item_id)
+            elif o.item is not None:
+                keys.add(item_key(o.item.kind, o.item.translation))
+        else:
+            keys.add(NEWSLETTERS)
+    keys.update(_keys_of_items(session.connection(), ids))
+    return keys
+
+
+def _keys_of_items(connection: Connection, ids: Iterable[int]) -> set[str]:
+    """The stored items' keys: item, kind, topics and regions."""
+    keys: set[str] = set()
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        for kind, translation in connection.execute(
+            select(Item.kind, Item.translation).where(Item.id.in_(chunk))
+        ):
+            keys.add(kind_key(kind))
+            keys.add(item_key(kind, translation))
+        for (name,) in connection.execute(
+            select(ItemTag.name).where(ItemTag.item_id.in_(chunk)).distinct()
+        ):
+            keys.add(tag_key(name))
+        for (name,) in connection.execute(
+            select(ItemRegion.name).where(ItemRegion.item_id.in_(chunk)).distinct()
+        ):
+            keys.add(region_key(name))
+    return keys
+
+
+def _stamp_keys(session: Session, keys: set[str], version: int) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [{"name": key, "value": version} for key in sorted(keys)]
+    statement = insert(PageKey)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[PageKey.name], set_={"value": statement.excluded.value}
+        ),
+        rows,
+    )
+
+
 def _bump(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(_STAMPED):
+    keys = _changed_keys(session)
+    if not keys:
         return
-    touched = any(isinstance(o, WATCHED) for o in (*session.new, *session.deleted))
-    touched = touched or any(
-        isinstance(o, WATCHED) and session.is_modified(o) for o in session.dirty
-    )
-    if not touched:
-        return
-    session.info[_STAMPED] = True
-    result = session.execute(
-        update(SiteState)
-        .where(SiteState.name == "catalogue")
-        .values(value=SiteState.value + 1)
-    )
-    if getattr(result, "rowcount", 1) == 0:
-        session.add(SiteState(name="catalogue", value=1))
+    version: int | None = session.info.get(_STAMPED)
+    if version is None:
+        result = session.execute(
+            update(SiteState)
+            .where(SiteState.name == "catalogue")
+            .values(value=SiteState.value + 1)
+        )
+        if getattr(result, "rowcount", 1) == 0:
+            session.add(SiteState(name="catalogue", value=1))
+            version = 1
+        else:
+            version = session.scalar(
+                select(SiteState.value).where(SiteState.name == "catalogue")
+            )
+        session.info[_STAMPED] = version = int(version or 0)
+    _stamp_keys(session, keys, version)
 
 
 def _reset(session: Session, *_args: Any) -> None:
     session.info.pop(_STAMPED, None)
 
 
-def _database(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
-
-
-def _committed(session: Session) -> None:
-    if not session.info.pop(_STAMPED, None):
-        return
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    for listener in list(_LISTENERS.get(_database(engine), ())):
-        listener.changed()
-
-
-def on_change(engine: Engine, listener: Listener) -> None:
-    """Tell ``listener`` after every commit that bumps the version of ``engine``'s DB.
-
-    Any session of this process on the same database triggers it (tests and
-    commands often open their own engine on the app's database).
-    """
-    _LISTENERS.setdefault(_database(engine), weakref.WeakSet()).add(listener)
-
-
 def install() -> None:
     """Listen on every session (idempotent)."""
     if not event.contains(Session, "before_flush", _bump):
         event.listen(Session, "before_flush", _bump)
-        event.listen(Session, "after_commit", _committed)
+        event.listen(Session, "after_commit", _reset)
         event.listen(Session, "after_rollback", _reset)
 
 
@@ -188,10 +300,43 @@ _WINDOW = select(
     next_scheduled(bindparam("now")).label("next"),
 )
 
+
+def due_keys(
+    connection: Connection, since: datetime | None, until: datetime | None
+) -> set[str]:
+    """The keys of what came due in ``(since, until]``: items published, events
+    over, newsletter issues published."""
+    keys = {ALL}
+    if until is None:
+        return keys
+
+    def within(column: Any) -> ColumnElement[bool]:
+        inside: ColumnElement[bool] = column <= until
+        return inside if since is None else and_(inside, column > since)
+
+    ended = func.coalesce(Item.ends_at, Item.starts_at)
+    ids = connection.scalars(
+        select(Item.id).where(
+            Item.status.in_(_PUBLIC),
+            or_(within(Item.published_at), (Item.kind == "event") & within(ended)),
+        )
+    ).all()
+    keys.update(_keys_of_items(connection, ids))
+    issues = connection.scalar(
+        select(func.count())
+        .select_from(Newsletter)
+        .where(Newsletter.status.in_(_PUBLIC), within(Newsletter.published_at))
+    )
+    if issues:
+        keys.add(NEWSLETTERS)
+    return keys
+
+
 PAGE_STAMPS = StampSource(
     name="catalogue",
     window=_WINDOW,
     version_sql="SELECT value FROM site_state WHERE name = 'catalogue'",
-    watch=on_change,
+    keys=PageKey.__table__,  # type: ignore[arg-type]
+    due_keys=due_keys,
 )
 """What the page cache keys public pages on: ``cache_key``, read cheaply."""

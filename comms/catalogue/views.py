@@ -32,7 +32,13 @@ from comms.catalogue.models import (
     ItemTag,
 )
 from comms.catalogue.related import cover_file, related_items
-from comms.catalogue.stamp import PAGE_STAMPS
+from comms.catalogue.stamp import (
+    PAGE_STAMPS,
+    item_page_keys,
+    kind_key,
+    region_key,
+    tag_key,
+)
 from comms.catalogue.urls import register_converter
 from comms.context import (
     comms_state,
@@ -86,6 +92,13 @@ def _listing(
     )
 
     def build() -> Rendered:
+        # The news page (and its ?kind= filter) shows every kind: it names no key.
+        if topic:
+            cache.depends_on(tag_key(topic))
+        elif region:
+            cache.depends_on(region_key(region))
+        elif kind:
+            cache.depends_on(kind_key(kind))
         dated = kind is not None and kinds.get(kind).has_dates
         lister = service.list_events if dated else service.list_items
         found = lister(
@@ -199,6 +212,7 @@ def item(plural: str, slug: str) -> Response | WerkzeugResponse:
                         "catalogue.item", plural=plural, slug=other.slug, lang=explicit
                     )
                 )
+        cache.depends_on(*item_page_keys(found.item))
         related = related_items(
             get_session(), found.item, default_language=site.default_language,
             now=now(), video_types=comms_state().settings.video_public_types,

@@ -6,10 +6,11 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
-from comms.cache import Rendered, cached_response, request_key
+from comms.cache import Rendered, cached_response, depends_on, request_key
 from comms.catalogue.models import PLURAL_KINDS
 from comms.catalogue.moved import moved_response
 from comms.catalogue.service import parse_page
+from comms.catalogue.stamp import kind_key, region_key, tag_key
 from comms.context import comms_state, get_session, now, requested_language
 from comms.errors import NotFound
 from comms.feeds import build, service
@@ -40,6 +41,13 @@ def _feed(scope: FeedScope, fmt: str) -> Response:
     )
 
     def render() -> Rendered:
+        # The site's feed lists every kind: it names no key.
+        if scope.tag:
+            depends_on(tag_key(scope.tag))
+        elif scope.region:
+            depends_on(region_key(scope.region))
+        elif scope.kind:
+            depends_on(kind_key(scope.kind))
         with force_locale(babel_locale(language)):  # the title in the feed's language
             body = service.render_feed(
                 get_session(),

@@ -41,10 +41,11 @@ def test_listing_query_count_does_not_grow_with_catalogue(
     small = _count(app, client, url)
     _fill(session, store, 30)
     large = _count(app, client, url)
-    assert large == small
     # 4 to render (items; tags, regions, files in one IN query each) + 2 for the
-    # cache stamp; a cached page costs the 2 stamp queries alone.
-    assert large <= 6
+    # cache stamp, + 1 after a change: the keys it stamped, read once per change;
+    # a cached page costs the 2 stamp queries alone.
+    assert small <= large <= small + 1
+    assert large <= 7
     assert _count(app, client, url) <= 2
 
 

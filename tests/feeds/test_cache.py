@@ -1,71 +1,66 @@
-"""The shared page cache on disk: atomic entries, ETags, pruning of old stamps."""
+"""The shared page cache on disk: atomic entries, ETags, deps, pruning."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from comms.cache import PageCache, Rendered, etag_of
+from comms.cache import Deps, PageCache, Rendered, etag_of
 
 BUILT = datetime(2026, 11, 27, 9, 30, 15, 123456, tzinfo=UTC)
 
 
-def test_put_then_get_gives_the_same_bytes_type_etag_and_time(tmp_path):
+DEPS = Deps(3, 100.0, ("item:report:x", "tag:clusters"))
+
+
+def test_put_then_get_gives_the_same_bytes_type_etag_time_and_deps(tmp_path):
     cache = PageCache(tmp_path / "cache")
-    assert cache.get("1-100", "/feed.xml?lang=en") is None
-    stored = cache.put("1-100", "/feed.xml?lang=en", Rendered(b"<rss/>", "a/b"), BUILT)
-    found = cache.get("1-100", "/feed.xml?lang=en")
+    assert cache.get("/feed.xml?lang=en") is None
+    stored = cache.put("/feed.xml?lang=en", Rendered(b"<rss/>", "a/b"), BUILT, DEPS)
+    found = cache.get("/feed.xml?lang=en")
     assert found == stored
     assert found.body == b"<rss/>"
     assert found.content_type == "a/b"
     assert found.etag == etag_of(b"<rss/>")
     assert found.last_modified == BUILT.replace(microsecond=0)
-    assert cache.get("1-100", "/feed.atom?lang=en") is None
-    assert cache.get("2-100", "/feed.xml?lang=en") is None
+    assert found.deps == DEPS
+    assert cache.get("/feed.atom?lang=en") is None
 
 
 def test_another_process_reads_what_one_stored(tmp_path):
     body = b"line one\nline two\r\n\n\x00binary"
-    stored = PageCache(tmp_path).put("s", "k", Rendered(body, "text/plain"), BUILT)
-    assert PageCache(tmp_path).get("s", "k") == stored
+    stored = PageCache(tmp_path).put("k", Rendered(body, "text/plain"), BUILT, DEPS)
+    assert PageCache(tmp_path).get("k") == stored
 
 
-def test_memory_keeps_only_recent_entries_of_the_current_stamp(tmp_path):
+def test_memory_keeps_only_recent_entries(tmp_path):
     cache = PageCache(tmp_path, memory=2)
     for n in range(3):
-        cache.put("s", f"k{n}", Rendered(b"x%d" % n, "t/t"), BUILT)
-    for entry in (tmp_path / "s").iterdir():
+        cache.put(f"k{n}", Rendered(b"x%d" % n, "t/t"), BUILT, DEPS)
+    for entry in tmp_path.iterdir():
         entry.unlink()
-    assert cache.get("s", "k0") is None
-    assert cache.get("s", "k2").body == b"x2"
-    cache.put("t", "k2", Rendered(b"new", "t/t"), BUILT)
-    assert cache.get("s", "k2") is None
+    assert cache.get("k0") is None
+    assert cache.get("k2").body == b"x2"
+    cache.forget("k2")
+    assert cache.get("k2") is None
 
 
-def test_a_new_stamp_prunes_older_stamps(tmp_path):
-    cache = PageCache(tmp_path)
-    cache.put("1-100", "a", Rendered(b"old", "t/t"), BUILT)
-    cache.put("2-100", "a", Rendered(b"new", "t/t"), BUILT)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["2-100"]
-    assert cache.get("1-100", "a") is None
-    assert cache.get("2-100", "a").body == b"new"
-
-
-def test_a_folder_past_its_limit_drops_its_oldest_half(tmp_path):
+def test_a_folder_past_its_limit_drops_its_oldest(tmp_path):
     cache = PageCache(tmp_path, max_entries=4)
-    for n in range(5):  # written by two processes: each within its own limit
+    for n in range(6):  # written by two processes
         writer = cache if n % 2 else PageCache(tmp_path, max_entries=4)
-        writer.put("s", f"key-{n}", Rendered(b"x", "t/t"), BUILT)
-    cache.prune(keep="s")
-    left = [p for p in (tmp_path / "s").iterdir()]
-    assert len(left) == 3
+        writer.put(f"key-{n}", Rendered(b"x", "t/t"), BUILT, DEPS)
+    cache.prune()
+    left = list(tmp_path.iterdir())
+    assert len(left) <= 4
     assert not [p for p in left if p.name.startswith(".tmp")]
+    assert PageCache(tmp_path).get("key-5") is not None
 
 
 def test_a_corrupt_entry_is_a_miss(tmp_path):
-    PageCache(tmp_path).put("s", "k", Rendered(b"body", "t/t"), BUILT)
-    (entry,) = (tmp_path / "s").iterdir()
+    PageCache(tmp_path).put("k", Rendered(b"body", "t/t"), BUILT, DEPS)
+    (entry,) = tmp_path.iterdir()
     entry.write_bytes(b"garbage")
-    assert PageCache(tmp_path).get("s", "k") is None
+    assert PageCache(tmp_path).get("k") is None
 
 
 def test_catalogue_stamp_equals_the_catalogue_cache_key(app, session):
@@ -139,104 +134,23 @@ def test_every_feed_304_is_counted_even_when_replayed(app, client, session):
     assert fetches == 4  # the first GET and every 304
 
 
-def test_each_process_keeps_at_most_its_limit_removing_its_oldest(tmp_path):
-    cache = PageCache(tmp_path, max_entries=3)
-    for n in range(5):
-        cache.put("s", f"key-{n}", Rendered(b"x%d" % n, "t/t"), BUILT)
-    assert len(list((tmp_path / "s").iterdir())) == 3
-    fresh = PageCache(tmp_path)  # another process: nothing in its memory
-    assert fresh.get("s", "key-1") is None
-    assert [fresh.get("s", f"key-{n}").body for n in (2, 3, 4)] == [b"x2", b"x3", b"x4"]
-    cache.put("t", "key-0", Rendered(b"new", "t/t"), BUILT)  # a new stamp starts over
-    cache.put("t", "key-1", Rendered(b"new", "t/t"), BUILT)
-    assert len(list((tmp_path / "t").iterdir())) == 2
-
-
-class _CountingReader:
-    """A StampReader on the app's cache folder whose version reads are counted."""
-
-    def __init__(self, app):
-        from comms.cache import StampReader
-        from comms.catalogue.stamp import PAGE_STAMPS
-
-        root = app.extensions["comms"].settings.instance_path / "cache"
-        self.reader = StampReader(
-            app.extensions["comms"].engine, PAGE_STAMPS, PAGE_STAMPS.signal_path(root)
-        )
-        self.reads = 0
-        real = self.reader.version
-
-        def counted() -> int:
-            self.reads += 1
-            return real()
-
-        self.reader.version = counted  # type: ignore[method-assign]
-
-
-def test_a_commit_signals_every_reader_sharing_the_cache_folder(app, session):
-    from comms.catalogue.stamp import cache_key
-    from tests.factories import make_item, past
-
-    make_item(session, published_at=past(3))
-    other = _CountingReader(app)  # another worker process: not told in-process
-    try:
-        moment = past(0)
-        first = other.reader.stamp(moment)
-        reads = other.reads
-        for _ in range(5):  # the signal holds: no database read at all
-            assert other.reader.stamp(moment) == first
-        assert other.reads == reads
-        make_item(session, published_at=past(2))  # committed here, signalled
-        assert other.reader.stamp(moment) == cache_key(session, moment) != first
-    finally:
-        other.reader.close()
-
-
-def test_a_change_the_signal_misses_is_seen_within_the_recheck_time(
-    app, session, monkeypatch
-):
+def test_a_reader_of_another_host_sees_a_change_at_once(app, session):
+    """A reader that shares only the database (no folder, no process) with the
+    writer: the version row tells it, on the very next snapshot."""
     from sqlalchemy import update
 
-    import comms.cache
-    from comms.catalogue.stamp import SiteState, cache_key
-    from tests.factories import make_item, past
-
-    monkeypatch.setattr(comms.cache, "RECHECK_SECONDS", 0.2)
-    make_item(session, published_at=past(3))
-    other = _CountingReader(app)
-    try:
-        moment = past(0)
-        before = other.reader.stamp(moment)
-        # An edit made with SQL by hand (or by a host with its own cache folder).
-        with app.extensions["comms"].engine.begin() as connection:
-            connection.execute(
-                update(SiteState)
-                .where(SiteState.name == "catalogue")
-                .values(value=SiteState.value + 1)
-            )
-        import time
-
-        time.sleep(0.25)
-        assert other.reader.stamp(moment) == cache_key(session, moment) != before
-    finally:
-        other.reader.close()
-
-
-def test_without_a_signal_file_every_stamp_reads_the_version(app, session):
     from comms.cache import StampReader
-    from comms.catalogue.stamp import PAGE_STAMPS, cache_key
+    from comms.catalogue.stamp import PAGE_STAMPS, SiteState, cache_key
     from tests.factories import make_item, past
 
     make_item(session, published_at=past(3))
-    reader = StampReader(app.extensions["comms"].engine, PAGE_STAMPS)  # no signal file
+    reader = StampReader(app.extensions["comms"].engine, PAGE_STAMPS)
     try:
         moment = past(0)
         first = reader.stamp(moment)
+        assert reader.stamp(moment) == first
+        # An edit made with SQL by hand, as by another host.
         with app.extensions["comms"].engine.begin() as connection:
-            from sqlalchemy import update
-
-            from comms.catalogue.stamp import SiteState
-
             connection.execute(
                 update(SiteState)
                 .where(SiteState.name == "catalogue")
@@ -247,25 +161,62 @@ def test_without_a_signal_file_every_stamp_reads_the_version(app, session):
         reader.close()
 
 
-def test_a_reader_starts_a_missing_signal_and_then_trusts_it(app, session):
-    from comms.catalogue.stamp import cache_key
+def test_an_entry_stays_fresh_until_one_of_its_keys_is_stamped(app, session):
+    from comms.cache import StampReader
+    from comms.catalogue.stamp import PAGE_STAMPS, item_key, kind_key, tag_key
     from tests.factories import make_item, past
 
-    make_item(session, published_at=past(3))
-    other = _CountingReader(app)
-    other.reader.signal.unlink()  # as after a bulk load: nobody signalled yet
+    first = make_item(session, kind="report", slug="one", tags=["clusters"])
+    reader = StampReader(app.extensions["comms"].engine, PAGE_STAMPS)
+    other = StampReader(app.extensions["comms"].engine, PAGE_STAMPS)
     try:
-        moment = past(0)
-        first = other.reader.stamp(moment)
-        assert other.reader.signal.is_file()
-        reads = other.reads
-        for _ in range(5):
-            assert other.reader.stamp(moment) == first
-        assert other.reads == reads
-        make_item(session, published_at=past(2))
-        assert other.reader.stamp(moment) == cache_key(session, moment) != first
+        built = reader.snapshot(past(0))
+        page = built.deps([item_key("report", "one")])
+        listing = built.deps([kind_key("press_release")])
+        topic = built.deps([tag_key("clusters")])
+        everything = built.deps([])
+        make_item(session, kind="report", slug="two", tags=["energy"])
+        # ``other`` starts now: it asks the database about older entries
+        for looking in (reader, other):
+            now = looking.snapshot(past(0))
+            assert now.version > built.version
+            assert looking.fresh(page, now)
+            assert looking.fresh(listing, now)
+            assert looking.fresh(topic, now)
+            assert not looking.fresh(everything, now)
+        first.title = "Edited"
+        session.commit()
+        for looking in (reader, other):
+            now = looking.snapshot(past(0))
+            assert not looking.fresh(page, now)
+            assert not looking.fresh(topic, now)  # its card on the topic's page
+            assert looking.fresh(listing, now)
     finally:
-        other.reader.close()
+        reader.close()
+        other.close()
+
+
+def test_an_entry_is_stale_when_a_scheduled_item_of_its_keys_comes_due(app, session):
+    from comms.cache import StampReader
+    from comms.catalogue.stamp import PAGE_STAMPS, kind_key, tag_key
+    from tests.factories import future, make_item, past
+
+    make_item(session, kind="report", tags=["clusters"], published_at=past(2))
+    make_item(session, kind="event", tags=["energy"], published_at=future(2))
+    reader = StampReader(app.extensions["comms"].engine, PAGE_STAMPS)
+    try:
+        built = reader.snapshot(past(0))
+        reports = built.deps([kind_key("report"), tag_key("clusters")])
+        events = built.deps([kind_key("event")])
+        energy = built.deps([tag_key("energy")])
+        later = reader.snapshot(future(3))  # no write: only the clock moved
+        assert later.version == built.version
+        assert reader.fresh(reports, later)
+        assert not reader.fresh(events, later)
+        assert not reader.fresh(energy, later)
+        assert not reader.fresh(built.deps([]), later)
+    finally:
+        reader.close()
 
 
 def _count_app_runs(app) -> list[str]:
