@@ -1,7 +1,7 @@
 """add page dependency keys (the catalogue version that last changed each)
 
 Revision ID: 0026
-Revises: 0019
+Revises: 0024
 Create Date: 2026-12-09 01:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0019"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
