@@ -54,12 +54,14 @@ class _Content:
             source.name: source.snapshot(app) for source in sources_of(app)
         }
         self.records: dict[str, Record] = {}
+        self.hashed: dict[str, tuple[str, str]] = {}
         self.owners: dict[str, str] = {}
         self.source_of: dict[str, str] = {}
         for name, snapshot in self.snapshots.items():
             for key, record in snapshot.records.items():
                 full = f"{name}:{key}"
                 self.records[full] = record
+                self.hashed[full] = (_short(record.state), _short(record.placement))
                 self.source_of[full] = name
                 for prefix in record.owns:
                     self.owners.setdefault(prefix, full)
@@ -95,11 +97,15 @@ class _Content:
         return {snapshot.scope_of(path) for snapshot in self.snapshots.values()}
 
     def as_json(self) -> dict[str, list[Any]]:
-        """The records as the manifest keeps them."""
+        """The records as the manifest keeps them (states as short hashes)."""
         return {
-            key: [record.state, record.placement, sorted(record.scopes)]
+            key: [*self.hashed[key], sorted(record.scopes)]
             for key, record in self.records.items()
         }
+
+
+def _short(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 class _Writer:
@@ -113,7 +119,7 @@ class _Writer:
 
     def put(self, key: str, body: bytes) -> str:
         """Write ``body`` at ``key`` unless the same bytes are there; its hash."""
-        digest = hashlib.sha256(body).hexdigest()
+        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
         target = self.out / key
         if self.previous.digest_of(key) == digest and target.exists():
             self.unchanged += 1
@@ -175,7 +181,7 @@ def export_site(
 
 
 def _changed(
-    old: Mapping[str, list[Any]], new: Mapping[str, Record]
+    old: Mapping[str, list[Any]], new: Mapping[str, tuple[str, str]]
 ) -> tuple[set[str], set[str]]:
     """Records whose state changed, and those among them whose placement did."""
     changed: set[str] = set()
@@ -185,10 +191,12 @@ def _changed(
         if before is None or now is None:
             changed.add(key)
             moved.add(key)
-        elif before[0] != now.state or before[1] != now.placement:
-            changed.add(key)
-            if before[1] != now.placement:
-                moved.add(key)
+        else:
+            state, placement = now
+            if before[0] != state or before[1] != placement:
+                changed.add(key)
+                if before[1] != placement:
+                    moved.add(key)
     return changed, moved
 
 
@@ -236,7 +244,7 @@ def _incremental(
     progress: Callable[[str], None] | None,
     workers: int,
 ) -> ExportReport:
-    changed, moved = _changed(previous.records, content.records)
+    changed, moved = _changed(previous.records, content.hashed)
     if not changed:
         return ExportReport(0, len(previous.pages), 0, 0, 0, incremental=True)
     targets = _targets(previous, content, changed, moved)
