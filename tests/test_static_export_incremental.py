@@ -153,11 +153,10 @@ def test_a_published_item_appears_on_its_listings_and_an_archived_one_leaves(
     assert b"fresh-news" not in (exported / "index.html").read_bytes()
 
 
-def test_a_changed_template_or_setting_renders_everything_again(
-    app, exported
-) -> None:
-    data = (exported / MANIFEST).read_text()
-    (exported / MANIFEST).write_text(data.replace('"fingerprint":"', '"fingerprint":"x'))
+def test_a_changed_template_or_setting_renders_everything_again(app, exported) -> None:
+    manifest = exported / MANIFEST
+    data = manifest.read_text()
+    manifest.write_text(data.replace('"fingerprint":"', '"fingerprint":"x'))
     report = export_site(app, exported)
     assert not report.incremental and report.written == 0 and report.unchanged > 30
 
