@@ -5,8 +5,10 @@ gunicorn with 2 sync workers, wrk -t2 -c32 with a Lua script that builds every
 request's query from a word list (words of the catalogue's text and common English
 and project words that match nothing) and a number of its own, so no query repeats
 and every request runs the search and renders its page (the page cache is emptied
-before each run). Prints requests/s, p50 and p99 for each database (goal: p99 <
-100 ms on both).
+before each run). Each request comes from an address of its own (X-Forwarded-For,
+with COMMS_PROXIES=1): 32 connections standing for many readers, not one client
+that the per-client search limit (60 a minute) would answer with 429.
+Prints requests/s, p50 and p99 for each database (goal: p99 < 100 ms on both).
 
     .venv/bin/python bench/search_flood.py [--items 10000] [--seconds 10]
     [--databases sqlite postgresql]
@@ -78,7 +80,11 @@ function request()
   else
     q = "number+" .. (k % ITEMS) .. "+" .. b
   end
-  return wrk.format("GET", "/search?q=" .. q)
+  -- each request from a reader of its own (COMMS_PROXIES=1): the per-client limit
+  -- of 60 searches a minute is not what is measured
+  local high = math.floor(k / 250) % 250
+  local client = "10." .. (k % 250) .. "." .. high .. "." .. (id + 1)
+  return wrk.format("GET", "/search?q=" .. q, {["X-Forwarded-For"] = client})
 end
 """
 
@@ -113,6 +119,7 @@ def run(label: str, db_url: str, items: int, seconds: int, start: int) -> str:
             "COMMS_CONTENT_DIR": str(REPO / "content"),
             "COMMS_INSTANCE_PATH": str(instance),
             "COMMS_COUNTING": "0",
+            "COMMS_PROXIES": "1",
         }
         with gunicorn("comms:create_app()", env, workers=2) as base:
             figures = {}

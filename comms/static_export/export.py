@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from jinja2 import FileSystemBytecodeCache
 
 from comms.static_export import manifest as mf
 from comms.static_export.crawl import SEEDS, Links, iter_pages, output_path
@@ -151,6 +152,7 @@ def export_site(
     still written only when its bytes differ).
     """
     out.mkdir(parents=True, exist_ok=True)
+    _keep_compiled_templates(app)
     previous = mf.read(out)
     fingerprint = mf.fingerprint(app)
     content = _Content(app)
@@ -178,6 +180,18 @@ def export_site(
     return ExportReport(
         writer.written, writer.unchanged, writer.removed, writer.skipped, rendered
     )
+
+
+def _keep_compiled_templates(app: Flask) -> None:
+    """Keep the templates' compiled code between exports: an export run from the
+    command line after a publish renders a few dozen pages, and compiling the
+    templates they use took longer than rendering them."""
+    if app.jinja_env.bytecode_cache is None:
+        folder = (
+            Path(app.extensions["comms"].settings.instance_path) / "templates-compiled"
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(folder))
 
 
 def _changed(
