@@ -204,8 +204,14 @@ def static_group() -> None:
     show_default=True,
     help="Render the pages in this many processes (at most one per CPU helps).",
 )
-def static_export_command(out: Path, workers: int) -> None:
-    """Write the public site to OUT; a second run rewrites only what changed."""
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render every page again, not only those the changes since the last "
+    "export can show (a file is still written only when its bytes differ).",
+)
+def static_export_command(out: Path, workers: int, full: bool) -> None:
+    """Write the public site to OUT; a second run renders only what changed."""
     from comms import db
     from comms.static_export import export_site
 
@@ -220,7 +226,7 @@ def static_export_command(out: Path, workers: int) -> None:
         if sys.stderr.isatty() and count % 100 == 0:
             click.echo(f"\r{count} pages fetched", nl=False, err=True)
 
-    report = export_site(app, out, progress, workers=workers)
+    report = export_site(app, out, progress, workers=workers, full=full)
     if sys.stderr.isatty() and count >= 100:
         click.echo("", err=True)
     click.echo(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask import Flask, request
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.errors import ConfigurationError, StorageError
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from comms.errors import CommsError, ConfigMissing
@@ -43,10 +43,45 @@ def per(amount: int, seconds: int) -> RateLimitItem:
     return RateLimitItemPerSecond(amount, seconds)
 
 
+# How often the in-process counts drop their expired entries.
+SWEEP_SECONDS = 1.0
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """``memory://`` without a thread per hit.
+
+    The library's memory storage starts a timer thread on a hit whenever the last
+    one has run (10 ms later), and that thread walks every key: under a flood of
+    searches from many readers each request paid a thread start and the walk. The
+    windows are checked from their entries' times anyway, so dropping expired
+    entries once a second, in the request that comes due, changes no verdict; the
+    keys left empty go too (the library keeps one per client ever seen).
+    """
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions)
+        self._swept = time.monotonic()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the library's hook
+        now = time.monotonic()
+        if now - self._swept >= SWEEP_SECONDS:
+            self._swept = now
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+            for key in [key for key, entries in self.events.items() if not entries]:
+                with self.locks[key]:  # the library keeps emptied keys forever
+                    if not self.events.get(key):
+                        self.events.pop(key, None)
+                        self.locks.pop(key, None)
+
+
 class RateLimiter:
     """Counts hits per (scope, key) in the configured storage."""
 
     def __init__(self, storage_url: str) -> None:
+        if storage_url.startswith("memory://"):
+            swept = SweptMemoryStorage(storage_url, wrap_exceptions=True)
+            self._strategy = MovingWindowRateLimiter(swept)
+            return
         try:
             storage = storage_from_string(storage_url, wrap_exceptions=True)
         except ConfigurationError as exc:

@@ -22,6 +22,7 @@ from comms.catalogue import service
 from comms.catalogue.covers import MEDIA_TYPE as COVER_TYPE
 from comms.catalogue.covers import find_cover
 from comms.catalogue.downloads import is_download
+from comms.catalogue.export_source import CatalogueSource
 from comms.catalogue.images import Picture, item_picture, shown_picture
 from comms.catalogue.media import MEDIA_MAX_AGE
 from comms.catalogue.models import (
@@ -52,6 +53,7 @@ from comms.context import (
 from comms.errors import NotFound
 from comms.self_requests import is_visit
 from comms.sitemap import in_sitemap
+from comms.static_export import register_source
 
 bp = Blueprint("catalogue", __name__)
 
@@ -316,6 +318,7 @@ def card_picture(item: Item) -> Picture | None:
 def init_app(app: Flask) -> None:
     """Register the public catalogue pages (cached, keyed on the catalogue stamp)."""
     cache.init_app(app, PAGE_STAMPS, now)
+    register_source(app, CatalogueSource())
     register_converter(app)
     app.register_blueprint(bp)
     app.jinja_env.globals["KIND_PLURALS"] = KIND_PLURALS

@@ -1,4 +1,4 @@
-"""`comms static export OUT`: the public site as static files with the same URLs.
+"""The crawl of `comms static export`: every public page, fetched in-process.
 
 The exporter crawls the site in-process (no server needed) from `/`, the sitemap and
 the feeds, following every same-site link in HTML, XML and JSON documents, and writes
@@ -10,17 +10,12 @@ what changed and remove what was unpublished. URLs with a query string (filters,
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
 from flask import Flask
@@ -28,7 +23,6 @@ from flask.testing import FlaskClient
 
 from comms.self_requests import STATIC_COPY, mark
 
-MANIFEST = ".comms-export.json"
 SEEDS = ("/", "/sitemap.xml", "/robots.txt", "/feed.xml", "/feed.atom", "/feed.json")
 _LINK = re.compile(rb"""(?:href|src)\s*=\s*["']([^"'#]+)""", re.I)
 _XML_URL = re.compile(rb"<(?:loc|link|id|icon|logo|url)>\s*([^<\s]+)\s*<", re.I)
@@ -36,22 +30,9 @@ _XML_ATTR = re.compile(rb"""(?:href|url)=["']([^"']+)["']""", re.I)
 _JSON_URL = re.compile(
     rb'"(?:url|home_page_url|feed_url|next_url|image|icon)"\s*:\s*"([^"]+)"'
 )  # noqa: E501
+# A page's links: the paths to fetch, and every path it links to (see _links).
+Links = tuple[set[str], set[str]]
 _TEXTUAL = ("text/html", "application/xml", "text/xml", "+xml", "json", "text/plain")
-
-
-@dataclass(frozen=True)
-class ExportReport:
-    """What an export did."""
-
-    written: int
-    unchanged: int
-    removed: int
-    skipped: int
-
-    @property
-    def total(self) -> int:
-        """Files the export holds."""
-        return self.written + self.unchanged
 
 
 def output_path(url_path: str) -> PurePosixPath:
@@ -65,26 +46,33 @@ def output_path(url_path: str) -> PurePosixPath:
     return pure
 
 
-def _links(body: bytes, content_type: str, base: str, site_url: str) -> set[str]:
+def _links(
+    body: bytes, content_type: str, base: str, site_url: str
+) -> tuple[set[str], set[str]]:
+    """The same-site paths a document links to: those to fetch (no query
+    string), and every one (with a query string too: `/x/?lang=de` shows `/x/`)."""
     if not any(kind in content_type for kind in _TEXTUAL):
-        return set()
+        return set(), set()
     found = set(_LINK.findall(body))
     if "xml" in content_type:
         found |= set(_XML_URL.findall(body)) | set(_XML_ATTR.findall(body))
     if "json" in content_type:
         found |= set(_JSON_URL.findall(body))
-    result = set()
+    follow: set[str] = set()
+    shown: set[str] = set()
     for raw in found:
         url = raw.decode("utf-8", "replace").strip().replace("&amp;", "&")
         if url.startswith(site_url):
             url = url[len(site_url) :] or "/"
         parts = urlsplit(urljoin(base, url))
-        if parts.scheme or parts.netloc or parts.query:
+        if parts.scheme or parts.netloc:
             continue
         if parts.path.startswith("/admin") or parts.path.startswith("/api/"):
             continue
-        result.add(parts.path)
-    return result
+        shown.add(parts.path)
+        if not parts.query:
+            follow.add(parts.path)
+    return follow, shown
 
 
 def _fetch(client: FlaskClient, path: str) -> tuple[str, int, str, bytes]:
@@ -138,31 +126,52 @@ def _fetcher(
         _WORKER_APP = None
 
 
-def iter_site(
-    app: Flask, progress: Callable[[str], None] | None = None, workers: int = 1
-) -> Iterator[tuple[str, bytes]]:
-    """Fetch every public URL reachable from the seeds; yield (path, bytes) in turn.
+def iter_pages(
+    app: Flask,
+    progress: Callable[[str], None] | None = None,
+    workers: int = 1,
+    seeds: Iterable[str] = SEEDS,
+    known: Callable[[str], bool] | None = None,
+) -> Iterator[tuple[str, bytes | None, Links]]:
+    """Fetch every URL reachable from ``seeds``; yield (path, bytes, paths it
+    links to, with or without a query string) in turn.
 
     Breadth first, one level of links at a time, one page at a time in memory;
     ``workers`` > 1 renders in that many forked processes (same order of pages).
+    A link for which ``known`` says True is not followed. A seed that does not
+    answer 200 is yielded with None (a page that is gone); a link that does not is
+    left out.
     """
     site_url = app.extensions["comms"].settings.site_url.rstrip("/")
-    seen: set[str] = set(SEEDS)
-    level = list(SEEDS)
+    level = list(dict.fromkeys(seeds))
+    asked = set(level)
+    seen: set[str] = set(level)
     with _fetcher(app, workers) as fetch:
         while level:
             following: list[str] = []
             for path, status, content_type, body in fetch(level):
                 if status != 200:
+                    if path in asked:
+                        yield path, None, (set(), set())
                     continue
                 if progress is not None:
                     progress(path)
-                for link in sorted(_links(body, content_type, path, site_url)):
-                    if link not in seen:
+                links, shown = _links(body, content_type, path, site_url)
+                for link in sorted(links):
+                    if link not in seen and not (known and known(link)):
                         seen.add(link)
                         following.append(link)
-                yield path, body
+                yield path, body, (links, shown)
             level = following
+
+
+def iter_site(
+    app: Flask, progress: Callable[[str], None] | None = None, workers: int = 1
+) -> Iterator[tuple[str, bytes]]:
+    """Fetch every public URL reachable from the seeds; yield (path, bytes) in turn."""
+    for path, body, _links in iter_pages(app, progress, workers):
+        if body is not None:
+            yield path, body
 
 
 def crawl(
@@ -170,57 +179,3 @@ def crawl(
 ) -> dict[str, bytes]:
     """Fetch every public URL reachable from the seeds; return path -> bytes."""
     return dict(iter_site(app, progress, workers))
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, target)
-
-
-def export_site(
-    app: Flask,
-    out: Path,
-    progress: Callable[[str], None] | None = None,
-    workers: int = 1,
-) -> ExportReport:
-    """Write the public site under ``out``; rewrite only what changed.
-
-    ``workers`` > 1 renders the pages in that many forked processes.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    manifest_file = out / MANIFEST
-    try:
-        previous: dict[str, str] = json.loads(manifest_file.read_text())
-    except (OSError, ValueError):
-        previous = {}
-    current: dict[str, str] = {}
-    written = unchanged = skipped = 0
-    for url_path, body in iter_site(app, progress, workers):
-        try:
-            relative = output_path(url_path)
-        except ValueError:
-            skipped += 1
-            continue
-        key = str(relative)
-        if key in current:  # `/x` and `/x/` collide on a static host
-            skipped += 1
-            continue
-        digest = hashlib.sha256(body).hexdigest()
-        current[key] = digest
-        target = out / relative
-        if previous.get(key) == digest and target.exists():
-            unchanged += 1
-            continue
-        _write_atomic(target, body)
-        written += 1
-    removed = 0
-    for key in set(previous) - set(current):
-        target = out / key
-        if target.is_file():
-            target.unlink()
-            removed += 1
-    _write_atomic(manifest_file, json.dumps(current, indent=0, sort_keys=True).encode())
-    return ExportReport(written, unchanged, removed, skipped)

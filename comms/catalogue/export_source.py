@@ -1,0 +1,259 @@
+"""The catalogue as the static export sees it: what each public page can show.
+
+One record per translation group of items (all its language versions: an item's
+page names its other versions) and per translation group of newsletter issues.
+Its state changes with any edit (the row's version and stamp, its files, tags and
+regions, its slugs); its placement with anything that decides where it is listed
+(status, dates, what its kind shows, tags, regions). The scopes of an item are the
+listings and feeds of everything, of its kind, of each of its topics and regions.
+
+An item page lists a few related items (`related.related_items`). A newly
+published or re-tagged item joins that list on other items' pages; the note kept
+for each item page (its item, how many related items it shows, the lowest score
+among them) tells which pages it may join without rendering them all again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask
+from sqlalchemy import select
+
+from comms.catalogue.models import (
+    KIND_PLURALS,
+    PLURAL_KINDS,
+    Item,
+    ItemRegion,
+    ItemTag,
+    Newsletter,
+    NewsletterEntry,
+    ReportFile,
+)
+from comms.catalogue.related import REGION_WEIGHT, RELATED_LIMIT
+from comms.catalogue.service import visible
+from comms.kinds.video import listed
+from comms.static_export.sources import ALL, Record
+
+_RELATED = re.compile(rb'<ul class="related">(.*?)</ul>', re.S)
+_RELATED_ENTRY = re.compile(rb'<li lang="([^"]+)"><a href="([^"]+)"')
+
+
+class _Snapshot:
+    """The catalogue at one export."""
+
+    def __init__(self, app: Flask) -> None:
+        state = app.extensions["comms"]
+        now = datetime.now(UTC)
+        self.default_language: str = state.site.default_language
+        self.records: dict[str, Record] = {}
+        self.tags: dict[int, frozenset[str]] = {}
+        self.regions: dict[int, frozenset[str]] = {}
+        self.shown: set[int] = set()
+        self.by_slug: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+        self.groups: dict[str, list[int]] = defaultdict(list)
+        public_types = state.settings.video_public_types
+        with state.engine.connect() as conn:
+            tags: dict[int, list[str]] = defaultdict(list)
+            for item_id, name in conn.execute(
+                select(ItemTag.item_id, ItemTag.name).order_by(
+                    ItemTag.item_id, ItemTag.position
+                )
+            ):
+                tags[item_id].append(name)
+            regions: dict[int, list[str]] = defaultdict(list)
+            for item_id, name in conn.execute(
+                select(ItemRegion.item_id, ItemRegion.name).order_by(
+                    ItemRegion.item_id, ItemRegion.position
+                )
+            ):
+                regions[item_id].append(name)
+            files: dict[int, list[str]] = defaultdict(list)
+            for item_id, filename, sha in conn.execute(
+                select(ReportFile.item_id, ReportFile.filename, ReportFile.sha256)
+                .order_by(ReportFile.item_id, ReportFile.position)
+            ):  # fmt: skip
+                files[item_id].append(f"{filename}:{sha}")
+            rows = conn.execute(
+                select(
+                    Item.id, Item.kind, Item.slug, Item.language, Item.translation,
+                    Item.status, Item.published_at, Item.updated_at, Item.version,
+                    Item.image, Item.starts_at, Item.ends_at,
+                    visible(Item, now).label("shown"),
+                    listed(Item, public_types).label("listed"),
+                ).order_by(Item.kind, Item.translation, Item.language)
+            ).all()  # fmt: skip
+            self._items(rows, tags, regions, files, now)
+            self._newsletters(conn, now)
+
+    def _items(
+        self,
+        rows: Iterable[Any],
+        tags: Mapping[int, list[str]],
+        regions: Mapping[int, list[str]],
+        files: Mapping[int, list[str]],
+        now: datetime,
+    ) -> None:
+        placements: dict[str, list[str]] = defaultdict(list)
+        states: dict[str, list[str]] = defaultdict(list)
+        scopes: dict[str, set[str]] = defaultdict(set)
+        owns: dict[str, list[str]] = defaultdict(list)
+        for row in rows:
+            key = f"item:{row.kind}:{row.translation}"
+            item_tags, item_regions = tags.get(row.id, []), regions.get(row.id, [])
+            self.tags[row.id] = frozenset(item_tags)
+            self.regions[row.id] = frozenset(item_regions)
+            if row.shown and row.listed:
+                self.shown.add(row.id)
+            self.by_slug[(row.kind, row.slug)][row.language] = row.id
+            self.groups[key].append(row.id)
+            dates = [
+                _stamp(row.published_at),
+                _stamp(row.starts_at),
+                _stamp(row.ends_at),
+                # an event moves from upcoming to past with the clock
+                str(row.starts_at is not None and row.starts_at <= now),
+                str(row.ends_at is not None and row.ends_at <= now),
+            ]
+            placement = "|".join(
+                [row.language, row.status, str(row.shown), str(row.listed), *dates,
+                 ",".join(item_tags), ",".join(item_regions)]
+            )  # fmt: skip
+            placements[key].append(placement)
+            states[key].append(
+                "|".join(
+                    [placement, row.slug, str(row.version), _stamp(row.updated_at),
+                     row.image or "", ";".join(files.get(row.id, []))]
+                )
+            )  # fmt: skip
+            scopes[key].update(
+                [ALL, f"kind:{row.kind}"]
+                + [f"tag:{tag}" for tag in item_tags]
+                + [f"region:{region}" for region in item_regions]
+            )
+            owns[key].append(f"/{KIND_PLURALS[row.kind]}/{row.slug}/")
+        for key, lines in placements.items():
+            self.records[key] = Record(
+                state="\n".join(states[key]),
+                placement="\n".join(lines),
+                scopes=frozenset(scopes[key]),
+                owns=tuple(owns[key]),
+            )
+
+    def _newsletters(self, conn: Any, now: datetime) -> None:
+        entries: dict[int, list[str]] = defaultdict(list)
+        entry = NewsletterEntry
+        for issue_id, kind, slug in conn.execute(
+            select(entry.newsletter_id, entry.kind, entry.slug).order_by(
+                entry.newsletter_id, entry.position
+            )
+        ):
+            entries[issue_id].append(f"{kind}/{slug}")
+        groups: dict[str, list[Any]] = defaultdict(list)
+        for row in conn.execute(
+            select(
+                Newsletter.id, Newsletter.slug, Newsletter.language,
+                Newsletter.translation, Newsletter.status, Newsletter.published_at,
+                Newsletter.updated_at,
+            ).order_by(Newsletter.translation, Newsletter.language)
+        ):  # fmt: skip
+            groups[f"newsletter:{row.translation}"].append(row)
+        for key, rows in groups.items():
+            placement = "\n".join(
+                f"{row.language}|{row.status}|{_stamp(row.published_at)}|"
+                f"{row.published_at is not None and row.published_at <= now}"
+                for row in rows
+            )
+            state = "\n".join(
+                f"{row.slug}|{_stamp(row.updated_at)}|{','.join(entries[row.id])}"
+                for row in rows
+            )
+            self.records[key] = Record(
+                state=placement + "\n" + state,
+                placement=placement,
+                scopes=frozenset([ALL]),
+                owns=tuple(f"/newsletter/{row.slug}/" for row in rows),
+            )
+
+    def scope_of(self, path: str) -> str:
+        """Listings and feeds of one kind, topic or region have its scope."""
+        parts = [unquote(part) for part in path.strip("/").split("/")]
+        if parts[0] in PLURAL_KINDS:
+            return f"kind:{PLURAL_KINDS[parts[0]]}"
+        if parts[0] in ("topics", "tags") and len(parts) > 1:
+            return f"tag:{parts[1]}"
+        if parts[0] == "regions" and len(parts) > 1:
+            return f"region:{parts[1]}"
+        return ALL
+
+    def _item_at(self, path: str, language: str | None = None) -> int | None:
+        parts = path.strip("/").split("/")
+        if len(parts) != 2 or parts[0] not in PLURAL_KINDS:
+            return None
+        versions = self.by_slug.get((PLURAL_KINDS[parts[0]], unquote(parts[1])), {})
+        for wanted in (language, self.default_language):
+            if wanted in versions:
+                return versions[wanted]
+        return min(versions.values(), default=None)
+
+    def _score(self, one: int, other: int) -> int:
+        return len(self.tags[one] & self.tags[other]) + REGION_WEIGHT * len(
+            self.regions[one] & self.regions[other]
+        )
+
+    def note(self, path: str, body: bytes) -> Any:
+        """For an item page: [its item, related items shown, their lowest score]."""
+        item = self._item_at(path)
+        if item is None:
+            return None
+        found = _RELATED.search(body)
+        shown = _RELATED_ENTRY.findall(found.group(1)) if found else []
+        scores = []
+        for language, href in shown:
+            other = self._item_at(
+                urlsplit(href.decode()).path, language.decode()
+            )  # fmt: skip
+            scores.append(self._score(item, other) if other is not None else 0)
+        return [item, len(shown), min(scores, default=0)]
+
+    def affected(self, entering: Iterable[str], notes: Mapping[str, Any]) -> set[str]:
+        """Item pages whose related items a newly placed item may join: it shares
+        a topic or region, and the page shows fewer than the limit or one that
+        scores no more than it does."""
+        newcomers = [
+            item_id
+            for key in entering
+            for item_id in self.groups.get(key, [])
+            if item_id in self.shown
+        ]
+        pages: set[str] = set()
+        if not newcomers:
+            return pages
+        for path, (item, count, lowest) in notes.items():
+            if item not in self.tags:
+                continue
+            for newcomer in newcomers:
+                score = self._score(item, newcomer)
+                if score > 0 and (count < RELATED_LIMIT or score >= lowest):
+                    pages.add(path)
+                    break
+        return pages
+
+
+def _stamp(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat()
+
+
+class CatalogueSource:
+    """The catalogue's items and newsletter issues, for the static export."""
+
+    name = "catalogue"
+
+    def snapshot(self, app: Flask) -> _Snapshot:
+        """The catalogue now."""
+        return _Snapshot(app)

@@ -1,0 +1,326 @@
+"""Writing the export: everything the first time, then only what changed.
+
+A full export crawls the whole site (`crawl.iter_pages`). Its manifest records, per
+file, the record owning it and the records it links to, and per record its state
+(`sources`). The next export compares the records with the database: when none
+changed it renders nothing; when some did, it renders only the pages that can show
+them (their own pages in every language, the pages linking them, the listings,
+feeds and sitemap of their scopes, the pages their source says they may now join)
+and the pages newly linked from those, and removes what no longer answers. When
+the code, templates, static files, site identity or settings changed, or the
+manifest is missing, it renders everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import FileSystemBytecodeCache
+
+from comms.static_export import manifest as mf
+from comms.static_export.crawl import SEEDS, Links, iter_pages, output_path
+from comms.static_export.sources import Record, Snapshot, sources_of
+
+# Fewer pages than this to render: in this process rather than forked workers.
+_FORK_FROM = 400
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export did."""
+
+    written: int
+    unchanged: int
+    removed: int
+    skipped: int
+    rendered: int = 0
+    incremental: bool = False
+
+    @property
+    def total(self) -> int:
+        """Files the export holds."""
+        return self.written + self.unchanged
+
+
+class _Content:
+    """Every source's records now, and where each owned path belongs."""
+
+    def __init__(self, app: Flask) -> None:
+        self.snapshots: dict[str, Snapshot] = {
+            source.name: source.snapshot(app) for source in sources_of(app)
+        }
+        self.records: dict[str, Record] = {}
+        self.hashed: dict[str, tuple[str, str]] = {}
+        self.owners: dict[str, str] = {}
+        self.source_of: dict[str, str] = {}
+        for name, snapshot in self.snapshots.items():
+            for key, record in snapshot.records.items():
+                full = f"{name}:{key}"
+                self.records[full] = record
+                self.hashed[full] = (_short(record.state), _short(record.placement))
+                self.source_of[full] = name
+                for prefix in record.owns:
+                    self.owners.setdefault(prefix, full)
+
+    def owner(self, path: str) -> str:
+        """The record owning ``path`` (by its path prefixes), or ""."""
+        end = path.find("/", 1)
+        while end != -1:
+            found = self.owners.get(path[: end + 1])
+            if found is not None:
+                return found
+            end = path.find("/", end + 1)
+        return ""
+
+    def page(
+        self, manifest: mf.Manifest, path: str, digest: str, links: Links, body: bytes
+    ) -> mf.Page:
+        """The manifest's entry for a page just rendered."""
+        owner = self.owner(path)
+        follow, shown = links
+        shows = {self.owner(link) for link in shown} - {owner, ""}
+        owned = sorted(link for link in follow if self.owner(link))
+        others = frozenset(link for link in follow if not self.owner(link))
+        note = None
+        if owner:
+            snapshot = self.snapshots[self.source_of[owner]]
+            note = snapshot.note(path, body)
+        linkset = manifest.intern(others) if others else -1
+        return mf.Page(digest, path, owner, sorted(shows), owned, linkset, note)
+
+    def scope_of(self, path: str) -> set[str]:
+        """Every source's scope for a page no record owns."""
+        return {snapshot.scope_of(path) for snapshot in self.snapshots.values()}
+
+    def as_json(self) -> dict[str, list[Any]]:
+        """The records as the manifest keeps them (states as short hashes)."""
+        return {
+            key: [*self.hashed[key], sorted(record.scopes)]
+            for key, record in self.records.items()
+        }
+
+
+def _short(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+class _Writer:
+    """Writes files whose hash changed and keeps the counts."""
+
+    def __init__(self, out: Path, previous: mf.Manifest) -> None:
+        self.out = out
+        self.previous = previous
+        self.written = self.unchanged = self.skipped = self.removed = 0
+        self.keys: set[str] = set()
+
+    def put(self, key: str, body: bytes) -> str:
+        """Write ``body`` at ``key`` unless the same bytes are there; its hash."""
+        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+        target = self.out / key
+        if self.previous.digest_of(key) == digest and target.exists():
+            self.unchanged += 1
+        else:
+            mf.write_atomic(target, body)
+            self.written += 1
+            self.keys.add(key)
+        return digest
+
+    def drop(self, key: str) -> None:
+        """Remove the file at ``key`` if there is one."""
+        target = self.out / key
+        if target.is_file():
+            target.unlink()
+            self.removed += 1
+
+
+def export_site(
+    app: Flask,
+    out: Path,
+    progress: Callable[[str], None] | None = None,
+    workers: int = 1,
+    full: bool = False,
+) -> ExportReport:
+    """Write the public site under ``out``; render and write only what changed.
+
+    ``workers`` > 1 renders the pages in that many forked processes; ``full``
+    renders every page even when the manifest says little changed (a file is
+    still written only when its bytes differ).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    _keep_compiled_templates(app)
+    previous = mf.read(out)
+    fingerprint = mf.fingerprint(app)
+    content = _Content(app)
+    if not full and previous.pages and previous.fingerprint == fingerprint:
+        return _incremental(app, out, previous, content, progress, workers)
+    writer = _Writer(out, previous)
+    current = mf.Manifest(fingerprint, content.as_json())
+    rendered = 0
+    for url_path, body, links in iter_pages(app, progress, workers):
+        assert body is not None  # the seeds answer
+        rendered += 1
+        try:
+            key = str(output_path(url_path))
+        except ValueError:
+            writer.skipped += 1
+            continue
+        if key in current.pages:  # `/x` and `/x/` collide on a static host
+            writer.skipped += 1
+            continue
+        digest = writer.put(key, body)
+        current.pages[key] = content.page(current, url_path, digest, links, body)
+    for key in previous.keys() - set(current.pages):
+        writer.drop(key)
+    mf.write(out, current)
+    return ExportReport(
+        writer.written, writer.unchanged, writer.removed, writer.skipped, rendered
+    )
+
+
+def _keep_compiled_templates(app: Flask) -> None:
+    """Keep the templates' compiled code between exports: an export run from the
+    command line after a publish renders a few dozen pages, and compiling the
+    templates they use took longer than rendering them."""
+    if app.jinja_env.bytecode_cache is None:
+        folder = (
+            Path(app.extensions["comms"].settings.instance_path) / "templates-compiled"
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+
+
+def _changed(
+    old: Mapping[str, list[Any]], new: Mapping[str, tuple[str, str]]
+) -> tuple[set[str], set[str]]:
+    """Records whose state changed, and those among them whose placement did."""
+    changed: set[str] = set()
+    moved: set[str] = set()
+    for key in old.keys() | new.keys():
+        before, now = old.get(key), new.get(key)
+        if before is None or now is None:
+            changed.add(key)
+            moved.add(key)
+        else:
+            state, placement = now
+            if before[0] != state or before[1] != placement:
+                changed.add(key)
+                if before[1] != placement:
+                    moved.add(key)
+    return changed, moved
+
+
+def _targets(
+    previous: mf.Manifest, content: _Content, changed: set[str], moved: set[str]
+) -> list[str]:
+    """The paths to render again: every page that can show a change."""
+    scopes: set[str] = set()
+    for key in moved:
+        if key in previous.records:
+            scopes.update(previous.records[key][2])
+        if key in content.records:
+            scopes.update(content.records[key].scopes)
+    targets: set[str] = set()
+    for page in previous.pages.values():
+        if page.owner:
+            hit = page.owner in changed
+        elif page.url.startswith("/sitemap"):  # every item's last change is on it
+            hit = True
+        else:
+            hit = bool(moved) and bool(content.scope_of(page.url) & scopes)
+        if hit or not changed.isdisjoint(page.shows):
+            targets.add(page.url)
+    for name, snapshot in content.snapshots.items():
+        prefix = f"{name}:"
+        entering = [key[len(prefix) :] for key in moved if key.startswith(prefix)]
+        if entering:
+            notes = {
+                page.url: page.note
+                for page in previous.pages.values()
+                if page.note is not None and page.owner.startswith(prefix)
+            }
+            targets.update(snapshot.affected(entering, notes))
+    for key in changed:  # their pages at their (new) addresses
+        if key in content.records:
+            targets.update(content.records[key].owns)
+    return sorted(targets)
+
+
+def _incremental(
+    app: Flask,
+    out: Path,
+    previous: mf.Manifest,
+    content: _Content,
+    progress: Callable[[str], None] | None,
+    workers: int,
+) -> ExportReport:
+    changed, moved = _changed(previous.records, content.hashed)
+    if not changed:
+        return ExportReport(0, len(previous.pages), 0, 0, 0, incremental=True)
+    targets = _targets(previous, content, changed, moved)
+    known = {page.url for page in previous.pages.values()}
+    pages = {
+        key: page for key, page in previous.pages.items() if page.url not in targets
+    }
+    current = mf.Manifest(
+        previous.fingerprint, content.as_json(), pages, previous.linksets
+    )
+    writer = _Writer(out, previous)
+    rendered = 0
+    fork = workers if len(targets) >= _FORK_FROM else 1
+    for url_path, body, links in iter_pages(
+        app, progress, fork, seeds=targets, known=known.__contains__
+    ):
+        rendered += 1
+        if body is None:
+            continue
+        try:
+            key = str(output_path(url_path))
+        except ValueError:
+            writer.skipped += 1
+            continue
+        if key in pages:
+            writer.skipped += 1
+            continue
+        digest = writer.put(key, body)
+        pages[key] = content.page(current, url_path, digest, links, body)
+    _drop_unreachable(current)
+    for key in (previous.keys() | writer.keys) - set(pages):
+        writer.drop(key)
+    mf.write(out, current)
+    return ExportReport(
+        len(writer.keys & set(pages)),
+        len(pages) - len(writer.keys & set(pages)),
+        writer.removed,
+        writer.skipped,
+        rendered,
+        incremental=True,
+    )
+
+
+def _drop_unreachable(manifest: mf.Manifest) -> None:
+    """Leave out the pages no link leads to from the seeds any more (an archived
+    item's page answers, but a full crawl would not reach it)."""
+    by_url = {page.url: key for key, page in manifest.pages.items()}
+    reached: set[str] = set()
+    expanded: set[int] = set()
+    todo = [url for url in SEEDS if url in by_url]
+    while todo:
+        url = todo.pop()
+        if url in reached:
+            continue
+        reached.add(url)
+        page = manifest.pages[by_url[url]]
+        todo.extend(link for link in page.owned if link in by_url)
+        if page.linkset >= 0 and page.linkset not in expanded:
+            expanded.add(page.linkset)
+            todo.extend(
+                link for link in manifest.linksets[page.linkset] if link in by_url
+            )
+    for url, key in by_url.items():
+        if url not in reached:
+            del manifest.pages[key]

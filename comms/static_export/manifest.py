@@ -1,0 +1,152 @@
+"""The export's manifest: per file its hash, its URL, what it shows; per record its
+state; and a fingerprint of everything else a page is made of (code, templates,
+static files, site identity, settings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+MANIFEST = ".comms-export.json"
+FORMAT = 2
+
+
+@dataclass
+class Page:
+    """One exported file: its hash, its URL path, the record owning it (or ""),
+    the records it shows (links to, also with a query string), the paths it links
+    to that records own, the paths it links to that none owns (kept once for all
+    pages linking the same ones: `Manifest.linksets`), and its source's note."""
+
+    digest: str
+    url: str
+    owner: str = ""
+    shows: list[str] = field(default_factory=list)
+    owned: list[str] = field(default_factory=list)
+    linkset: int = -1
+    note: Any = None
+
+
+@dataclass
+class Manifest:
+    """What the last export wrote."""
+
+    fingerprint: str = ""
+    records: dict[str, list[Any]] = field(default_factory=dict)
+    pages: dict[str, Page] = field(default_factory=dict)
+    linksets: list[frozenset[str]] = field(default_factory=list)
+    hashes_only: dict[str, str] = field(default_factory=dict)
+    _interned: dict[frozenset[str], int] = field(default_factory=dict)
+
+    def intern(self, links: frozenset[str]) -> int:
+        """The index of ``links`` among the link sets (added when new)."""
+        if not self._interned and self.linksets:
+            self._interned = {links: n for n, links in enumerate(self.linksets)}
+        found = self._interned.get(links)
+        if found is None:
+            found = self._interned[links] = len(self.linksets)
+            self.linksets.append(links)
+        return found
+
+    def links_of(self, page: Page) -> frozenset[str]:
+        """The paths no record owns that ``page`` links to."""
+        return self.linksets[page.linkset] if page.linkset >= 0 else frozenset()
+
+    def digest_of(self, key: str) -> str | None:
+        """The hash of the file at ``key`` as last written, if any."""
+        page = self.pages.get(key)
+        return page.digest if page is not None else self.hashes_only.get(key)
+
+    def keys(self) -> set[str]:
+        """Every file the last export wrote."""
+        return set(self.pages) | set(self.hashes_only)
+
+
+def read(out: Path) -> Manifest:
+    """The manifest in ``out`` (an empty one if missing or unreadable)."""
+    try:
+        data = json.loads((out / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return Manifest()
+    if not isinstance(data, dict):
+        return Manifest()
+    if data.get("format") != FORMAT:  # the first format: file -> hash
+        hashes = {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
+        return Manifest(hashes_only=hashes)
+    try:
+        pages = {key: Page(*value) for key, value in data["pages"].items()}
+        linksets = [frozenset(links) for links in data["linksets"]]
+        return Manifest(
+            str(data["fingerprint"]), dict(data["records"]), pages, linksets
+        )
+    except (KeyError, TypeError, AttributeError):
+        return Manifest()
+
+
+def write(out: Path, manifest: Manifest) -> None:
+    """Store ``manifest`` in ``out`` (sorted: the same content, the same bytes,
+    however the export came to it)."""
+    used = sorted(
+        {page.linkset for page in manifest.pages.values() if page.linkset >= 0},
+        key=lambda n: sorted(manifest.linksets[n]),
+    )
+    renumber = {old: new for new, old in enumerate(used)}
+    pages = {
+        key: [
+            page.digest, page.url, page.owner, page.shows, page.owned,
+            renumber.get(page.linkset, -1), page.note,
+        ]
+        for key, page in manifest.pages.items()
+    }  # fmt: skip
+    data = {
+        "format": FORMAT,
+        "fingerprint": manifest.fingerprint,
+        "records": manifest.records,
+        "pages": pages,
+        "linksets": [sorted(manifest.linksets[n]) for n in used],
+    }
+    write_atomic(
+        out / MANIFEST, json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    )
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file beside it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, target)
+
+
+def _tree_stats(root: Path, digest: Any) -> None:
+    if not root.is_dir():
+        return
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            path = Path(folder, name)
+            stat = path.stat()
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+
+
+def fingerprint(app: Flask) -> str:
+    """A hash of what every page is made of besides the records: when it moves,
+    the next export renders everything again."""
+    state = app.extensions["comms"]
+    digest = hashlib.sha256(f"{FORMAT}\0{state.settings!r}\0".encode())
+    digest.update(repr(state.site).encode())
+    _tree_stats(Path(__file__).resolve().parent.parent, digest)  # the code
+    for folder in (app.template_folder, app.static_folder):
+        if folder is not None:
+            _tree_stats(Path(app.root_path, folder), digest)
+    _tree_stats(Path(state.settings.content_dir) / "media", digest)
+    return digest.hexdigest()

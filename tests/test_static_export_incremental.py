@@ -1,0 +1,167 @@
+"""`comms static export` after a change: only what changed, the same as a full one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from comms.catalogue.content_files import import_tree
+from comms.catalogue.models import Item, ItemRegion, ItemTag
+from comms.static_export import MANIFEST, export_site
+from tests.conftest import CONTENT
+from tests.factories import make_item, past
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _mtimes(root: Path) -> dict[str, int]:
+    return {
+        str(path.relative_to(root)): path.stat().st_mtime_ns
+        for path in root.rglob("*")
+        if path.is_file() and path.name != MANIFEST
+    }
+
+
+def _item(session: Session, slug: str) -> Item:
+    return session.scalars(select(Item).where(Item.slug == slug)).one()
+
+
+def _publish(session: Session) -> None:
+    make_item(session, slug="fresh-news", tags=["clusters"], regions=["lombardia"])
+
+
+def _edit(session: Session) -> None:
+    _item(session, "policy-report").title = "Policy report, second edition"
+    session.commit()
+
+
+def _archive(session: Session) -> None:
+    _item(session, "launch").status = "archived"
+    session.commit()
+
+
+def _unpublish(session: Session) -> None:
+    _item(session, "policy-report").status = "draft"
+    session.commit()
+
+
+def _rename(session: Session) -> None:
+    _item(session, "launch").slug = "launch-renamed"
+    session.commit()
+
+
+def _translate(session: Session) -> None:
+    make_item(
+        session, slug="start-des-projekts", translation="launch", language="de",
+        tags=["clusters"], regions=["bayern"],
+    )  # fmt: skip
+
+
+def _retag(session: Session) -> None:
+    item = _item(session, "launch")
+    item.tags = [ItemTag(name="energy", position=0)]
+    item.regions = [ItemRegion(name="veneto", position=0)]
+    session.commit()
+
+
+def _schedule_comes_due(session: Session) -> None:
+    # Due now: it was scheduled when the first export ran.
+    _item(session, "later").published_at = past(0.01)
+    session.commit()
+
+
+CHANGES: dict[str, Callable[[Session], None]] = {
+    "publish": _publish,
+    "edit": _edit,
+    "archive": _archive,
+    "unpublish": _unpublish,
+    "slug change": _rename,
+    "translation added": _translate,
+    "tags and regions changed": _retag,
+    "schedule comes due": _schedule_comes_due,
+}
+
+
+@pytest.fixture
+def exported(app, session, store, tmp_path) -> Path:
+    """The demo content and a few items, exported once."""
+    import_tree(session, store, CONTENT)
+    make_item(session, slug="launch", tags=["clusters"], regions=["lombardia"])
+    make_item(
+        session, slug="later", tags=["innovation"], published_at=past(-0.005)
+    )  # a few minutes ahead
+    out = tmp_path / "site"
+    first = export_site(app, out)
+    assert first.written > 30 and not first.incremental
+    return out
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_an_incremental_export_equals_a_full_one_and_leaves_the_rest_alone(
+    app, session, exported, tmp_path, change
+) -> None:
+    before_files, before_times = _tree(exported), _mtimes(exported)
+    CHANGES[change](session)
+    report = export_site(app, exported)
+    assert report.incremental and report.rendered < len(before_files) / 2, report
+    full = tmp_path / "full"
+    export_site(app, full, full=True)
+    after, expected = _tree(exported), _tree(full)
+    assert sorted(after) == sorted(expected)
+    for name, data in expected.items():
+        assert after[name] == data, name
+    assert after != before_files
+    times = _mtimes(exported)
+    for name, stamp in before_times.items():
+        if name in after and after[name] == before_files[name]:
+            assert times[name] == stamp, f"{name} rewritten with the same bytes"
+
+
+def test_an_export_with_nothing_changed_renders_nothing(app, exported) -> None:
+    times = _mtimes(exported)
+    report = export_site(app, exported)
+    assert report.incremental
+    assert (report.rendered, report.written, report.removed) == (0, 0, 0)
+    assert _mtimes(exported) == times
+
+
+def test_a_published_item_appears_on_its_listings_and_an_archived_one_leaves(
+    app, session, exported
+) -> None:
+    _publish(session)
+    export_site(app, exported)
+    page = exported / "press-releases/fresh-news/index.html"
+    assert page.is_file()
+    assert b"/press-releases/fresh-news/" in (exported / "index.html").read_bytes()
+    assert b"fresh-news" in (exported / "topics/clusters/index.html").read_bytes()
+    assert b"fresh-news" in (exported / "feed.xml").read_bytes()
+    _item(session, "fresh-news").status = "archived"
+    session.commit()
+    report = export_site(app, exported)
+    assert report.removed >= 1
+    assert not page.exists()
+    assert b"fresh-news" not in (exported / "index.html").read_bytes()
+
+
+def test_a_changed_template_or_setting_renders_everything_again(app, exported) -> None:
+    manifest = exported / MANIFEST
+    data = manifest.read_text()
+    manifest.write_text(data.replace('"fingerprint":"', '"fingerprint":"x'))
+    report = export_site(app, exported)
+    assert not report.incremental and report.written == 0 and report.unchanged > 30
+
+
+def test_cli_full_option_renders_every_page(runner, exported) -> None:
+    result = runner.invoke(args=["static", "export", str(exported), "--full"])
+    assert result.exit_code == 0, result.output
+    assert "0 written" in result.output
