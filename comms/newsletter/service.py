@@ -87,18 +87,21 @@ def checked_request(
     except ValidationFailed as exc:
         problems.extend(exc.problems)
         address = ""
-    if language not in languages:
-        problems.append(f"language: choose one of {', '.join(languages)}")
-    chosen_topics, problem = _choices("topic", topics, offered_topics)
-    if problem:
-        problems.append(problem)
-    chosen_regions, problem = _choices("region", regions, offered_regions)
-    if problem:
-        problems.append(problem)
+    try:
+        chosen = checked_preferences(
+            language,
+            languages=languages,
+            topics=topics,
+            regions=regions,
+            offered_topics=offered_topics,
+            offered_regions=offered_regions,
+        )
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
     if problems:
         raise ValidationFailed(problems)
     return SubscriptionRequest(
-        email=address, language=language, topics=chosen_topics, regions=chosen_regions
+        email=address, language=language, topics=chosen.topics, regions=chosen.regions
     )
 
 
