@@ -90,10 +90,11 @@ def chromium(*, axe: bool = False) -> Iterator[Any]:
 
 @contextmanager
 def served_demo(
-    tmp: Path, secret: str, **overrides: Any
+    tmp: Path, secret: str, database_url: str | None = None, **overrides: Any
 ) -> Iterator[tuple[Flask, str]]:
-    """The demo content/ imported into SQLite under ``tmp`` and served on 127.0.0.1:
-    yield the app (to add rows) and the site's base URL."""
+    """The demo content/ imported into SQLite under ``tmp`` (or into
+    ``database_url``) and served on 127.0.0.1: yield the app (to add rows) and the
+    site's base URL."""
     from comms import create_app
     from comms.catalogue.content_files import import_tree
     from comms.config import Settings
@@ -101,7 +102,7 @@ def served_demo(
 
     settings = Settings(
         instance_path=tmp / "instance",
-        database_url=f"sqlite:///{tmp / 'site.sqlite3'}",
+        database_url=database_url or f"sqlite:///{tmp / 'site.sqlite3'}",
         secret_key=secret,
         content_dir=CONTENT,
         media_dir=tmp / "media",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from comms.admin.models import AuditEntry
 from comms.catalogue.models import Item, Newsletter
+from comms.newsletter.report import LABELS, report_status
 from comms.newsletter.service import count_subscribers
 from comms.videos import push
 from comms.videos.models import PushSubscription
@@ -20,7 +21,8 @@ from comms.videos.models import PushSubscription
 
 @dataclass(frozen=True)
 class IssueStatus:
-    """A newsletter issue and how its sending went (deliveries by status)."""
+    """A newsletter issue and how its sending went (deliveries by the report's
+    label)."""
 
     issue: Newsletter
     deliveries: dict[str, int]
@@ -134,11 +136,14 @@ def issues(session: Session, limit: int = 5) -> list[IssueStatus]:
         if has_deliveries:
             rows = session.execute(
                 text(
-                    "SELECT status, COUNT(*) FROM newsletter_delivery "
-                    "WHERE issue = :issue GROUP BY status"
+                    "SELECT status, smtp_code, COUNT(*) FROM newsletter_delivery "
+                    "WHERE issue = :issue GROUP BY status, smtp_code"
                 ),
                 {"issue": letter.translation},
             )
-            counts = {str(status): int(n) for status, n in rows}
+            # Named as the delivery report names them (bounced, skipped: ...).
+            for status, code, n in rows:
+                label = LABELS[report_status(str(status), code)].lower()
+                counts[label] = counts.get(label, 0) + int(n)
         result.append(IssueStatus(letter, counts))
     return result

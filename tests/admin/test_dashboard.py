@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from comms.newsletter.models import Delivery, Subscriber
 from tests.admin.helpers import post
 from tests.factories import make_item
-from tests.newsletter.helpers import make_subscribers
+from tests.newsletter.helpers import make_issue, make_subscribers
 
 
 @pytest.fixture
@@ -62,3 +64,26 @@ def test_dashboard_shows_recent_activity(editor_client, session):
     recent = html.split('id="recent-h"', 1)[1].split("</section>", 1)[0]
     assert "archive:" in recent and "editor@example.org" in recent
     assert f'href="/admin/items/{item.id}/"' in recent
+
+
+def test_dashboard_names_an_issues_deliveries_as_its_delivery_report(
+    editor_client, session
+):
+    letter = make_issue(session)
+    emails = make_subscribers(session, 3)
+    people = session.scalars(select(Subscriber).where(Subscriber.email.in_(emails)))
+    for person, status, code in zip(
+        people, ("sent", "failed", "unmatched"), (250, 550, None), strict=True
+    ):
+        session.add(
+            Delivery(
+                issue=letter.translation,
+                subscriber_id=person.id,
+                status=status,
+                smtp_code=code,
+            )
+        )
+    session.commit()
+    html = editor_client.get("/admin/").get_data(as_text=True)
+    assert "1 bounced · 1 sent · 1 skipped: nothing matching" in html
+    assert "unmatched" not in html

@@ -73,7 +73,7 @@ def test_register_pages_work_and_pass_axe_at_both_widths(tmp_path: Path) -> None
         # Tick a deliverable in the editor; the output shows on its page.
         page.goto(f"{base}/admin/items/{news_id}/")
         page.check("input[name=deliverables][value='D.T3.1.1']")
-        page.click("button[name=action][value=save]")
+        page.click(".publish-actions button[name=action][value=save]")
         assert "Saved." in page.locator(".flashes").inner_text()
         assert page.is_checked("input[name=deliverables][value='D.T3.1.1']")
         page.goto(f"{base}/admin/kpi/deliverables/D.T3.1.1/")

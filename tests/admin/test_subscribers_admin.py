@@ -339,3 +339,25 @@ def test_a_file_just_under_the_size_limit_goes_through_preview_and_confirm(
     )
     assert done.status_code == 303
     assert _count(session, Subscriber) == 11_000
+
+
+def test_person_page_names_deliveries_as_the_delivery_report_does(
+    admin_client, session
+):
+    person = _add(session, "bounced@example.net")
+    for issue, status, code in (
+        ("issue-1", "failed", 550),
+        ("issue-2", "failed", 421),
+        ("issue-3", "unmatched", None),
+    ):
+        session.add(
+            Delivery(
+                issue=issue, subscriber_id=person.id, status=status, smtp_code=code
+            )
+        )
+    session.commit()
+
+    page = _text(admin_client.get(f"/admin/subscribers/{person.id}/"))
+    for shown in ("<td>Bounced</td>", "<td>Failed</td>", "Skipped: nothing matching"):
+        assert shown in page, shown
+    assert "<td>unmatched</td>" not in page and "<td>failed</td>" not in page

@@ -21,6 +21,7 @@ from comms.context import comms_state, get_session
 from comms.errors import CommsError, ValidationFailed
 from comms.newsletter import csvfiles, mail, people, service
 from comms.newsletter.models import SUBSCRIBER_STATUSES
+from comms.newsletter.report import LABELS, report_status
 
 IMPORT_FIELD = "csv_file"
 # The previewed file travels back base64-encoded in a form field, and Flask reads
@@ -239,7 +240,14 @@ def subscriber(subscriber_id: int) -> tuple[str, int]:
     session = get_session()
     found = people.subscriber_by_id(session, subscriber_id)
     data = service.person_data(session, found.email)
-    return render("admin/subscriber.html", subscriber=found, data=data)
+    return render(
+        "admin/subscriber.html", subscriber=found, data=data, outcome=_outcome
+    )
+
+
+def _outcome(status: str, smtp_code: int | None) -> str:
+    """A delivery's stored status as the issue's delivery report names it."""
+    return LABELS[report_status(status, smtp_code)]
 
 
 @bp.route("/subscribers/<int:subscriber_id>/erase", methods=["GET", "POST"])
