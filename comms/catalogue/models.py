@@ -160,7 +160,7 @@ class Item(Base):
     )
     # The deliverables this item is an output of (comms.catalogue.register).
     deliverables: Mapped[list[Deliverable]] = relationship(
-        secondary="item_deliverable", order_by="Deliverable.code", lazy="selectin"
+        secondary="item_deliverable", order_by="Deliverable.code", lazy="select"
     )
 
     __mapper_args__ = {"version_id_col": version}

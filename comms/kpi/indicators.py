@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from comms import kinds
 from comms.catalogue import register
@@ -539,6 +539,7 @@ def deliverables(
             Item.published_at < period.end_before,
         )
         .order_by(Item.kind, Item.slug, Item.language)
+        .options(selectinload(Item.deliverables))
     )
     result = []
     for item in rows:
