@@ -6,6 +6,7 @@ re-render the form with exactly what the officer typed and every message at once
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -149,8 +150,19 @@ def parse_datetime(value: str) -> datetime | None:
 
 
 def parse_local_datetime(value: str, zone_name: str) -> datetime | None:
-    """A time typed in the site's zone (a datetime-local field) as UTC, or None."""
-    parsed = parse_datetime(value)
+    """A time typed in the site's zone (a datetime-local field) as UTC, or None.
+
+    A time that names its own offset (``2026-05-15T09:00Z``, ``…+02:00``), as a
+    script may send, is taken at that offset instead.
+    """
+    text = value.strip()
+    if text.endswith(("Z", "z")) or re.search(r"[+-]\d\d:?\d\d$", text):
+        try:
+            stated = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return stated.astimezone(UTC) if stated.tzinfo else None
+    parsed = parse_datetime(text)
     if parsed is None:
         return None
     return parsed.replace(tzinfo=zones.zone(zone_name)).astimezone(UTC)

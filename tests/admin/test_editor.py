@@ -379,3 +379,23 @@ def test_autosave_of_a_new_item_makes_one_draft_to_edit(editor_client, session) 
     assert response.json["autosave_url"] == f"/admin/items/{item.id}/autosave"
     (first,) = _revisions(session, item.id)
     assert first.autosave
+
+
+def test_a_time_stating_its_offset_is_taken_at_that_offset(editor_client, session):
+    """A script scheduling through the status route may say UTC outright (``Z``) or
+    give an offset; a bare time is the site's zone (Europe/Zurich here)."""
+    item = make_item(session, status="draft", published_at=None)
+    url = f"/admin/items/{item.id}/status"
+    for sent, stored in [
+        ("2099-07-01T10:30:00Z", datetime(2099, 7, 1, 10, 30, tzinfo=UTC)),
+        ("2099-07-01T10:30:00+05:00", datetime(2099, 7, 1, 5, 30, tzinfo=UTC)),
+        ("2099-07-01T10:30:00", datetime(2099, 7, 1, 8, 30, tzinfo=UTC)),
+    ]:
+        answer = post(editor_client, url, {"action": "schedule", "published_at": sent})
+        assert answer.status_code == 303, sent
+        session.expire_all()
+        assert session.get(Item, item.id).published_at == stored, sent
+    bad = post(
+        editor_client, url, {"action": "schedule", "published_at": "2099-13-01T10:30Z"}
+    )
+    assert bad.status_code == 422

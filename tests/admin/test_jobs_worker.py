@@ -203,7 +203,7 @@ def test_a_scheduled_item_is_pinged_and_snapshotted_when_it_comes_due(
     when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
     response = post(
         editor_client, f"/admin/items/{item.id}/status",
-        {"action": "schedule", "published_at": when.strftime("%Y-%m-%dT%H:%M:%S")},
+        {"action": "schedule", "published_at": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
     )  # fmt: skip
     assert response.status_code == 303
     time.sleep(max((when - datetime.now(UTC)).total_seconds() - 1, 0))

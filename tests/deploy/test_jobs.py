@@ -67,8 +67,9 @@ def _send_job(deployment: Deployment, issue_id: int) -> Row | None:
 
 
 def _at(when: datetime) -> str:
-    """A time as the admin's datetime-local fields take it (UTC)."""
-    return when.strftime("%Y-%m-%dT%H:%M:%S")
+    """A time for the admin's status route, in UTC and saying so (a bare time is
+    read in the site's zone)."""
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _sleep_until(when: datetime) -> None:

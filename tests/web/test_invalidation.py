@@ -333,7 +333,8 @@ def test_a_scheduled_item_coming_due_shows_everywhere_without_any_write(
     with site.session() as session:
         user = session.scalars(select(User)).one()
         admin_service.change_status(session, user, draft.id, "schedule", when=when,
-                                    now=datetime.now(UTC))  # fmt: skip
+                                    now=datetime.now(UTC),
+                                    review_required=False)  # fmt: skip
     listing = site.reader.test_client().get("/reports/?lang=en").data
     assert b"Draft report" not in listing
     _read_all(site)  # every page cached while the item is scheduled
