@@ -139,32 +139,37 @@ def parse_deliverables(codes: Sequence[str], problems: list[str]) -> tuple[str, 
     return tuple(result)
 
 
+def _stated_offset(text: str) -> bool:
+    return text.endswith(("Z", "z")) or bool(re.search(r"[+-]\d\d:?\d\d$", text))
+
+
 def parse_datetime(value: str) -> datetime | None:
-    """A UTC time from a datetime-local field, or None when it does not parse."""
+    """A UTC time from a datetime-local field, or None when it does not parse.
+
+    A time that names its own offset (``2026-05-15T09:00Z``, ``…+02:00``), as a
+    script may send, is taken at that offset.
+    """
+    text = value.strip()
+    if _stated_offset(text):
+        try:
+            stated = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return stated.astimezone(UTC) if stated.tzinfo else None
     for fmt in DATETIME_FORMATS:
         try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=UTC)
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
     return None
 
 
 def parse_local_datetime(value: str, zone_name: str) -> datetime | None:
-    """A time typed in the site's zone (a datetime-local field) as UTC, or None.
-
-    A time that names its own offset (``2026-05-15T09:00Z``, ``…+02:00``), as a
-    script may send, is taken at that offset instead.
-    """
-    text = value.strip()
-    if text.endswith(("Z", "z")) or re.search(r"[+-]\d\d:?\d\d$", text):
-        try:
-            stated = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return stated.astimezone(UTC) if stated.tzinfo else None
-    parsed = parse_datetime(text)
-    if parsed is None:
-        return None
+    """A time typed in the site's zone (a datetime-local field) as UTC, or None;
+    a time that names its own offset is taken at that offset."""
+    parsed = parse_datetime(value)
+    if parsed is None or _stated_offset(value.strip()):
+        return parsed
     return parsed.replace(tzinfo=zones.zone(zone_name)).astimezone(UTC)
 
 
