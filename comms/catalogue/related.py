@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, literal, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag, ReportFile
 from comms.catalogue.service import one_version, reachable, visible
@@ -16,6 +16,9 @@ from comms.kinds.video import listed
 
 RELATED_LIMIT = 4
 REGION_WEIGHT = 3
+# How many of the newest public items the first, cheap query looks through for
+# items sharing every topic and region of the page's item.
+RECENT_WINDOW = 1_000
 
 
 def related_items(
@@ -33,43 +36,80 @@ def related_items(
     newest first among equals. One language version each: the item's language,
     else the site's default; an item in neither (another language only) is left
     out, as are the item's own versions, drafts, scheduled and archived items.
+
+    Two queries at most. The first looks among the newest public items for those
+    sharing every topic and region (the highest score there is), walking the
+    public index newest first and stopping at ``limit``: when it finds that many,
+    they are the answer. Otherwise the second scores every item sharing anything
+    in one ``GROUP BY`` over the tag and region name indexes.
     """
     tags, regions = item.tag_names, item.region_names
     if not tags and not regions:
         return []
-    shared: list[Any] = [literal(0)]
-    if tags:
-        shared.append(
-            select(func.count())
-            .where(ItemTag.item_id == Item.id, ItemTag.name.in_(tags))
-            .scalar_subquery()
-        )
-    if regions:  # the same region relates more closely than a shared topic
-        shared.append(
-            REGION_WEIGHT
-            * select(func.count())
-            .where(ItemRegion.item_id == Item.id, ItemRegion.name.in_(regions))
-            .scalar_subquery()
-        )
-    score = sum(shared[1:], shared[0])
-    # Only the items sharing something are scored (found through the name indexes),
-    # not every public item of the catalogue.
-    sharing = [select(ItemTag.item_id).where(ItemTag.name.in_(tags))] if tags else []
-    if regions:
-        sharing.append(select(ItemRegion.item_id).where(ItemRegion.name.in_(regions)))
     languages = sorted({item.language, default_language})
-    stmt = select(Item).where(
-        Item.id.in_(union(*sharing) if len(sharing) > 1 else sharing[0]),
+    conditions = [
         visible(Item, now),
-        one_version(item.language, default_language, now),
         Item.language.in_(languages),
         ~and_(Item.kind == item.kind, Item.translation == item.translation),
-        score > 0,
-    )
+        one_version(item.language, default_language, now),
+    ]
     if video_types is not None:
-        stmt = stmt.where(listed(Item, video_types))
-    stmt = stmt.order_by(score.desc(), Item.published_at.desc(), Item.id.desc())
-    return list(session.scalars(stmt.limit(limit)))
+        conditions.append(listed(Item, video_types))
+    newest = (Item.published_at.desc(), Item.id.desc())
+    recent = aliased(Item)
+    window = (
+        select(recent.id)
+        .where(visible(recent, now))
+        .order_by(recent.published_at.desc(), recent.id.desc())
+        .limit(RECENT_WINDOW)
+    )
+    sharing_all = [
+        exists().where(ItemTag.item_id == Item.id, ItemTag.name == name)
+        for name in tags
+    ] + [
+        exists().where(ItemRegion.item_id == Item.id, ItemRegion.name == name)
+        for name in regions
+    ]
+    best = list(
+        session.scalars(
+            select(Item)
+            .where(Item.id.in_(window), *sharing_all, *conditions)
+            .order_by(*newest)
+            .limit(limit)
+        )
+    )
+    if len(best) == limit:
+        # Nothing scores higher, and the window holds the newest public items:
+        # the same answer as the full ranking below.
+        return best
+    weights: list[Any] = []
+    if tags:
+        weights.append(
+            select(ItemTag.item_id.label("item_id"), literal(1).label("weight"))
+            .where(ItemTag.name.in_(tags))
+        )  # fmt: skip
+    if regions:  # the same region relates more closely than a shared topic
+        weights.append(
+            select(
+                ItemRegion.item_id.label("item_id"),
+                literal(REGION_WEIGHT).label("weight"),
+            ).where(ItemRegion.name.in_(regions))
+        )
+    both: Any = union_all(*weights) if len(weights) > 1 else weights[0]
+    rows = both.subquery()
+    scores = (
+        select(rows.c.item_id, func.sum(rows.c.weight).label("score"))
+        .group_by(rows.c.item_id)
+        .subquery()
+    )
+    stmt = (
+        select(Item)
+        .join(scores, scores.c.item_id == Item.id)
+        .where(*conditions)
+        .order_by(scores.c.score.desc(), *newest)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
 
 
 def cover_file(session: Session, slug: str, *, now: datetime) -> ReportFile:
