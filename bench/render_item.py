@@ -10,6 +10,10 @@ cProfile and prints where the time goes.
     .venv/bin/python bench/render_item.py
     .venv/bin/python bench/render_item.py --items 10000 --pages 300 --profile
     .venv/bin/python bench/render_item.py --database postgresql
+    .venv/bin/python bench/render_item.py --keep /tmp/render-100k.sqlite3
+
+``--keep`` builds the SQLite catalogue in that file on the first run and reuses it
+on the next ones (the same ``--items``; delete the file after a schema change).
 
 PostgreSQL: COMMS_BENCH_DATABASE_URL (default postgresql+psycopg://postgres@
 127.0.0.1:5432/test), in a schema of its own that it drops afterwards.
@@ -44,9 +48,11 @@ WARMUP_PAGES = 100
 
 
 @contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A URL of an empty database of ``kind``, removed afterwards."""
-    if kind == "sqlite":
+def database(kind: str, keep: Path | None) -> Iterator[str]:
+    """A URL of an empty database of ``kind``, removed afterwards (``keep``: not)."""
+    if kind == "sqlite" and keep is not None:
+        yield f"sqlite:///{keep}"
+    elif kind == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'render.sqlite3'}"
     else:
@@ -64,9 +70,15 @@ def main() -> None:
         "--database", choices=["sqlite", "postgresql"], default="sqlite"
     )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="SQLite file to keep the catalogue in and reuse on the next run",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
-    with database(args.database) as url, tempfile.TemporaryDirectory() as tmp:
+    reuse = args.keep is not None and args.keep.exists()
+    with database(args.database, args.keep) as url, tempfile.TemporaryDirectory() as tmp:
         app = create_app(
             Settings(
                 instance_path=Path(tmp) / "instance",
@@ -77,8 +89,11 @@ def main() -> None:
             )
         )
         engine = app.extensions["comms"].engine
-        init_db(engine)
-        fill_catalogue(engine, args.items)
+        if not reuse:
+            init_db(engine)
+            started = time.perf_counter()
+            fill_catalogue(engine, args.items)
+            print(f"catalogue built in {time.perf_counter() - started:.0f} s")
         analyse = "VACUUM ANALYZE" if url.startswith("postgresql") else "ANALYZE"
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(analyse))

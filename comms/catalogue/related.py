@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag, ReportFile
@@ -46,54 +57,97 @@ def related_items(
     tags, regions = item.tag_names, item.region_names
     if not tags and not regions:
         return []
-    languages = sorted({item.language, default_language})
-    conditions = [
-        visible(Item, now),
-        Item.language.in_(languages),
-        ~and_(Item.kind == item.kind, Item.translation == item.translation),
-        one_version(item.language, default_language, now),
-    ]
-    if video_types is not None:
-        conditions.append(listed(Item, video_types))
-    newest = (Item.published_at.desc(), Item.id.desc())
-    recent = aliased(Item)
-    window = (
-        select(recent.id)
-        .where(visible(recent, now))
-        .order_by(recent.published_at.desc(), recent.id.desc())
-        .limit(RECENT_WINDOW)
-    )
-    sharing_all = [
-        exists().where(ItemTag.item_id == Item.id, ItemTag.name == name)
-        for name in tags
-    ] + [
-        exists().where(ItemRegion.item_id == Item.id, ItemRegion.name == name)
-        for name in regions
-    ]
-    best = list(
-        session.scalars(
-            select(Item)
-            .where(Item.id.in_(window), *sharing_all, *conditions)
-            .order_by(*newest)
-            .limit(limit)
-        )
-    )
+    types = None if video_types is None else tuple(video_types)
+    shape = (item.language, default_language, len(tags), len(regions), types, limit)
+    values: dict[str, Any] = {
+        "now": now,
+        "kind": item.kind,
+        "translation": item.translation,
+        "tags": list(tags),
+        "regions": list(regions),
+        "window": RECENT_WINDOW,
+        **{f"tag_{n}": name for n, name in enumerate(tags)},
+        **{f"region_{n}": name for n, name in enumerate(regions)},
+    }
+    best = list(session.scalars(_sharing_all(*shape), values))
     if len(best) == limit:
         # Nothing scores higher, and the window holds the newest public items:
         # the same answer as the full ranking below.
         return best
+    return list(session.scalars(_ranked(*shape), values))
+
+
+# Both statements are built once per shape (the languages, how many topics and
+# regions, the video types, the limit) with bind parameters for the values: an
+# item page then pays for running them, not for building and compiling SQL.
+Shape = tuple[str, str, int, int, tuple[str, ...] | None, int]
+
+
+def _conditions(
+    language: str, default: str, types: tuple[str, ...] | None
+) -> list[ColumnElement[bool]]:
+    """Public, one version each in the page's languages, not the item itself."""
+    now: Any = bindparam("now")
+    conditions = [
+        visible(Item, now),
+        Item.language.in_(sorted({language, default})),
+        ~and_(
+            Item.kind == bindparam("kind"),
+            Item.translation == bindparam("translation"),
+        ),
+        one_version(language, default, now),
+    ]
+    if types is not None:
+        conditions.append(listed(Item, types))
+    return conditions
+
+
+@functools.lru_cache(maxsize=128)
+def _sharing_all(*shape: Any) -> Select[Item]:
+    """The newest public items of the window sharing every topic and region."""
+    language, default, tags, regions, types, limit = shape
+    recent = aliased(Item)
+    window = (
+        select(recent.id)
+        .where(visible(recent, bindparam("now")))
+        .order_by(recent.published_at.desc(), recent.id.desc())
+        .limit(bindparam("window"))
+    )
+    sharing = [
+        exists().where(
+            ItemTag.item_id == Item.id, ItemTag.name == bindparam(f"tag_{n}")
+        )
+        for n in range(tags)
+    ] + [
+        exists().where(
+            ItemRegion.item_id == Item.id, ItemRegion.name == bindparam(f"region_{n}")
+        )
+        for n in range(regions)
+    ]
+    return (
+        select(Item)
+        .where(Item.id.in_(window), *sharing, *_conditions(language, default, types))
+        .order_by(Item.published_at.desc(), Item.id.desc())
+        .limit(limit)
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _ranked(*shape: Any) -> Select[Item]:
+    """Every public item sharing something, the most shared first, then newest."""
+    language, default, tags, regions, types, limit = shape
     weights: list[Any] = []
     if tags:
         weights.append(
             select(ItemTag.item_id.label("item_id"), literal(1).label("weight"))
-            .where(ItemTag.name.in_(tags))
+            .where(ItemTag.name.in_(bindparam("tags", expanding=True)))
         )  # fmt: skip
     if regions:  # the same region relates more closely than a shared topic
         weights.append(
             select(
                 ItemRegion.item_id.label("item_id"),
                 literal(REGION_WEIGHT).label("weight"),
-            ).where(ItemRegion.name.in_(regions))
+            ).where(ItemRegion.name.in_(bindparam("regions", expanding=True)))
         )
     both: Any = union_all(*weights) if len(weights) > 1 else weights[0]
     rows = both.subquery()
@@ -102,14 +156,13 @@ def related_items(
         .group_by(rows.c.item_id)
         .subquery()
     )
-    stmt = (
+    return (
         select(Item)
         .join(scores, scores.c.item_id == Item.id)
-        .where(*conditions)
-        .order_by(scores.c.score.desc(), *newest)
+        .where(*_conditions(language, default, types))
+        .order_by(scores.c.score.desc(), Item.published_at.desc(), Item.id.desc())
         .limit(limit)
     )
-    return list(session.scalars(stmt))
 
 
 def cover_file(session: Session, slug: str, *, now: datetime) -> ReportFile:
