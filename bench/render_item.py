@@ -78,7 +78,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
     reuse = args.keep is not None and args.keep.exists()
-    with database(args.database, args.keep) as url, tempfile.TemporaryDirectory() as tmp:
+    with (
+        database(args.database, args.keep) as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         app = create_app(
             Settings(
                 instance_path=Path(tmp) / "instance",
