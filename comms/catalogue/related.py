@@ -18,7 +18,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag, ReportFile
 from comms.catalogue.service import one_version, reachable, visible
@@ -102,6 +102,11 @@ def _conditions(
     return conditions
 
 
+# The page shows a related item's title, kind, date and picture (a report's from
+# its files): its topics, regions and deliverables are not loaded.
+UNSHOWN = (lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.deliverables))
+
+
 @functools.lru_cache(maxsize=128)
 def _sharing_all(*shape: Any) -> Select[Item]:
     """The newest public items of the window sharing every topic and region."""
@@ -129,6 +134,7 @@ def _sharing_all(*shape: Any) -> Select[Item]:
         .where(Item.id.in_(window), *sharing, *_conditions(language, default, types))
         .order_by(Item.published_at.desc(), Item.id.desc())
         .limit(limit)
+        .options(*UNSHOWN)
     )
 
 
@@ -162,6 +168,7 @@ def _ranked(*shape: Any) -> Select[Item]:
         .where(*_conditions(language, default, types))
         .order_by(scores.c.score.desc(), Item.published_at.desc(), Item.id.desc())
         .limit(limit)
+        .options(*UNSHOWN)
     )
 
 
