@@ -65,7 +65,7 @@ def related_items(
         "translation": item.translation,
         "tags": list(tags),
         "regions": list(regions),
-        "window": RECENT_WINDOW,
+        "window": RECENT_WINDOW - 1,
         **{f"tag_{n}": name for n, name in enumerate(tags)},
         **{f"region_{n}": name for n, name in enumerate(regions)},
     }
@@ -111,12 +111,17 @@ UNSHOWN = (lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.deliverabl
 def _sharing_all(*shape: Any) -> Select[Item]:
     """The newest public items of the window sharing every topic and region."""
     language, default, tags, regions, types, limit = shape
+    # The date of the window's oldest item: the items from that date on are a
+    # prefix of the ranking's date order, whatever the date (NULL when the
+    # catalogue is smaller: none found). Read from the public index alone.
     recent = aliased(Item)
-    window = (
-        select(recent.id)
-        .where(visible(recent, bindparam("now")))
-        .order_by(recent.published_at.desc(), recent.id.desc())
-        .limit(bindparam("window"))
+    oldest = (
+        select(recent.published_at)
+        .where(recent.status == "published", recent.published_at <= bindparam("now"))
+        .order_by(recent.published_at.desc())
+        .limit(1)
+        .offset(bindparam("window"))
+        .scalar_subquery()
     )
     sharing = [
         exists().where(
@@ -131,7 +136,11 @@ def _sharing_all(*shape: Any) -> Select[Item]:
     ]
     return (
         select(Item)
-        .where(Item.id.in_(window), *sharing, *_conditions(language, default, types))
+        .where(
+            Item.published_at >= oldest,
+            *sharing,
+            *_conditions(language, default, types),
+        )
         .order_by(Item.published_at.desc(), Item.id.desc())
         .limit(limit)
         .options(*UNSHOWN)
