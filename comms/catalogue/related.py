@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag, ReportFile
 from comms.catalogue.service import one_version, reachable, visible
@@ -16,6 +27,9 @@ from comms.kinds.video import listed
 
 RELATED_LIMIT = 4
 REGION_WEIGHT = 3
+# How many of the newest public items the first, cheap query looks through for
+# items sharing every topic and region of the page's item.
+RECENT_WINDOW = 1_000
 
 
 def related_items(
@@ -33,43 +47,138 @@ def related_items(
     newest first among equals. One language version each: the item's language,
     else the site's default; an item in neither (another language only) is left
     out, as are the item's own versions, drafts, scheduled and archived items.
+
+    Two queries at most. The first looks among the newest public items for those
+    sharing every topic and region (the highest score there is), walking the
+    public index newest first and stopping at ``limit``: when it finds that many,
+    they are the answer. Otherwise the second scores every item sharing anything
+    in one ``GROUP BY`` over the tag and region name indexes.
     """
     tags, regions = item.tag_names, item.region_names
     if not tags and not regions:
         return []
-    shared: list[Any] = [literal(0)]
-    if tags:
-        shared.append(
-            select(func.count())
-            .where(ItemTag.item_id == Item.id, ItemTag.name.in_(tags))
-            .scalar_subquery()
-        )
-    if regions:  # the same region relates more closely than a shared topic
-        shared.append(
-            REGION_WEIGHT
-            * select(func.count())
-            .where(ItemRegion.item_id == Item.id, ItemRegion.name.in_(regions))
-            .scalar_subquery()
-        )
-    score = sum(shared[1:], shared[0])
-    # Only the items sharing something are scored (found through the name indexes),
-    # not every public item of the catalogue.
-    sharing = [select(ItemTag.item_id).where(ItemTag.name.in_(tags))] if tags else []
-    if regions:
-        sharing.append(select(ItemRegion.item_id).where(ItemRegion.name.in_(regions)))
-    languages = sorted({item.language, default_language})
-    stmt = select(Item).where(
-        Item.id.in_(union(*sharing) if len(sharing) > 1 else sharing[0]),
+    types = None if video_types is None else tuple(video_types)
+    shape = (item.language, default_language, len(tags), len(regions), types, limit)
+    values: dict[str, Any] = {
+        "now": now,
+        "kind": item.kind,
+        "translation": item.translation,
+        "tags": list(tags),
+        "regions": list(regions),
+        "window": RECENT_WINDOW - 1,
+        **{f"tag_{n}": name for n, name in enumerate(tags)},
+        **{f"region_{n}": name for n, name in enumerate(regions)},
+    }
+    best = list(session.scalars(_sharing_all(*shape), values))
+    if len(best) == limit:
+        # Nothing scores higher, and the window holds the newest public items:
+        # the same answer as the full ranking below.
+        return best
+    return list(session.scalars(_ranked(*shape), values))
+
+
+# Both statements are built once per shape (the languages, how many topics and
+# regions, the video types, the limit) with bind parameters for the values: an
+# item page then pays for running them, not for building and compiling SQL.
+Shape = tuple[str, str, int, int, tuple[str, ...] | None, int]
+
+
+def _conditions(
+    language: str, default: str, types: tuple[str, ...] | None
+) -> list[ColumnElement[bool]]:
+    """Public, one version each in the page's languages, not the item itself."""
+    now: Any = bindparam("now")
+    conditions = [
         visible(Item, now),
-        one_version(item.language, default_language, now),
-        Item.language.in_(languages),
-        ~and_(Item.kind == item.kind, Item.translation == item.translation),
-        score > 0,
+        Item.language.in_(sorted({language, default})),
+        ~and_(
+            Item.kind == bindparam("kind"),
+            Item.translation == bindparam("translation"),
+        ),
+        one_version(language, default, now),
+    ]
+    if types is not None:
+        conditions.append(listed(Item, types))
+    return conditions
+
+
+# The page shows a related item's title, kind, date and picture (a report's from
+# its files): its topics, regions and deliverables are not loaded.
+UNSHOWN = (lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.deliverables))
+
+
+@functools.lru_cache(maxsize=128)
+def _sharing_all(*shape: Any) -> Select[Item]:
+    """The newest public items of the window sharing every topic and region."""
+    language, default, tags, regions, types, limit = shape
+    # The date of the window's oldest item: the items from that date on are a
+    # prefix of the ranking's date order, whatever the date (NULL when the
+    # catalogue is smaller: none found). Read from the public index alone.
+    recent = aliased(Item)
+    oldest = (
+        select(recent.published_at)
+        .where(recent.status == "published", recent.published_at <= bindparam("now"))
+        .order_by(recent.published_at.desc())
+        .limit(1)
+        .offset(bindparam("window"))
+        .scalar_subquery()
     )
-    if video_types is not None:
-        stmt = stmt.where(listed(Item, video_types))
-    stmt = stmt.order_by(score.desc(), Item.published_at.desc(), Item.id.desc())
-    return list(session.scalars(stmt.limit(limit)))
+    sharing = [
+        exists().where(
+            ItemTag.item_id == Item.id, ItemTag.name == bindparam(f"tag_{n}")
+        )
+        for n in range(tags)
+    ] + [
+        exists().where(
+            ItemRegion.item_id == Item.id, ItemRegion.name == bindparam(f"region_{n}")
+        )
+        for n in range(regions)
+    ]
+    return (
+        select(Item)
+        .where(
+            Item.published_at >= oldest,
+            *sharing,
+            *_conditions(language, default, types),
+        )
+        .order_by(Item.published_at.desc(), Item.id.desc())
+        .limit(limit)
+        .options(*UNSHOWN)
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _ranked(*shape: Any) -> Select[Item]:
+    """Every public item sharing something, the most shared first, then newest."""
+    language, default, tags, regions, types, limit = shape
+    weights: list[Any] = []
+    if tags:
+        weights.append(
+            select(ItemTag.item_id.label("item_id"), literal(1).label("weight"))
+            .where(ItemTag.name.in_(bindparam("tags", expanding=True)))
+        )  # fmt: skip
+    if regions:  # the same region relates more closely than a shared topic
+        weights.append(
+            select(
+                ItemRegion.item_id.label("item_id"),
+                literal(REGION_WEIGHT).label("weight"),
+            ).where(ItemRegion.name.in_(bindparam("regions", expanding=True)))
+        )
+    both: Any = union_all(*weights) if len(weights) > 1 else weights[0]
+    rows = both.subquery()
+    scores = (
+        select(rows.c.item_id, func.sum(rows.c.weight).label("score"))
+        .group_by(rows.c.item_id)
+        .subquery()
+    )
+    return (
+        select(Item)
+        .join(scores, scores.c.item_id == Item.id)
+        .where(*_conditions(language, default, types))
+        .order_by(scores.c.score.desc(), Item.published_at.desc(), Item.id.desc())
+        .limit(limit)
+        .options(*UNSHOWN)
+    )
 
 
 def cover_file(session: Session, slug: str, *, now: datetime) -> ReportFile:
