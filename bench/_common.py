@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, text
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag
 
@@ -128,6 +128,39 @@ def fresh_app(instance: Path, database_url: str, **settings: Any) -> Flask:
     )
     init_db(app.extensions["comms"].engine)
     return app
+
+
+def build_catalogue(database_url: str, instance: Path, items: int) -> None:
+    """A catalogue of ``items`` generated items in ``database_url``, analysed (on
+    PostgreSQL the item ids' sequence is moved past the ids it was given)."""
+    from comms import create_app
+    from comms.config import Settings
+    from comms.db import init_db
+
+    app = create_app(
+        Settings(
+            instance_path=instance,
+            database_url=database_url,
+            secret_key="bench",
+            content_dir=REPO / "content",
+            counting=False,
+        )
+    )
+    engine = app.extensions["comms"].engine
+    init_db(engine)
+    fill_catalogue(engine, items)
+    postgres = database_url.startswith("postgresql")
+    if postgres:
+        with engine.begin() as conn:
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('item', 'id'), max(id))"
+                     " FROM item")
+            )  # fmt: skip
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("VACUUM ANALYZE" if postgres else "ANALYZE")
+        )
+    engine.dispose()
 
 
 @contextmanager

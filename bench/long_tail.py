@@ -41,13 +41,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
 
 from bench._common import (  # noqa: E402
     DEFAULT_PG_URL,
     KINDS,
     REPO,
-    fill_catalogue,
+    build_catalogue,
     gunicorn_process,
     machine,
     pg_schema,
@@ -56,7 +55,6 @@ from bench._common import (  # noqa: E402
 from comms import create_app  # noqa: E402
 from comms.catalogue.models import KIND_PLURALS, Item, ItemTag  # noqa: E402
 from comms.config import Settings  # noqa: E402
-from comms.db import init_db  # noqa: E402
 
 RANDOM_LUA = """
 local threads = 0
@@ -98,32 +96,6 @@ def warm(base: str, paths: list[str]) -> float:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(fetch, paths))
     return time.perf_counter() - started
-
-
-def build(db_url: str, instance: Path, items: int) -> None:
-    """A catalogue of ``items`` items in ``db_url``, analysed."""
-    app = create_app(
-        Settings(
-            instance_path=instance,
-            database_url=db_url,
-            secret_key="bench",
-            content_dir=REPO / "content",
-            counting=False,
-        )
-    )
-    engine = app.extensions["comms"].engine
-    init_db(engine)
-    fill_catalogue(engine, items)
-    statement = "VACUUM ANALYZE" if db_url.startswith("postgresql") else "ANALYZE"
-    if db_url.startswith("postgresql"):  # fill_catalogue gave the ids itself
-        with engine.begin() as conn:
-            conn.execute(
-                text("SELECT setval(pg_get_serial_sequence('item', 'id'), max(id))"
-                     " FROM item")
-            )  # fmt: skip
-    with engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(statement))
-    engine.dispose()
 
 
 @contextlib.contextmanager
@@ -180,8 +152,8 @@ def run_database(
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         started = time.perf_counter()
-        build(db_url, work / "instance", args.items)
-        build(other_url, work / "other", args.items)
+        build_catalogue(db_url, work / "instance", args.items)
+        build_catalogue(other_url, work / "other", args.items)
         print(
             f"\n== {label}: two {args.items:,}-item catalogues built in "
             f"{time.perf_counter() - started:.1f} s",

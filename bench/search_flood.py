@@ -28,22 +28,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
 
 from bench._common import (  # noqa: E402
     DEFAULT_PG_URL,
     REGIONS,
     REPO,
     TAGS,
-    fill_catalogue,
+    build_catalogue,
     gunicorn,
     machine,
     pg_schema,
     wrk,
 )
-from comms import create_app  # noqa: E402
-from comms.config import Settings  # noqa: E402
-from comms.db import init_db  # noqa: E402
 
 P99_TARGET_MS = 100.0
 # Words the generated items hold (every item, or one in a few) and words they do
@@ -94,24 +90,7 @@ def run(label: str, db_url: str, items: int, seconds: int, start: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         instance = work / "instance"
-        app = create_app(
-            Settings(
-                instance_path=instance,
-                database_url=db_url,
-                secret_key="bench",
-                content_dir=REPO / "content",
-                counting=False,
-            )
-        )
-        engine = app.extensions["comms"].engine
-        init_db(engine)
-        fill_catalogue(engine, items)
-        statement = "VACUUM ANALYZE" if db_url.startswith("postgresql") else "ANALYZE"
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text(statement)
-            )
-        engine.dispose()
+        build_catalogue(db_url, instance, items)
         words = ", ".join(f'"{word}"' for word in WORDS)
         env = {
             "COMMS_DATABASE_URL": db_url,
