@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, redirect, request, url_for
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from comms.admin import audit
@@ -99,17 +101,26 @@ def _package_form(
     )
 
 
-@bp.post("/deliverables/work-packages/<int:package_id>/delete")
-def work_package_delete(package_id: int) -> Response | tuple[str, int]:
-    """Delete a work package that has no deliverables."""
+def _delete(
+    remove: Callable[[Session, int], str], row_id: int, action: str, label: str
+) -> Response | tuple[str, int]:
+    """Delete a row of the register; a refusal shows the register with why (409)."""
     try:
-        code = register.delete_work_package(get_session(), package_id)
+        code = remove(get_session(), row_id)
     except ValidationFailed as exc:
         get_session().rollback()
         return _register_page(409, problems=exc.problems)
-    _audit("work-package-delete", code, code)
-    flash(f"Work package {code} deleted.")
+    _audit(f"{action}-delete", code, code)
+    flash(f"{label} {code} deleted.")
     return redirect(url_for("admin.deliverables"), code=303)
+
+
+@bp.post("/deliverables/work-packages/<int:package_id>/delete")
+def work_package_delete(package_id: int) -> Response | tuple[str, int]:
+    """Delete a work package that has no deliverables."""
+    return _delete(
+        register.delete_work_package, package_id, "work-package", "Work package"
+    )
 
 
 @bp.route("/deliverables/new", methods=["GET", "POST"])
@@ -174,14 +185,9 @@ def _deliverable_form(
 @bp.post("/deliverables/<int:deliverable_id>/delete")
 def deliverable_delete(deliverable_id: int) -> Response | tuple[str, int]:
     """Delete a deliverable; refused while outputs are linked to it."""
-    try:
-        code = register.delete_deliverable(get_session(), deliverable_id)
-    except ValidationFailed as exc:
-        get_session().rollback()
-        return _register_page(409, problems=exc.problems)
-    _audit("deliverable-delete", code, code)
-    flash(f"Deliverable {code} deleted.")
-    return redirect(url_for("admin.deliverables"), code=303)
+    return _delete(
+        register.delete_deliverable, deliverable_id, "deliverable", "Deliverable"
+    )
 
 
 def _is_post() -> bool:
