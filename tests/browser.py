@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -59,10 +59,32 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
+def closing_body(app: Any) -> Any:
+    """``app`` whose response bodies are closed even when Werkzeug's server skips it.
+
+    When a browser drops a connection mid-body (an image it no longer needs),
+    the server's clean-up reads the dead socket, raises, and never calls the
+    body's ``close()``: a file served by ``send_file`` is then left to the
+    garbage collector, which warns (an error in this suite). The generator's
+    ``finally`` closes the body when the server is done with it either way.
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a real HTTP server on 127.0.0.1; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_body(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
