@@ -285,7 +285,9 @@ class ReportFile(Base):
     media_type: Mapped[str] = mapped_column(String(100), default="application/pdf")
     page_count: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str | None] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text, default="")
+    # The file's words for the search index (read there in SQL): often hundreds
+    # of kilobytes, loaded only when asked for, never with every item page.
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     download_count: Mapped[int] = mapped_column(BigInteger, default=0)
     # What the PDF says about itself (accessibility); None: not checked yet.
     pdf_title: Mapped[str | None] = mapped_column(String(500))
