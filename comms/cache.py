@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
-import tempfile
 import threading
 import weakref
 from collections import OrderedDict
@@ -72,6 +72,8 @@ MEMORY_ENTRIES = 256
 SEEN_KEYS = 10_000
 # A process checks the size of the folder every so many writes.
 PRUNE_EVERY = 500
+# Numbers the temporary files of this process's page writes.
+_WRITES = itertools.count()
 # Keys stamped since a process started that it remembers before it starts over
 # (then entries older than that ask the database for their keys' stamps).
 CHANGES_KEPT = 100_000
@@ -252,12 +254,15 @@ class PageCache:
             + json.dumps([deps.version, deps.due, list(deps.keys)])
             + "\n"
         ).encode("utf-8")
+        # A name no other writer uses (mkstemp's random names cost more).
+        tmp = os.path.join(self._root, f".tmp-{os.getpid()}-{next(_WRITES)}")
         try:
-            os.makedirs(self._root, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._root, prefix=".tmp-")
             try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(header + page.body)
+                self._write(tmp, header + page.body)
+            except FileNotFoundError:  # the first page, or the folder was emptied
+                os.makedirs(self._root, exist_ok=True)
+                self._write(tmp, header + page.body)
+            try:
                 os.replace(tmp, self._path(key))
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -269,6 +274,18 @@ class PageCache:
         if self._puts % PRUNE_EVERY == 0 or self.max_entries < PRUNE_EVERY:
             self.prune()
         return self._remember(key, page)
+
+    @staticmethod
+    def _write(path: str, data: bytes) -> None:
+        try:
+            with open(path, "wb") as fh:
+                fh.write(data)
+        except FileNotFoundError:
+            raise
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise
 
     def prune(self) -> None:
         """Down to 90% of ``max_entries``, the least recently written first."""
