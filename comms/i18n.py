@@ -8,7 +8,8 @@ them; ``make translations`` extracts, updates and compiles).
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+import functools
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,16 @@ def format_date(value: date | datetime | None) -> str:
     """
     if value is None:
         return ""
-    return str(flask_babel.format_date(value, "long"))
+    if isinstance(value, datetime):  # its UTC day (the interface's time zone)
+        value = (value.astimezone(UTC) if value.tzinfo else value).date()
+    return _long_date(value, str(flask_babel.get_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date(day: date, locale: str) -> str:
+    # A page shows several dates, and many pages the same ones: each is worked
+    # out by Babel once per locale.
+    return str(babel_dates.format_date(day, "long", locale=locale))
 
 
 def format_datetime(value: datetime | None) -> str:
