@@ -41,6 +41,9 @@ NEWSLETTER_BOUNCE = "newsletter_bounce"
 NEWSLETTER_CONFIRM = "newsletter_confirm"
 NEWSLETTER_UNSUBSCRIBE = "newsletter_unsubscribe"
 MAX_METRICS = frozenset({FEED_SUBSCRIBERS})
+# Counters written by one statement (4 bound values each: within the 999 a
+# statement that SQLite has allowed since its oldest versions).
+ROWS_PER_STATEMENT = 200
 # The feeds outside the feeds blueprint. Not a file suffix: a citation export
 # (cite.json) is no feed, and its fetcher states no subscribers.
 FEED_ENDPOINTS = frozenset({"newsletter.feed"})
@@ -75,13 +78,17 @@ def today() -> date:
 
 def _upsert(dialect: str, metric: str, key: str, day: date, amount: int) -> Any:
     """The INSERT ... ON CONFLICT DO UPDATE statement for one counter."""
+    row = {"day": day, "metric": metric, "key": key[:300], "count": clamp(amount)}
+    return _upsert_rows(dialect, [row], keep_max=metric in MAX_METRICS)
+
+
+def _upsert_rows(dialect: str, rows: list[dict[str, Any]], *, keep_max: bool) -> Any:
+    """One INSERT ... ON CONFLICT DO UPDATE for many counters (distinct slots)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(DailyCount).values(
-        day=day, metric=metric, key=key[:300], count=clamp(amount)
-    )
+    stmt = insert(DailyCount).values(rows)
     current = DailyCount.__table__.c.count
     new: ColumnElement[Any]
-    if metric in MAX_METRICS:
+    if keep_max:
         new = case((stmt.excluded.count > current, stmt.excluded.count), else_=current)
     else:
         new = current + stmt.excluded.count
@@ -241,10 +248,33 @@ class CountBuffer:
                 log.exception("could not write the counter %s", slot)
 
     def _upsert_all(self, pending: dict[tuple[date, str, str], int]) -> None:
+        """Write ``pending`` in one transaction of a few many-row upserts.
+
+        One statement per counter held SQLite's write lock for as long as Python
+        took to build and send each (a statement, then the interpreter lock back
+        from the threads serving pages): with 2,000 counters under load, seconds,
+        while an officer's publish and the other workers' counts waited and gave
+        up after the busy timeout. ``ROWS_PER_STATEMENT`` rows at a time stay
+        within SQLite's oldest limit of 999 bound values a statement.
+        """
         dialect = self.engine.dialect.name
+        sums: dict[tuple[date, str, str], int] = {}
+        highest: dict[tuple[date, str, str], int] = {}
+        for (day, metric, key), amount in pending.items():
+            slot = (day, metric, key[:300])  # two long keys may share a stored one
+            if metric in MAX_METRICS:
+                highest[slot] = max(highest.get(slot, 0), clamp(amount))
+            else:
+                sums[slot] = clamp(sums.get(slot, 0) + amount)
         with self.engine.begin() as conn:
-            for (day, metric, key), amount in sorted(pending.items()):
-                conn.execute(_upsert(dialect, metric, key, day, amount))
+            for counts, keep_max in ((sums, False), (highest, True)):
+                rows = [
+                    {"day": day, "metric": metric, "key": key, "count": amount}
+                    for (day, metric, key), amount in sorted(counts.items())
+                ]
+                for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                    chunk = rows[start : start + ROWS_PER_STATEMENT]
+                    conn.execute(_upsert_rows(dialect, chunk, keep_max=keep_max))
 
 
 _COUNTED_ENDPOINTS = frozenset({"catalogue.item", "catalogue.download"})
