@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from comms import zones
 from comms.admin import audit
 from comms.admin.issue_forms import IssueDraft
 from comms.admin.models import AuditEntry, User
@@ -301,16 +302,28 @@ def publish_for_sending(
 
 
 def check_send_time(
-    session: Session, letter: Newsletter, when: datetime | None, now: datetime
+    session: Session,
+    letter: Newsletter,
+    when: datetime | None,
+    now: datetime,
+    zone_name: str = "UTC",
 ) -> list[str]:
-    """What stops the issue being scheduled to go out at ``when`` (empty: nothing)."""
+    """What stops the issue being scheduled to go out at ``when`` (empty: nothing).
+
+    Times are named in ``zone_name``, the zone the officer types them in.
+    """
     if when is None:
-        return ["Send at: give a date and time such as 2026-05-15T09:00 (UTC)."]
+        return [
+            f"Send at: give a date and time such as 2026-05-15T09:00 "
+            f"({zone_name} time)."
+        ]
     problems = []
     if when <= now:
+        where = zones.zone(zone_name)
         problems.append(
-            f"Send at: {when:%Y-%m-%d %H:%M} UTC has passed; give a time after "
-            f"{now:%Y-%m-%d %H:%M} UTC (or use the send button to send now)."
+            f"Send at: {when.astimezone(where):%Y-%m-%d %H:%M} has passed; give a "
+            f"time after {now.astimezone(where):%Y-%m-%d %H:%M} ({zone_name} time), "
+            f"or use the send button to send now."
         )
     if compose.is_sent(letter, now):
         problems.append(SENT_MESSAGE)
@@ -327,14 +340,16 @@ def set_send_time(
     letter: Newsletter,
     when: datetime | None,
     now: datetime,
+    zone_name: str = "UTC",
 ) -> list[Newsletter]:
     """Schedule every version of the issue to be sent at ``when`` (None: cancel).
 
     The worker sends it then (``comms.worker.periodic``); ValidationFailed says why
-    a time cannot be taken. Commits once, with an audit entry per version.
+    a time cannot be taken (its times named in ``zone_name``). Commits once, with an
+    audit entry per version.
     """
     if when is not None:
-        problems = check_send_time(session, letter, when, now)
+        problems = check_send_time(session, letter, when, now, zone_name)
         if problems:
             raise ValidationFailed(problems)
     elif compose.is_sent(letter, now):

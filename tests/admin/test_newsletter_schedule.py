@@ -47,7 +47,7 @@ def test_a_scheduled_issue_shows_its_time_and_the_schedule_can_be_cancelled(
     job = session.scalars(select(Job).where(Job.kind == "newsletter-send")).one()
     assert (job.state, job.run_after) == ("queued", letter.send_at)
     page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
-    assert "Scheduled:" in page and when.replace("T", " ") + " UTC" in page
+    assert "Scheduled:" in page and when.replace("T", " ") + " (UTC time)" in page
     assert "Cancel the schedule" in page
     assert "Sending now." not in page and "confirmed subscribers</button>" in page
 

@@ -11,7 +11,7 @@ from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from comms.admin import issues
-from comms.admin.forms import parse_datetime
+from comms.admin.forms import local_input, parse_local_datetime
 from comms.admin.issue_forms import issue_form_values, parse_issue_form
 from comms.admin.service import EditConflict
 from comms.admin.views.blueprint import bp, form_values, render, require_user
@@ -322,7 +322,7 @@ def send_issue(issue_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/newsletters/<int:issue_id>/schedule")
 def schedule_issue(issue_id: int) -> Response | tuple[str, int]:
-    """Schedule the issue's send at a time (UTC), or cancel the schedule.
+    """Schedule the issue's send at a time (typed in the site's zone), or cancel it.
 
     At that time the worker publishes every language version and sends it, as the
     send button would; nothing is changed when the time or the issue is refused.
@@ -343,23 +343,25 @@ def schedule_issue(issue_id: int) -> Response | tuple[str, int]:
         flash("Schedule cancelled: the issue is sent only when an officer sends it.")
         return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)
     raw = request.form.get("send_at", "")
-    when = parse_datetime(raw) if raw.strip() else None
+    zone = state.site.timezone  # typed in the site's zone, as an item's schedule
+    when = parse_local_datetime(raw, zone) if raw.strip() else None
     try:
         dispatch.mail_settings(state.settings)
     except ConfigMissing as exc:
         return _issue_page(letter, 422, [f"Not scheduled: {exc}."])
     if when is None:  # None would mean "cancel" to the service
         return _issue_page(
-            letter, 422, issues.check_send_time(session, letter, None, _now())
+            letter, 422, issues.check_send_time(session, letter, None, _now(), zone)
         )
     try:
-        issues.set_send_time(session, user, letter, when, _now())
+        issues.set_send_time(session, user, letter, when, _now(), zone)
     except ValidationFailed as exc:
         session.rollback()
         return _issue_page(letter, 422, exc.problems)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     schedule_send(app, session, letter, when)
-    flash(f"Scheduled: the issue goes out at {when:%Y-%m-%d %H:%M} UTC.")
+    shown = local_input(when, zone)[:16].replace("T", " ")
+    flash(f"Scheduled: the issue goes out at {shown} ({zone} time).")
     return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)
 
 
