@@ -312,7 +312,11 @@ def _offered(subscriber: Subscriber) -> tuple[list[str], list[str]]:
     this subscriber already has (so that they can keep or drop them)."""
     site = comms_state().site
     topics = sorted({*service.topic_choices(get_session(), now()), *subscriber.topics})
-    regions = sorted({*site.regions, *subscriber.regions})
+    # In the subscribe form's order: by the region's name in site.yml.
+    regions = sorted(
+        {*site.regions, *subscriber.regions},
+        key=lambda slug: ((site.regions.get(slug) or slug).casefold(), slug),
+    )
     return topics, regions
 
 
