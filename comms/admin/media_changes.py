@@ -6,6 +6,7 @@ removed bytes); bytes nothing uses any more are deleted after the commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -109,6 +110,27 @@ def replace(
     return result
 
 
+def _change_items(
+    session: Session,
+    actor: User,
+    action: str,
+    items: Iterable[Item],
+    change: Callable[[Item], None],
+    now: datetime,
+) -> list[str]:
+    """Apply ``change`` to each item, as a change readers see, audited one by one;
+    the items' labels."""
+    changed = []
+    for item in items:
+        before = audit.item_snapshot(item)
+        change(item)
+        item.updated_at = item.revised_at = now
+        session.flush()
+        record_change(session, actor, action, item, before, now)
+        changed.append(item_label(item))
+    return changed
+
+
 def _replace_pdf(
     session: Session,
     actor: User,
@@ -124,18 +146,19 @@ def _replace_pdf(
         return Replaced(digest, ())
     ensure_cover(store, digest, upload.data)
     rows = session.scalars(select(ReportFile).where(ReportFile.sha256 == found.sha256))
-    changed = []
+    by_item: dict[int, list[ReportFile]] = {}
     for row in rows:
-        item = row.item
-        before = audit.item_snapshot(item)
-        row.sha256, row.size, row.page_count = digest, len(upload.data), info.page_count
-        row.text = info.text
-        row.pdf_title, row.pdf_language = info.title, info.language
-        row.pdf_tagged = info.tagged
-        item.updated_at = item.revised_at = now  # a change readers see
-        session.flush()
-        record_change(session, actor, "replace-file", item, before, now)
-        changed.append(item_label(item))
+        by_item.setdefault(row.item_id, []).append(row)
+
+    def swap(item: Item) -> None:
+        for row in by_item[item.id]:
+            row.sha256, row.size = digest, len(upload.data)
+            row.page_count, row.text = info.page_count, info.text
+            row.pdf_title, row.pdf_language = info.title, info.language
+            row.pdf_tagged = info.tagged
+
+    items = [rows_of[0].item for rows_of in by_item.values()]
+    changed = _change_items(session, actor, "replace-file", items, swap, now)
     keys = finding_keys(info.title, info.language, info.tagged)
     return Replaced(digest, tuple(changed), keys, info.title)
 
@@ -152,19 +175,18 @@ def _replace_image(
     checked = attachments.image_info(upload.data, limits)
     digest = store.put(upload.data)
     old, new = found.image_path, f"{IMAGE_PREFIX}{digest}.{checked.ext}"
-    changed = []
     if old == new:
         return Replaced(digest, ())
     item_ids = {u.item_id for u in found.usages if u.item_id}
-    for item in session.scalars(select(Item).where(Item.id.in_(item_ids))):
-        before = audit.item_snapshot(item)
+
+    def swap(item: Item) -> None:
         if item.image == old:
             item.image = new
         item.body = item.body.replace(old, new)
         item.body_html = item.body_html.replace(old, new)
-        item.updated_at = item.revised_at = now  # a change readers see
-        record_change(session, actor, "replace-image", item, before, now)
-        changed.append(item_label(item))
+
+    items = list(session.scalars(select(Item).where(Item.id.in_(item_ids))))
+    changed = _change_items(session, actor, "replace-image", items, swap, now)
     letter_ids = {u.newsletter_id for u in found.usages if u.newsletter_id}
     for letter in session.scalars(
         select(Newsletter).where(Newsletter.id.in_(letter_ids))
