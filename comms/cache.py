@@ -553,9 +553,10 @@ def page_cache() -> PageCache:
 
 
 def request_key(params: Iterable[tuple[str, str]]) -> str:
-    """A method-independent key: the request path and the given normalised params."""
+    """A method-independent key: the request path (under its script root: a page's
+    links carry it) and the given normalised params."""
     query = "&".join(f"{k}={quote(v, safe='')}" for k, v in sorted(params))
-    return f"{request.path}?{query}"
+    return f"{request.script_root}{request.path}?{query}"
 
 
 def page_key(*extra: tuple[str, str]) -> str:
