@@ -7,13 +7,14 @@ about a fifth of a page's rendering. What they show depends only on the site
 belongs to (the navigation marks it) and the script root the URLs are under, so
 each part is rendered once per such combination and kept by the app. The
 language switcher, which links to this very page, stays in ``base.html``.
+Nothing is kept while templates reload on change (debug mode).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, request
 from markupsafe import Markup
 
 from comms.context import language_despite_query
@@ -46,9 +47,14 @@ def site_chrome(part: str) -> Markup:
     kept: dict[Any, Markup] = current_app.extensions[EXTENSION]
     found = kept.get(key)
     if found is None:
-        # A template rendered with autoescaping: its output is HTML already.
-        found = Markup(render_template(PARTS[part], current=section))  # noqa: S704
-        if len(kept) < LIMIT:
+        # Rendered as a part of the page, not as a page: no template signals
+        # (``comms check`` names the page's own template). Autoescaped: HTML.
+        context: dict[str, Any] = {"current": section}
+        current_app.update_template_context(context)
+        template = current_app.jinja_env.get_template(PARTS[part])
+        found = Markup(template.render(context))  # noqa: S704
+        # While templates reload on change (debug mode), an edit shows at once.
+        if len(kept) < LIMIT and not current_app.jinja_env.auto_reload:
             kept[key] = found
     return found
 

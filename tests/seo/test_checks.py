@@ -17,6 +17,8 @@ from tests.factories import make_pdf, make_report, write_content
 
 FUNDING = "Co-funded by the European Union"
 ALT = "Flag of the European Union"
+# The header and the footer every public page shares (comms.web.chrome).
+CHROME = ("_partials/_chrome_header.html", "_partials/_chrome_footer.html")
 
 
 @pytest.fixture
@@ -37,7 +39,11 @@ def demo(app, session, store, content_dir):
 
 def override_template(app, name: str, source: str, extra: dict | None = None) -> None:
     """Serve ``source`` as template ``name`` (the rest from templates/)."""
-    templates = {name: source, **(extra or {})}
+    override_templates(app, {name: source, **(extra or {})})
+
+
+def override_templates(app, templates: dict[str, str]) -> None:
+    """Serve these sources as these templates (the rest from templates/)."""
     app.jinja_loader = ChoiceLoader([DictLoader(templates), app.jinja_loader])
     app.jinja_env.cache = {}
 
@@ -51,11 +57,13 @@ def test_check_passes_on_the_demo_content(demo, runner):
 
 
 def test_check_fails_when_a_template_drops_the_acknowledgement(demo, runner):
-    base = (REPO / "templates" / "base.html").read_text()
-    assert "{{ site.funding_text|translated }}" in base
-    override_template(
-        demo, "base.html", base.replace("{{ site.funding_text|translated }}", "")
-    )
+    # The acknowledgement is in the header and the footer every page shares.
+    parts = {}
+    for name in CHROME:
+        source = (REPO / "templates" / name).read_text()
+        assert "{{ site.funding_text|translated }}" in source
+        parts[name] = source.replace("{{ site.funding_text|translated }}", "")
+    override_templates(demo, parts)
     result = runner.invoke(args=["check"])
     assert result.exit_code != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -70,12 +78,12 @@ def test_check_fails_when_a_template_drops_the_acknowledgement(demo, runner):
 
 
 def test_check_fails_when_the_emblem_loses_its_alt_text(demo, runner):
-    base = (REPO / "templates" / "base.html").read_text()
-    override_template(
-        demo,
-        "base.html",
-        base.replace('alt="{{ site.emblem_alt|translated }}"', 'alt=""'),
-    )
+    parts = {}
+    for name in CHROME:
+        source = (REPO / "templates" / name).read_text()
+        assert 'alt="{{ site.emblem_alt|translated }}"' in source
+        parts[name] = source.replace('alt="{{ site.emblem_alt|translated }}"', 'alt=""')
+    override_templates(demo, parts)
     result = runner.invoke(args=["check"])
     assert result.exit_code != 0
     assert "error: / (catalogue/listing.html)" in result.stderr
@@ -84,19 +92,20 @@ def test_check_fails_when_the_emblem_loses_its_alt_text(demo, runner):
 
 def test_check_names_the_one_page_type_that_lacks_the_footer(demo, runner):
     base = (REPO / "templates" / "base.html").read_text()
-    start = base.index('<footer class="site-footer">')
-    end = base.index("</footer>") + len("</footer>")
-    bare = base[:start] + base[end:]
+    header = (REPO / "templates" / "_partials" / "_chrome_header.html").read_text()
     # the header's identity bar shows the acknowledgement too: take it out as well
-    start = bare.index('<div class="identity">')
-    end = bare.index('<div class="wrap header-row">')
-    bare = bare[:start] + bare[end:]
+    start = header.index('<div class="identity">')
+    end = header.index('<div class="wrap header-row">')
+    header = header[:start] + header[end:]
+    bare = base.replace("{{ site_chrome('footer') }}", "").replace(
+        "{{ site_chrome('header') }}", "{% include 'bare_header.html' %}"
+    )
     item = (REPO / "templates" / "catalogue" / "item.html").read_text()
     override_template(
         demo,
         "catalogue/item.html",
         item.replace('{% extends "base.html" %}', '{% extends "bare.html" %}'),
-        {"bare.html": bare},
+        {"bare.html": bare, "bare_header.html": header},
     )
     result = runner.invoke(args=["check"])
     assert result.exit_code != 0

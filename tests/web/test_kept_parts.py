@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from flask import Flask, render_template_string
-from jinja2 import TemplateNotFound
+from jinja2 import ChoiceLoader, DictLoader, TemplateNotFound
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from comms.i18n import format_date
 from comms.storage import MediaStore
+from tests.conftest import REPO
 from tests.web.helpers import make, page_url, text
 
 PLUS_TWO = timezone(timedelta(hours=2))
@@ -137,3 +138,19 @@ def test_an_item_page_does_not_load_its_files_words(
     assert page.status_code == 200
     assert any("FROM report_file" in s for s in statements)
     assert not any("report_file.text" in s for s in statements)
+
+
+def test_an_edited_header_shows_at_once_while_templates_reload(
+    app: Flask, client: Any
+) -> None:
+    """In debug mode (templates reloaded on change) nothing is kept: an officer
+    editing the header sees the edit on the next page."""
+    app.jinja_env.auto_reload = True
+    assert ">Skip to content<" in text(client.get("/about/"))
+    name = "_partials/_chrome_header.html"
+    source = (REPO / "templates" / name).read_text()
+    edited = source.replace("{{ _('Skip to content') }}", "Jump to the text")
+    app.jinja_loader = ChoiceLoader([DictLoader({name: edited}), app.jinja_loader])
+    app.jinja_env.cache = {}  # as when the file's time changes
+    page = text(client.get("/privacy/"))
+    assert ">Jump to the text<" in page and ">Skip to content<" not in page
