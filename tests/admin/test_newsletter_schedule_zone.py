@@ -10,13 +10,12 @@ import pytest
 
 from tests.admin.helpers import post
 from tests.admin.test_newsletter_admin import (  # noqa: F401  (fixtures)
-    _catalogue,
     _issue,
-    _new_issue,
     _no_job_outlives_the_test,
     settings,
     smtp,
 )
+from tests.admin.test_newsletter_schedule import _issue_with_an_item
 
 ZURICH = ZoneInfo("Europe/Zurich")
 
@@ -36,9 +35,7 @@ def _in_zurich(delta: timedelta) -> tuple[str, datetime]:
 
 
 def test_a_send_time_is_typed_and_shown_in_the_sites_zone(editor_client, session):
-    items = _catalogue(session)
-    _new_issue(editor_client, {f"press_release:{items['new'].slug}": 1})
-    letter = _issue(session)
+    letter = _issue_with_an_item(editor_client, session)
     page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
     assert "Send at (Europe/Zurich time)" in page
     typed, moment = _in_zurich(timedelta(days=2))
@@ -57,9 +54,7 @@ def test_a_send_time_is_typed_and_shown_in_the_sites_zone(editor_client, session
 
 
 def test_a_past_time_is_refused_in_the_sites_zone(editor_client, session):
-    items = _catalogue(session)
-    _new_issue(editor_client, {f"press_release:{items['new'].slug}": 1})
-    letter = _issue(session)
+    letter = _issue_with_an_item(editor_client, session)
     typed, _moment = _in_zurich(timedelta(minutes=-5))
     response = post(
         editor_client, f"/admin/newsletters/{letter.id}/schedule",

@@ -48,6 +48,16 @@ def override_templates(app, templates: dict[str, str]) -> None:
     app.jinja_env.cache = {}
 
 
+def chrome_with(old: str, new: str) -> dict[str, str]:
+    """The shared header and footer with ``old`` (in both) replaced by ``new``."""
+    parts = {}
+    for name in CHROME:
+        source = (REPO / "templates" / name).read_text()
+        assert old in source, name
+        parts[name] = source.replace(old, new)
+    return parts
+
+
 def test_check_passes_on_the_demo_content(demo, runner):
     result = runner.invoke(args=["check"])
     assert result.exit_code == 0, result.output
@@ -58,12 +68,7 @@ def test_check_passes_on_the_demo_content(demo, runner):
 
 def test_check_fails_when_a_template_drops_the_acknowledgement(demo, runner):
     # The acknowledgement is in the header and the footer every page shares.
-    parts = {}
-    for name in CHROME:
-        source = (REPO / "templates" / name).read_text()
-        assert "{{ site.funding_text|translated }}" in source
-        parts[name] = source.replace("{{ site.funding_text|translated }}", "")
-    override_templates(demo, parts)
+    override_templates(demo, chrome_with("{{ site.funding_text|translated }}", ""))
     result = runner.invoke(args=["check"])
     assert result.exit_code != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -78,12 +83,9 @@ def test_check_fails_when_a_template_drops_the_acknowledgement(demo, runner):
 
 
 def test_check_fails_when_the_emblem_loses_its_alt_text(demo, runner):
-    parts = {}
-    for name in CHROME:
-        source = (REPO / "templates" / name).read_text()
-        assert 'alt="{{ site.emblem_alt|translated }}"' in source
-        parts[name] = source.replace('alt="{{ site.emblem_alt|translated }}"', 'alt=""')
-    override_templates(demo, parts)
+    override_templates(
+        demo, chrome_with('alt="{{ site.emblem_alt|translated }}"', 'alt=""')
+    )
     result = runner.invoke(args=["check"])
     assert result.exit_code != 0
     assert "error: / (catalogue/listing.html)" in result.stderr
