@@ -256,36 +256,24 @@ class PageCache:
         ).encode("utf-8")
         # A name no other writer uses (mkstemp's random names cost more).
         tmp = os.path.join(self._root, f".tmp-{os.getpid()}-{next(_WRITES)}")
+        data = header + page.body
         try:
             try:
-                self._write(tmp, header + page.body)
+                _write(tmp, data)
             except FileNotFoundError:  # the first page, or the folder was emptied
                 os.makedirs(self._root, exist_ok=True)
-                self._write(tmp, header + page.body)
-            try:
-                os.replace(tmp, self._path(key))
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError:
-            return page  # a full or read-only disk: serve without caching
+                _write(tmp, data)
+            os.replace(tmp, self._path(key))
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(exc, OSError):
+                return page  # a full or read-only disk: serve without caching
+            raise
         self._puts += 1
         if self._puts % PRUNE_EVERY == 0 or self.max_entries < PRUNE_EVERY:
             self.prune()
         return self._remember(key, page)
-
-    @staticmethod
-    def _write(path: str, data: bytes) -> None:
-        try:
-            with open(path, "wb") as fh:
-                fh.write(data)
-        except FileNotFoundError:
-            raise
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-            raise
 
     def prune(self) -> None:
         """Down to 90% of ``max_entries``, the least recently written first."""
@@ -299,6 +287,11 @@ class PageCache:
             for entry in entries[:excess]:
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
 
 
 def _stamp_text(version: int | None, due: datetime | None) -> str:
