@@ -21,7 +21,13 @@ from comms.admin.forms import (
 )
 from comms.admin.models import User
 from comms.admin.uploads import FileTooLarge
-from comms.admin.views.blueprint import bp, form_values, render, require_user
+from comms.admin.views.blueprint import (
+    bp,
+    form_values,
+    render,
+    require_user,
+    site_time,
+)
 from comms.admin.views.files import limits
 from comms.admin.views.pdf_checks import warn_about_pdf
 from comms.catalogue import register
@@ -318,7 +324,7 @@ def _change_status(user: User, item_id: int, action: str, when: datetime | None)
         return "Sent for review: an administrator will approve it before it goes out."
     announce_item(item, action)
     zone = comms_state().site.timezone
-    shown = local_input(item.published_at, zone)[:16].replace("T", " ")
+    shown = site_time(item.published_at, short=True)
     messages = {
         "publish": "Published.",
         "schedule": f"Scheduled for {shown} ({zone} time).",

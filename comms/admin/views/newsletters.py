@@ -11,10 +11,16 @@ from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from comms.admin import issues
-from comms.admin.forms import local_input, parse_local_datetime
+from comms.admin.forms import parse_local_datetime
 from comms.admin.issue_forms import issue_form_values, parse_issue_form
 from comms.admin.service import EditConflict
-from comms.admin.views.blueprint import bp, form_values, render, require_user
+from comms.admin.views.blueprint import (
+    bp,
+    form_values,
+    render,
+    require_user,
+    site_time,
+)
 from comms.catalogue.models import Newsletter
 from comms.context import comms_state, get_session
 from comms.errors import ConfigMissing, NotFound, ValidationFailed
@@ -360,8 +366,9 @@ def schedule_issue(issue_id: int) -> Response | tuple[str, int]:
         return _issue_page(letter, 422, exc.problems)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     schedule_send(app, session, letter, when)
-    shown = local_input(when, zone)[:16].replace("T", " ")
-    flash(f"Scheduled: the issue goes out at {shown} ({zone} time).")
+    flash(
+        f"Scheduled: the issue goes out at {site_time(when, short=True)} ({zone} time)."
+    )
     return redirect(url_for("admin.edit_issue", issue_id=issue_id), code=303)
 
 
