@@ -172,6 +172,14 @@ def events_for(
     return events
 
 
+def _merged(held: int, metric: str, amount: int) -> int:
+    """Two counts of one counter as one: the larger for ``MAX_METRICS``, else
+    their sum (within what a counter may hold)."""
+    if metric in MAX_METRICS:
+        return max(held, clamp(amount))
+    return clamp(held + amount)
+
+
 class CountBuffer:
     """Counts gathered in this process and written every ``interval`` seconds.
 
@@ -199,11 +207,7 @@ class CountBuffer:
             self._write({slot: amount})
             return
         with self._lock:
-            held = self._pending.get(slot, 0)
-            if metric in MAX_METRICS:
-                self._pending[slot] = max(held, amount)
-            else:
-                self._pending[slot] = clamp(held + amount)
+            self._pending[slot] = _merged(self._pending.get(slot, 0), metric, amount)
             if self._writer is None:
                 # Checked and set under the lock that _run ends under, so a count
                 # never waits for a writer that has just decided to stop.
@@ -262,10 +266,8 @@ class CountBuffer:
         highest: dict[tuple[date, str, str], int] = {}
         for (day, metric, key), amount in pending.items():
             slot = (day, metric, key[:300])  # two long keys may share a stored one
-            if metric in MAX_METRICS:
-                highest[slot] = max(highest.get(slot, 0), clamp(amount))
-            else:
-                sums[slot] = clamp(sums.get(slot, 0) + amount)
+            merged = highest if metric in MAX_METRICS else sums
+            merged[slot] = _merged(merged.get(slot, 0), metric, amount)
         with self.engine.begin() as conn:
             for counts, keep_max in ((sums, False), (highest, True)):
                 rows = [
