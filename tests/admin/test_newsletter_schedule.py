@@ -23,6 +23,14 @@ def _at(delta: timedelta) -> str:
     return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M")
 
 
+def _schedule(editor_client, letter, when: str):  # type: ignore[no-untyped-def]
+    """Ask for the issue to go out at ``when``, as its page's form does."""
+    return post(
+        editor_client, f"/admin/newsletters/{letter.id}/schedule",
+        {"action": "schedule", "send_at": when},
+    )  # fmt: skip
+
+
 def _issue_with_an_item(editor_client, session):  # type: ignore[no-untyped-def]
     items = _catalogue(session)
     response = _new_issue(editor_client, {f"press_release:{items['new'].slug}": 1})
@@ -35,10 +43,7 @@ def test_a_scheduled_issue_shows_its_time_and_the_schedule_can_be_cancelled(
 ):
     letter = _issue_with_an_item(editor_client, session)
     when = _at(timedelta(days=2))
-    response = post(
-        editor_client, f"/admin/newsletters/{letter.id}/schedule",
-        {"action": "schedule", "send_at": when},
-    )  # fmt: skip
+    response = _schedule(editor_client, letter, when)
     assert response.status_code == 303
     letter = _issue(session)
     assert letter.send_at is not None
@@ -79,10 +84,7 @@ def test_a_past_time_an_unreadable_one_or_an_empty_issue_is_refused(
         (empty, _at(timedelta(days=1)), "carries no items"),
     ]
     for issue, when, message in cases:
-        response = post(
-            editor_client, f"/admin/newsletters/{issue.id}/schedule",
-            {"action": "schedule", "send_at": when},
-        )  # fmt: skip
+        response = _schedule(editor_client, issue, when)
         assert response.status_code == 422, when
         assert message in response.get_data(as_text=True)
     session.expire_all()

@@ -8,14 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.admin.helpers import post
 from tests.admin.test_newsletter_admin import (  # noqa: F401  (fixtures)
     _issue,
     _no_job_outlives_the_test,
     settings,
     smtp,
 )
-from tests.admin.test_newsletter_schedule import _issue_with_an_item
+from tests.admin.test_newsletter_schedule import _issue_with_an_item, _schedule
 
 ZURICH = ZoneInfo("Europe/Zurich")
 
@@ -39,10 +38,7 @@ def test_a_send_time_is_typed_and_shown_in_the_sites_zone(editor_client, session
     page = editor_client.get(f"/admin/newsletters/{letter.id}/").get_data(as_text=True)
     assert "Send at (Europe/Zurich time)" in page
     typed, moment = _in_zurich(timedelta(days=2))
-    response = post(
-        editor_client, f"/admin/newsletters/{letter.id}/schedule",
-        {"action": "schedule", "send_at": typed},
-    )  # fmt: skip
+    response = _schedule(editor_client, letter, typed)
     assert response.status_code == 303
     letter = _issue(session)
     assert letter.send_at is not None
@@ -56,10 +52,7 @@ def test_a_send_time_is_typed_and_shown_in_the_sites_zone(editor_client, session
 def test_a_past_time_is_refused_in_the_sites_zone(editor_client, session):
     letter = _issue_with_an_item(editor_client, session)
     typed, _moment = _in_zurich(timedelta(minutes=-5))
-    response = post(
-        editor_client, f"/admin/newsletters/{letter.id}/schedule",
-        {"action": "schedule", "send_at": typed},
-    )  # fmt: skip
+    response = _schedule(editor_client, letter, typed)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert f"Send at: {typed.replace('T', ' ')} has passed" in page
