@@ -18,7 +18,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased, lazyload
+from sqlalchemy.orm import Session, aliased, joinedload, lazyload
 
 from comms.catalogue.models import Item, ItemRegion, ItemTag, ReportFile
 from comms.catalogue.service import one_version, reachable, visible
@@ -69,12 +69,12 @@ def related_items(
         **{f"tag_{n}": name for n, name in enumerate(tags)},
         **{f"region_{n}": name for n, name in enumerate(regions)},
     }
-    best = list(session.scalars(_sharing_all(*shape), values))
+    best = list(session.scalars(_sharing_all(*shape), values).unique())
     if len(best) == limit:
         # Nothing scores higher, and the window holds the newest public items:
         # the same answer as the full ranking below.
         return best
-    return list(session.scalars(_ranked(*shape), values))
+    return list(session.scalars(_ranked(*shape), values).unique())
 
 
 # Both statements are built once per shape (the languages, how many topics and
@@ -103,8 +103,14 @@ def _conditions(
 
 
 # The page shows a related item's title, kind, date and picture (a report's from
-# its files): its topics, regions and deliverables are not loaded.
-UNSHOWN = (lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.deliverables))
+# its files, joined: no second statement): its topics, regions and deliverables
+# are not loaded.
+UNSHOWN = (
+    lazyload(Item.tags),
+    lazyload(Item.regions),
+    lazyload(Item.deliverables),
+    joinedload(Item.files),
+)
 
 
 @functools.lru_cache(maxsize=128)

@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, aliased, lazyload
+from sqlalchemy.orm import Session, aliased, joinedload, lazyload
 
 from comms import kinds
 from comms.catalogue.models import (
@@ -302,7 +302,9 @@ def get_item_page(
 ) -> ItemPage:
     """The version of kind/slug in the first wanted language it exists in."""
     related = list(
-        session.scalars(_page_statement(), {"kind": kind, "slug": slug, "now": now})
+        session.scalars(
+            _page_statement(), {"kind": kind, "slug": slug, "now": now}
+        ).unique()
     )
     candidates = [c for c in related if c.slug == slug]
     if not candidates:
@@ -323,8 +325,9 @@ def get_item_page(
 @functools.lru_cache(maxsize=1)
 def _page_statement() -> Select[Item]:
     """One query for the slug's items and every version of their translation groups
-    (with their tags, regions and files): the page needs both. Built once, with
-    bind parameters for the kind, the slug and the time."""
+    with their tags, regions and files, joined: the page needs them all, and one
+    statement of a few rows costs less than a statement per collection. Built once,
+    with bind parameters for the kind, the slug and the time."""
     kind: BindParameter[str] = bindparam("kind")
     slug: BindParameter[str] = bindparam("slug")
     now: BindParameter[datetime] = bindparam("now")
@@ -335,6 +338,9 @@ def _page_statement() -> Select[Item]:
         # PostgreSQL answered with a scan of every item (127 ms at 100,000).
         .where(Item.kind == kind, Item.translation.in_(groups), reachable(now))
         .order_by(Item.language, Item.id)
+        .options(
+            joinedload(Item.tags), joinedload(Item.regions), joinedload(Item.files)
+        )
     )
 
 

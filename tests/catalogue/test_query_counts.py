@@ -55,3 +55,18 @@ def test_item_page_needs_at_most_ten_queries_and_two_when_cached(
     report = make_report(session, store, tags=["clusters"], regions=["bayern"])
     assert _count(app, client, f"/reports/{report.slug}/") <= 10
     assert _count(app, client, f"/reports/{report.slug}/") <= 2
+
+
+def test_an_item_page_with_related_reports_reads_its_rows_in_a_few_statements(
+    app, client, session, store
+):
+    for _ in range(6):
+        make_item(session, tags=["clusters"], regions=["bayern"], commit=False)
+        make_report(session, store, tags=["clusters"], regions=["bayern"])
+    session.commit()
+    report = make_report(session, store, tags=["clusters"], regions=["bayern"])
+    # the item, its versions and their tags, regions and files: one statement;
+    # the related items with their files: one (two when the first look falls
+    # short); the cache stamp: 2, + 1 after a change. A statement per collection
+    # (tags, regions, files of the page, files of the related items) made it 9-10.
+    assert _count(app, client, f"/reports/{report.slug}/") <= 6
