@@ -70,3 +70,32 @@ def test_an_item_page_with_related_reports_reads_its_rows_in_a_few_statements(
     # short); the cache stamp: 2, + 1 after a change. A statement per collection
     # (tags, regions, files of the page, files of the related items) made it 9-10.
     assert _count(app, client, f"/reports/{report.slug}/") <= 6
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_item_page_is_looked_up_by_its_slug_before_any_analyze(
+    app, client, session, store
+):
+    # SQLite without statistics (no ANALYZE has run on a new site's database)
+    # chose the status-and-date index and read every public item of the kind.
+    for _ in range(5):
+        make_report(session, store, tags=["clusters"])
+    report = make_report(session, store, tags=["clusters"])
+    plans = []
+    engine = app.extensions["comms"].engine
+
+    def explain(_conn, cursor, statement, parameters, *_rest):
+        if statement.startswith("SELECT item.id") and "JOIN item_tag" in statement:
+            plan = cursor.connection.execute(
+                "EXPLAIN QUERY PLAN " + statement, parameters
+            )
+            plans.append(" | ".join(row[3] for row in plan))
+
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        assert client.get(f"/reports/{report.slug}/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    assert len(plans) == 1, plans
+    assert "ix_item_kind_public" not in plans[0]
+    assert "(kind=? AND translation=?)" in plans[0]
