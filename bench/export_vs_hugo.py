@@ -98,9 +98,11 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def count_files(root: Path) -> int:
-    """Files under ``root`` (the export's manifest left out)."""
-    return sum(1 for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+def count_files(root: Path, pattern: str = "*") -> int:
+    """Files under ``root`` matching ``pattern`` (the export's manifest left out)."""
+    return sum(
+        1 for p in root.rglob(pattern) if p.is_file() and not p.name.startswith(".")
+    )
 
 
 def bench_app(work: Path, database_url: str) -> Flask:
@@ -132,6 +134,7 @@ def compare_with_hugo(items: int, workers: int) -> None:
         export_s = time.perf_counter() - started
         export_cpu = cpu_seconds() - cpu
         export_files = count_files(work / "site")
+        export_html = count_files(work / "site", "*.html")
         engine.dispose()
         hugo_root = work / "hugo"
         write_hugo_site(hugo_root, items)
@@ -140,6 +143,7 @@ def compare_with_hugo(items: int, workers: int) -> None:
         hugo_s = time.perf_counter() - started
         hugo_cpu = cpu_seconds() - cpu
         hugo_files = count_files(hugo_root / "public")
+        hugo_html = count_files(hugo_root / "public", "*.html")
         public = items - items // 50
         export_rate, hugo_rate = export_files / export_s, hugo_files / hugo_s
         print(
@@ -157,6 +161,13 @@ def compare_with_hugo(items: int, workers: int) -> None:
             f"ratio export / hugo: pages/s {export_rate / hugo_rate:.2f}, "
             f"items/s {hugo_s / export_s:.2f}, pages per CPU second "
             f"{export_files / export_cpu / (hugo_files / hugo_cpu):.2f} (goal >= 1.0)"
+        )
+        # HTML pages alone: the export's citation files, thumbnails and feeds,
+        # and Hugo's feeds and sitemap, left out on both sides
+        print(
+            f"HTML pages: comms {export_html:,} ({export_html / export_s:,.0f}/s), "
+            f"hugo {hugo_html:,} ({hugo_html / hugo_s:,.0f}/s): ratio "
+            f"{export_html / export_s / (hugo_html / hugo_s):.2f} (goal >= 1.0)"
         )
 
 

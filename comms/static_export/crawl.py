@@ -10,6 +10,7 @@ what changed and remove what was unpublished. URLs with a query string (filters,
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -61,18 +62,30 @@ def _links(
     follow: set[str] = set()
     shown: set[str] = set()
     for raw in found:
-        url = raw.decode("utf-8", "replace").strip().replace("&amp;", "&")
-        if url.startswith(site_url):
-            url = url[len(site_url) :] or "/"
-        parts = urlsplit(urljoin(base, url))
-        if parts.scheme or parts.netloc:
-            continue
-        if parts.path.startswith("/admin") or parts.path.startswith("/api/"):
-            continue
-        shown.add(parts.path)
-        if not parts.query:
-            follow.add(parts.path)
+        # an absolute path (most links) resolves alike on every page
+        absolute = raw.startswith(b"/") and not raw.startswith(b"//")
+        resolved = _resolve(raw, "/" if absolute else base, site_url)
+        if resolved is not None:
+            path, has_query = resolved
+            shown.add(path)
+            if not has_query:
+                follow.add(path)
     return follow, shown
+
+
+@functools.lru_cache(maxsize=65_536)
+def _resolve(raw: bytes, base: str, site_url: str) -> tuple[str, bool] | None:
+    """A link's same-site path and whether it has a query string (None: another
+    site, the admin or the API). Kept: every page repeats its header's links."""
+    url = raw.decode("utf-8", "replace").strip().replace("&amp;", "&")
+    if url.startswith(site_url):
+        url = url[len(site_url) :] or "/"
+    parts = urlsplit(urljoin(base, url))
+    if parts.scheme or parts.netloc:
+        return None
+    if parts.path.startswith("/admin") or parts.path.startswith("/api/"):
+        return None
+    return parts.path, bool(parts.query)
 
 
 def _fetch(client: FlaskClient, path: str) -> tuple[str, int, str, bytes]:
