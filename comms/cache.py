@@ -174,10 +174,18 @@ class PageCache:
     """Rendered bytes on disk under ``root``, one file per key, with their deps."""
 
     def __init__(
-        self, root: Path, max_entries: int = MAX_ENTRIES, memory: int = MEMORY_ENTRIES
+        self,
+        root: Path,
+        max_entries: int = MAX_ENTRIES,
+        memory: int = MEMORY_ENTRIES,
+        *,
+        salt: str = "",
     ) -> None:
         self.root = root
         self._root = str(root)
+        # Mixed into every entry's file name: entries built under other settings,
+        # another site file or other code are never read (see app_fingerprint).
+        self._salt = salt
         self.max_entries = max_entries
         # Recently served entries of this process: each is checked like one read
         # from disk, so keeping them is safe.
@@ -213,7 +221,7 @@ class PageCache:
 
     def _path(self, key: str) -> str:
         # Plain strings, not pathlib: this runs on every request.
-        name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+        name = hashlib.sha256(f"{self._salt}\0{key}".encode()).hexdigest()[:40]
         return os.path.join(self._root, name)
 
     def get(self, key: str) -> CachedPage | None:
@@ -743,7 +751,7 @@ def init_app(app: Flask, source: StampSource, clock: Callable[[], datetime]) -> 
     """
     if EXTENSION_KEY not in app.extensions:
         root = app.extensions["comms"].settings.instance_path / "cache" / "pages"
-        app.extensions[EXTENSION_KEY] = PageCache(root)
+        app.extensions[EXTENSION_KEY] = PageCache(root, salt=app_fingerprint(app))
         engine = app.extensions["comms"].engine
         app.extensions[STAMP_KEY] = StampReader(engine, source)
         app.extensions[CLOCK_KEY] = clock
@@ -770,3 +778,28 @@ __all__ = [
     "page_key",
     "request_key",
 ]
+
+
+def tree_stats(root: Path, digest: Any) -> None:
+    """Feed ``digest`` each file's path, size and modification time under ``root``."""
+    if not root.is_dir():
+        return
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            path = Path(folder, name)
+            stat = path.stat()
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+
+
+def app_fingerprint(app: Flask) -> str:
+    """A hash of what every page is made of besides the records: the settings, the
+    site file, the code, templates and static files. A page stored under another
+    (before a move to a new COMMS_SITE_URL, say, or an upgrade) is not served."""
+    state = app.extensions["comms"]
+    digest = hashlib.sha256(f"{state.settings!r}\0{state.site!r}\0".encode())
+    tree_stats(Path(__file__).resolve().parent, digest)  # the code
+    for folder in (app.template_folder, app.static_folder):
+        if folder is not None:
+            tree_stats(Path(app.root_path, folder), digest)
+    return digest.hexdigest()

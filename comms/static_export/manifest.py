@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask
 
+from comms import cache
+
 MANIFEST = ".comms-export.json"
 FORMAT = 2
 
@@ -127,26 +129,10 @@ def write_atomic(target: Path, data: bytes) -> None:
     os.replace(tmp, target)
 
 
-def _tree_stats(root: Path, digest: Any) -> None:
-    if not root.is_dir():
-        return
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            path = Path(folder, name)
-            stat = path.stat()
-            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-
-
 def fingerprint(app: Flask) -> str:
     """A hash of what every page is made of besides the records: when it moves,
     the next export renders everything again."""
     state = app.extensions["comms"]
-    digest = hashlib.sha256(f"{FORMAT}\0{state.settings!r}\0".encode())
-    digest.update(repr(state.site).encode())
-    _tree_stats(Path(__file__).resolve().parent.parent, digest)  # the code
-    for folder in (app.template_folder, app.static_folder):
-        if folder is not None:
-            _tree_stats(Path(app.root_path, folder), digest)
-    _tree_stats(Path(state.settings.content_dir) / "media", digest)
+    digest = hashlib.sha256(f"{FORMAT}\0{cache.app_fingerprint(app)}\0".encode())
+    cache.tree_stats(Path(state.settings.content_dir) / "media", digest)
     return digest.hexdigest()

@@ -354,3 +354,33 @@ def test_the_page_cache_serves_and_replays_with_counting_off(settings):
             assert counts(session, counting.ITEM_VIEW) == {}
     finally:
         app.extensions["comms"].engine.dispose()
+
+
+def test_a_restart_with_another_site_url_serves_no_page_stored_before(
+    settings, session
+):
+    # The same instance folder (its page cache) and database, as a site moved to its
+    # real domain and restarted: the pages and feeds stored under the old address
+    # were served until the catalogue changed.
+    from dataclasses import replace
+
+    from comms import create_app
+    from tests.factories import make_item
+
+    make_item(session, title="Moved site")
+    session.commit()
+    seen = {}
+    for address in ("https://old.example.org", "https://new.example.org"):
+        app = create_app(replace(settings, site_url=address))
+        client = app.test_client()
+        try:
+            for path in ("/feed.xml", "/"):
+                for _ in range(2):  # a page is stored on its second request
+                    body = client.get(path).get_data(as_text=True)
+                seen[address, path] = body
+        finally:
+            app.extensions["comms"].engine.dispose()
+    for path in ("/feed.xml", "/"):
+        assert "https://old.example.org" in seen["https://old.example.org", path]
+        assert "https://new.example.org" in seen["https://new.example.org", path]
+        assert "https://old.example.org" not in seen["https://new.example.org", path]
