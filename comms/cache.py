@@ -758,28 +758,6 @@ def init_app(app: Flask, source: StampSource, clock: Callable[[], datetime]) -> 
         app.wsgi_app = AnswerReplay(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
-__all__ = [
-    "ALL",
-    "CachedPage",
-    "Deps",
-    "PageCache",
-    "Rendered",
-    "Snapshot",
-    "StampReader",
-    "StampSource",
-    "cached_response",
-    "current_snapshot",
-    "current_stamp",
-    "depends_on",
-    "etag_of",
-    "init_app",
-    "on_replay",
-    "page_cache",
-    "page_key",
-    "request_key",
-]
-
-
 def tree_stats(root: Path, digest: Any) -> None:
     """Feed ``digest`` each file's path, size and modification time under ``root``."""
     if not root.is_dir():
@@ -803,3 +781,27 @@ def app_fingerprint(app: Flask) -> str:
         if folder is not None:
             tree_stats(Path(app.root_path, folder), digest)
     return digest.hexdigest()
+
+
+__all__ = [
+    "ALL",
+    "CachedPage",
+    "Deps",
+    "PageCache",
+    "Rendered",
+    "Snapshot",
+    "StampReader",
+    "StampSource",
+    "app_fingerprint",
+    "cached_response",
+    "current_snapshot",
+    "current_stamp",
+    "depends_on",
+    "etag_of",
+    "init_app",
+    "on_replay",
+    "page_cache",
+    "page_key",
+    "request_key",
+    "tree_stats",
+]
