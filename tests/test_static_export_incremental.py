@@ -165,3 +165,41 @@ def test_cli_full_option_renders_every_page(runner, exported) -> None:
     result = runner.invoke(args=["static", "export", str(exported), "--full"])
     assert result.exit_code == 0, result.output
     assert "0 written" in result.output
+
+
+def test_a_publish_on_a_busy_topic_renders_no_older_page_on_it(
+    app, session, exported, tmp_path
+) -> None:
+    """Related items are those published before: a new item joins no older page's
+    Related box, and a backdated one only those of the few items just after it;
+    every other page on the topic is left as it was, not rendered again."""
+    for n in range(30):
+        make_item(
+            session, commit=False, slug=f"busy-{n}", tags=["busy"],
+            published_at=past(40 - n),
+        )  # fmt: skip
+    session.commit()
+    export_site(app, exported)
+
+    def showing(slug: str) -> set[str]:
+        return {
+            path.parent.name
+            for path in exported.glob("press-releases/busy-*/index.html")
+            if path.parent.name != slug and f"/{slug}/".encode() in path.read_bytes()
+        }
+
+    make_item(session, slug="busy-new", tags=["busy"], published_at=past(0.5))
+    report = export_site(app, exported)
+    assert report.incremental
+    assert showing("busy-new") == set()
+    # 28 here: the new page, the listings, feeds and sitemap; none of the 30
+    # pages on the topic (58 when every page on a topic listed its newest items)
+    assert report.rendered <= 30, report
+    # half a day after busy-28: newer than what busy-29 lists, older than busy-29
+    make_item(session, slug="busy-back", tags=["busy"], published_at=past(11.5))
+    report = export_site(app, exported)
+    assert showing("busy-back") == {"busy-29", "busy-new"}
+    assert report.rendered <= 32, report
+    full = tmp_path / "full"
+    export_site(app, full, full=True)
+    assert _tree(exported) == _tree(full)

@@ -7,10 +7,12 @@ regions, its slugs); its placement with anything that decides where it is listed
 (status, dates, what its kind shows, tags, regions). The scopes of an item are the
 listings and feeds of everything, of its kind, of each of its topics and regions.
 
-An item page lists a few related items (`related.related_items`). A newly
-published or re-tagged item joins that list on other items' pages; the note kept
-for each item page (its item, how many related items it shows, the lowest score
-among them) tells which pages it may join without rendering them all again.
+An item page lists a few related items (`related.related_items`): those published
+up to its date sharing the most, the newest first among equals. A newly published,
+re-dated or re-tagged item joins that list on the pages of items published after
+it; the note kept for each item page (its item, how many related items it shows,
+the lowest score among them and the oldest date of those) tells which pages it may
+join without rendering them all again: a new item joins none.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class _Snapshot:
         self.records: dict[str, Record] = {}
         self.tags: dict[int, frozenset[str]] = {}
         self.regions: dict[int, frozenset[str]] = {}
+        self.dates: dict[int, float] = {}
         self.shown: set[int] = set()
         self.by_slug: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         self.groups: dict[str, list[int]] = defaultdict(list)
@@ -108,6 +111,7 @@ class _Snapshot:
             item_tags, item_regions = tags.get(row.id, []), regions.get(row.id, [])
             self.tags[row.id] = frozenset(item_tags)
             self.regions[row.id] = frozenset(item_regions)
+            self.dates[row.id] = (row.published_at or now).timestamp()
             if row.shown and row.listed:
                 self.shown.add(row.id)
             self.by_slug[(row.kind, row.slug)][row.language] = row.id
@@ -207,24 +211,33 @@ class _Snapshot:
         )
 
     def note(self, path: str, body: bytes) -> Any:
-        """For an item page: [its item, related items shown, their lowest score]."""
+        """For an item page: [its item, related items shown, their lowest score,
+        the oldest date of those with that score (a POSIX timestamp)]."""
         item = self._item_at(path)
         if item is None:
             return None
         found = _RELATED.search(body)
         shown = _RELATED_ENTRY.findall(found.group(1)) if found else []
-        scores = []
+        scored: list[tuple[int, float | None]] = []
         for language, href in shown:
             other = self._item_at(
                 urlsplit(href.decode()).path, language.decode()
             )  # fmt: skip
-            scores.append(self._score(item, other) if other is not None else 0)
-        return [item, len(shown), min(scores, default=0)]
+            if other is None:  # not an item: scores nothing, joined by anything
+                scored.append((0, None))
+            else:
+                scored.append((self._score(item, other), self.dates[other]))
+        lowest = min((score for score, _ in scored), default=0)
+        dates = [date for score, date in scored if score == lowest]
+        known = [date for date in dates if date is not None]
+        oldest = min(known) if known and len(known) == len(dates) else None
+        return [item, len(shown), lowest, oldest]
 
     def affected(self, entering: Iterable[str], notes: Mapping[str, Any]) -> set[str]:
-        """Item pages whose related items a newly placed item may join: it shares
-        a topic or region, and the page shows fewer than the limit or one that
-        scores no more than it does."""
+        """Item pages whose related items a newly placed item may join: it was
+        published up to the page's item, shares a topic or region with it, and
+        the page shows fewer than the limit, or one that scores less, or one that
+        scores the same and was published no later."""
         newcomers = [
             item_id
             for key in entering
@@ -234,12 +247,21 @@ class _Snapshot:
         pages: set[str] = set()
         if not newcomers:
             return pages
-        for path, (item, count, lowest) in notes.items():
+        for path, (item, count, lowest, oldest) in notes.items():
             if item not in self.tags:
                 continue
             for newcomer in newcomers:
+                if self.dates[newcomer] > self.dates[item]:
+                    continue  # published after the page's item: never listed
                 score = self._score(item, newcomer)
-                if score > 0 and (count < RELATED_LIMIT or score >= lowest):
+                if score > 0 and (
+                    count < RELATED_LIMIT
+                    or score > lowest
+                    or (
+                        score == lowest
+                        and (oldest is None or self.dates[newcomer] >= oldest)
+                    )
+                ):
                     pages.add(path)
                     break
         return pages

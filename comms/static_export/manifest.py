@@ -18,7 +18,7 @@ from flask import Flask
 from comms import cache
 
 MANIFEST = ".comms-export.json"
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
@@ -80,8 +80,18 @@ def read(out: Path) -> Manifest:
         return Manifest()
     if not isinstance(data, dict):
         return Manifest()
-    if data.get("format") != FORMAT:  # the first format: file -> hash
+    if "format" not in data:  # the first format: file -> hash
         hashes = {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
+        return Manifest(hashes_only=hashes)
+    if data["format"] != FORMAT:  # another: its files' hashes only
+        pages = data.get("pages")
+        if not isinstance(pages, dict):
+            return Manifest()
+        hashes = {
+            str(key): str(value[0])
+            for key, value in pages.items()
+            if isinstance(value, list) and value and isinstance(value[0], str)
+        }
         return Manifest(hashes_only=hashes)
     try:
         pages = {key: Page(*value) for key, value in data["pages"].items()}
