@@ -7,17 +7,18 @@ templates, filling in the request's URLs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request, url_for
-from markupsafe import Markup
+from flask import Flask, current_app, request, url_for
+from markupsafe import Markup, escape
 
 from comms import citations, kinds
 from comms.catalogue import images
-from comms.catalogue.models import Item, Newsletter
+from comms.catalogue.models import KIND_PLURALS, Item, Newsletter
+from comms.catalogue.service import SitemapEntry
 from comms.links import shown_url
 from comms.site import Site
 from comms.text import duration_seconds
@@ -328,6 +329,59 @@ def item_version_url(item: Item) -> str:
     """The absolute URL of one language version of an item."""
     path = url_for("catalogue.item", plural=item.plural, slug=item.slug)
     return version_url(path, item.language)
+
+
+@dataclass(frozen=True)
+class SitemapUrl:
+    """One item URL of the sitemap as it is written: its address, its last change
+    (W3C datetime) and its ``xhtml:link`` alternates (XML, shared by the versions
+    of a translation group)."""
+
+    loc: str
+    lastmod: str
+    links: Markup
+
+
+def sitemap_urls(entries: Iterable[SitemapEntry]) -> Iterator[SitemapUrl]:
+    """The sitemap's item URLs: the same addresses and alternates as each item
+    page's canonical and hreflang links (``item_version_url``,
+    ``item_alternates``), built with one ``url_for`` per kind, not per URL (a
+    sitemap file holds up to 50,000)."""
+    site_url, default = _site_url(), _site().default_language
+    quote = current_app.url_map.converters["default"](current_app.url_map).to_url
+    paths: dict[str, str] = {}
+
+    def url(kind: str, slug: str, language: str) -> str:
+        path = paths.get(kind)
+        if path is None:  # the placeholder comes back quoted: %00
+            path = paths[kind] = url_for(
+                "catalogue.item", plural=KIND_PLURALS[kind], slug="\0"
+            )
+        address = site_url + path.replace("%00", quote(slug))
+        if language == default:
+            return address
+        return address + "?" + urlencode([("lang", language)])
+
+    links: dict[int, Markup] = {}
+    for entry in entries:
+        shared = links.get(id(entry.versions))
+        if shared is None:
+            alternates = alternates_of(
+                ((lang, url(entry.kind, slug, lang)) for lang, slug in entry.versions),
+                default,
+            )
+            shared = links[id(entry.versions)] = Markup(  # noqa: S704 - escaped
+                "".join(
+                    f'\n    <xhtml:link rel="alternate" hreflang="{escape(a.hreflang)}"'
+                    f' href="{escape(a.href)}"/>'
+                    for a in alternates
+                )
+            )
+        yield SitemapUrl(
+            url(entry.kind, entry.slug, entry.language),
+            entry.modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            shared,
+        )
 
 
 def item_alternates(versions: Sequence[Item]) -> list[Alternate]:

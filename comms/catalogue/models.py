@@ -65,6 +65,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def modified_of(
+    published: datetime | None, created: datetime, revised: datetime | None
+) -> datetime:
+    """``Item.modified`` of an item's dates (for rows read without the item)."""
+    first = published or created
+    return first if revised is None else max(first, revised)
+
+
 class Item(Base):
     """One catalogue entry: a press release, report, video or event in one language."""
 
@@ -177,10 +185,7 @@ class Item(Base):
         The content's own date (``revised_at``, else ``published_at``), never the
         time of an import: a fresh database reports the catalogue's true dates.
         """
-        published = self.published_at or self.created_at
-        if self.revised_at is None:
-            return published
-        return max(published, self.revised_at)
+        return modified_of(self.published_at, self.created_at, self.revised_at)
 
     @property
     def display_title(self) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, aliased, joinedload, lazyload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from comms import kinds
 from comms.catalogue.models import (
@@ -31,6 +31,7 @@ from comms.catalogue.models import (
     ItemRegion,
     ItemTag,
     ReportFile,
+    modified_of,
 )
 from comms.errors import BadRequest, NotFound
 from comms.kinds.video import listed
@@ -429,10 +430,16 @@ def catalogue_size(session: Session) -> int:
 
 @dataclass(frozen=True)
 class SitemapEntry:
-    """One URL of the sitemap with its alternates."""
+    """One URL of the sitemap: a public language version of an item, when it last
+    changed for readers (``Item.modified``), and every version of its translation
+    group whose page answers, as (language, slug) by language (the same set as
+    the page's hreflang alternates; one tuple shared by the group's entries)."""
 
-    item: Item
-    alternates: list[Item]
+    kind: str
+    slug: str
+    language: str
+    modified: datetime
+    versions: tuple[tuple[str, str], ...]
 
 
 def sitemap_size(session: Session, *, now: datetime) -> int:
@@ -447,38 +454,45 @@ def sitemap_entries(
     """Public items ``offset`` to ``offset + limit``, each with its public versions.
 
     A slice may cut a translation group, so the versions come from the database.
+    Plain columns, not items: a sitemap file lists up to 50,000 of them.
     """
-    lazy = (lazyload(Item.tags), lazyload(Item.regions), lazyload(Item.files))
-    items = list(
-        session.scalars(
-            select(Item)
-            .where(visible(Item, now))
-            .order_by(Item.kind, Item.translation, Item.language, Item.id)
-            .offset(offset)
-            .limit(limit)
-            .options(*lazy)
+    connection = session.connection()  # rows, not ORM entities: no loading
+    rows = connection.execute(
+        select(
+            Item.kind, Item.translation, Item.slug, Item.language,
+            Item.published_at, Item.created_at, Item.revised_at,
         )
-    )
-    groups: dict[tuple[str, str], list[Item]] = {
-        (item.kind, item.translation): [] for item in items
+        .where(visible(Item, now))
+        .order_by(Item.kind, Item.translation, Item.language, Item.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()  # fmt: skip
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {
+        (row.kind, row.translation): [] for row in rows
     }
     translations = sorted({translation for _kind, translation in groups})
     for start in range(0, len(translations), 1000):
-        versions = session.scalars(
-            select(Item)
+        versions = connection.execute(
+            select(Item.kind, Item.translation, Item.language, Item.slug)
             .where(
                 # archived versions answer too: the same set as the page's hreflang
                 reachable(now),
                 Item.translation.in_(translations[start : start + 1000]),
             )
             .order_by(Item.language, Item.id)
-            .options(*lazy)
         )
-        for version in versions:
-            group = groups.get((version.kind, version.translation))
+        for kind, translation, language, slug in versions:
+            group = groups.get((kind, translation))
             if group is not None:
-                group.append(version)
+                group.append((language, slug))
+    shared = {key: tuple(group) for key, group in groups.items()}
     return [
-        SitemapEntry(item=item, alternates=groups[(item.kind, item.translation)])
-        for item in items
+        SitemapEntry(
+            row.kind,
+            row.slug,
+            row.language,
+            modified_of(row.published_at, row.created_at, row.revised_at),
+            shared[(row.kind, row.translation)],
+        )
+        for row in rows
     ]

@@ -14,7 +14,7 @@ from comms.catalogue.service import sitemap_entries, sitemap_size
 from comms.context import comms_state, get_session, now
 from comms.errors import NotFound
 from comms.newsletter.service import public_issues
-from comms.seo import Alternate, path_alternates
+from comms.seo import Alternate, path_alternates, sitemap_urls
 from comms.sitemap import sitemap_paths
 
 if TYPE_CHECKING:
@@ -212,6 +212,6 @@ def _sitemap_part(part: int) -> Rendered:
     entries = sitemap_entries(get_session(), now=now(), offset=start, limit=count)
     pages, issues = _first_urls() if first else ([], [])
     body = render_template(
-        "web/sitemap.xml", entries=entries, pages=pages, issues=issues
+        "web/sitemap.xml", urls=sitemap_urls(entries), pages=pages, issues=issues
     )
     return Rendered(body.encode(), _XML)
