@@ -160,8 +160,11 @@ def _first_urls() -> tuple[list[_PageUrl], list[list[Newsletter]]]:
     return pages, public_issues(get_session(), now=now())
 
 
-def _fixed_count() -> int:
-    pages, issues = _first_urls()
+_First = tuple[list[_PageUrl], list[list[Newsletter]]]
+
+
+def _fixed_count(first: _First) -> int:
+    pages, issues = first
     return len(pages) + sum(len(versions) for versions in issues)
 
 
@@ -175,9 +178,10 @@ def sitemap() -> Response:
     from comms.cache import Rendered, cached_response, request_key
 
     def build() -> Rendered:
-        parts = _sitemap_parts()
+        first = _first_urls()
+        parts = _sitemap_parts(first)
         if parts == 1:
-            return _sitemap_part(1)
+            return _sitemap_part(1, first)
         body = render_template("web/sitemap_index.xml", parts=range(1, parts + 1))
         return Rendered(body.encode(), _XML)
 
@@ -190,27 +194,28 @@ def sitemap_part(part: int) -> Response:
     from comms.cache import cached_response, request_key
 
     def build() -> Rendered:
-        if not 1 <= part <= _sitemap_parts():
+        first = _first_urls()  # read once: every part's boundaries depend on it
+        if not 1 <= part <= _sitemap_parts(first):
             raise NotFound(f"the sitemap has no part {part}")
-        return _sitemap_part(part)
+        return _sitemap_part(part, first)
 
     return cached_response(request_key([]), build)
 
 
-def _sitemap_parts() -> int:
-    urls = _fixed_count() + sitemap_size(get_session(), now=now())
+def _sitemap_parts(first: _First) -> int:
+    urls = _fixed_count(first) + sitemap_size(get_session(), now=now())
     return max(1, -(-urls // SITEMAP_LIMIT))
 
 
-def _sitemap_part(part: int) -> Rendered:
+def _sitemap_part(part: int, first_urls: _First) -> Rendered:
     from comms.cache import Rendered
 
     first = part == 1
-    fixed = _fixed_count()
+    fixed = _fixed_count(first_urls)
     start = 0 if first else (part - 1) * SITEMAP_LIMIT - fixed
     count = SITEMAP_LIMIT - fixed if first else SITEMAP_LIMIT
     entries = sitemap_entries(get_session(), now=now(), offset=start, limit=count)
-    pages, issues = _first_urls() if first else ([], [])
+    pages, issues = first_urls if first else ([], [])
     body = render_template(
         "web/sitemap.xml", urls=sitemap_urls(entries), pages=pages, issues=issues
     )
