@@ -7,7 +7,8 @@
    date, summary, tags, regions), the same body; a base layout with the site's
    navigation and footer, a single-page template rendering the body from Markdown
    with its tag and region links and four related items (Hugo's related content
-   on tags and regions, as the item page's "Related" box), list pages showing the
+   on tags and regions, published no later than the page's item as Hugo does by
+   default, as the item page's "Related" box), list pages showing the
    first 20 items (the export writes the first page of each listing: later pages
    are `?page=` URLs that need the live site), tag and region taxonomies with
    their term pages, RSS feeds of the home page, each section and each term, and
