@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ from comms.catalogue.content_files import import_tree
 from comms.catalogue.models import Item
 from comms.static_export import export_site, output_path
 from tests.conftest import CONTENT
+from tests.factories import make_item
 
 
 def _serve(folder: Path):
@@ -93,6 +96,29 @@ def test_second_export_rewrites_nothing_and_unpublished_pages_are_removed(
     third = export_site(app, out)
     assert not page.exists()
     assert third.removed >= 1 and third.written >= 1
+
+
+def test_exported_files_are_readable_by_a_web_server_of_another_user(
+    app, session, store, tmp_path
+):
+    """Every file gets the umask's mode (0644 here): nginx, running as another user
+    than the one exporting, reads them (they were 0600, from tempfile.mkstemp)."""
+    import_tree(session, store, CONTENT)
+    session.commit()
+    out = tmp_path / "site"
+    old = os.umask(0o022)
+    try:
+        export_site(app, out)
+        make_item(session, slug="fresh", tags=["clusters"])
+        export_site(app, out)  # an incremental export's files too
+    finally:
+        os.umask(old)
+    files = [path for path in out.rglob("*") if path.is_file()]
+    assert len(files) > 30
+    assert (out / "press-releases/fresh/index.html") in files
+    modes = {oct(stat.S_IMODE(path.stat().st_mode)) for path in files}
+    assert modes == {"0o644"}
+    assert not [path for path in files if path.name.startswith(".tmp-")]
 
 
 def test_output_path_refuses_traversal():

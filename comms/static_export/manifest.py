@@ -6,9 +6,9 @@ static files, site identity, settings).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from flask import Flask
 from comms import cache
 
 MANIFEST = ".comms-export.json"
+_WRITES = itertools.count()
 FORMAT = 3
 
 
@@ -131,12 +132,26 @@ def write(out: Path, manifest: Manifest) -> None:
 
 
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file beside it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, target)
+    """Write ``data`` to ``target`` through a temporary file beside it.
+
+    The file gets the mode the umask gives (0644 under the usual 022), so that a
+    web server running as another user can read the export; a temporary file of
+    ``tempfile.mkstemp`` is readable by its owner alone. Its name is this
+    process's own (a forked worker has its own pid).
+    """
+    tmp = target.parent / f".tmp-{os.getpid()}-{next(_WRITES)}"
+    try:
+        handle = open(tmp, "wb")  # noqa: SIM115 - closed below, then renamed
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(tmp, "wb")  # noqa: SIM115
+    try:
+        with handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def fingerprint(app: Flask) -> str:
