@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from comms.catalogue.content_files import import_tree
 from comms.catalogue.models import Item, ItemRegion, ItemTag
 from comms.static_export import MANIFEST, export_site
+from comms.static_export.manifest import FORMAT
 from tests.conftest import CONTENT
 from tests.factories import make_item, past
 
@@ -159,6 +160,21 @@ def test_a_changed_template_or_setting_renders_everything_again(app, exported) -
     manifest.write_text(data.replace('"fingerprint":"', '"fingerprint":"x'))
     report = export_site(app, exported)
     assert not report.incremental and report.written == 0 and report.unchanged > 30
+
+
+def test_a_manifest_of_another_format_renders_everything_and_rewrites_nothing(
+    app, exported
+) -> None:
+    """An export made by an older comms: every page is rendered again (the notes
+    it kept mean something else), but the files' hashes still spare the writes."""
+    manifest = exported / MANIFEST
+    data = manifest.read_text()
+    assert f'"format":{FORMAT},' in data
+    manifest.write_text(data.replace(f'"format":{FORMAT},', '"format":2,'))
+    report = export_site(app, exported)
+    assert not report.incremental and report.rendered > 30
+    assert report.written == 0 and report.unchanged > 30
+    assert f'"format":{FORMAT},' in manifest.read_text()
 
 
 def test_cli_full_option_renders_every_page(runner, exported) -> None:

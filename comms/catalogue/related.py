@@ -29,12 +29,12 @@ from comms.errors import NotFound
 from comms.kinds.video import listed
 
 RELATED_LIMIT = 4
-# Before any item's date: where the window starts when it reaches the first item.
-DAWN = datetime(1, 1, 1, tzinfo=UTC)
 REGION_WEIGHT = 3
 # How many of the public items published up to the item's date the first, cheap
 # query looks through for items sharing every topic and region.
 RECENT_WINDOW = 1_000
+# Before any item's date: where the window starts when it reaches the first item.
+DAWN = datetime(1, 1, 1, tzinfo=UTC)
 
 
 def related_items(
@@ -46,7 +46,7 @@ def related_items(
     limit: int = RELATED_LIMIT,
     video_types: Sequence[str] | None = None,
 ) -> list[Item]:
-    """A few public items published before ``item`` sharing a topic or a region.
+    """A few public items published up to ``item`` sharing a topic or a region.
 
     Those sharing the most come first (a region counts as much as three topics),
     the nearest to the item in time among equals (the newest of those published
@@ -95,7 +95,7 @@ def related_items(
         # up to the item's date: the same answer as the full ranking below.
         return best
     early = session.execute(_scored_window(*shape), values).unique().all()
-    if early and early[0][1] is None:  # the window holds every item up to now
+    if early and early[0][1] is None:  # the window holds every item up to its date
         return [row[0] for row in early]
     return list(session.scalars(_ranked(*shape), values).unique())
 
