@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,6 +98,21 @@ CHANGES: dict[str, Callable[[Session], None]] = {
 @pytest.fixture
 def exported(app, session, store, tmp_path) -> Path:
     """The demo content and a few items, exported once."""
+    return _export_demo(app, session, store, tmp_path)
+
+
+@pytest.fixture
+def exported_in_parts(app, session, store, tmp_path, monkeypatch) -> Path:
+    """The same, with a sitemap split in files of 12 URLs."""
+    import comms.web.views
+
+    monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 12)
+    out = _export_demo(app, session, store, tmp_path)
+    assert (out / "sitemap-8.xml").is_file()
+    return out
+
+
+def _export_demo(app, session, store, tmp_path) -> Path:
     import_tree(session, store, CONTENT)
     make_item(session, slug="launch", tags=["clusters"], regions=["lombardia"])
     make_item(
@@ -111,6 +128,19 @@ def exported(app, session, store, tmp_path) -> Path:
 def test_an_incremental_export_equals_a_full_one_and_leaves_the_rest_alone(
     app, session, exported, tmp_path, change
 ) -> None:
+    _check_incremental(app, session, exported, tmp_path, change)
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_an_incremental_export_with_the_sitemap_in_parts_equals_a_full_one(
+    app, session, exported_in_parts, tmp_path, change
+) -> None:
+    """The sitemap's files are written again only where a change shows; the
+    result is the same as a full export whatever moved between the files."""
+    _check_incremental(app, session, exported_in_parts, tmp_path, change)
+
+
+def _check_incremental(app, session, exported, tmp_path, change) -> None:
     before_files, before_times = _tree(exported), _mtimes(exported)
     CHANGES[change](session)
     report = export_site(app, exported)
@@ -219,3 +249,31 @@ def test_a_publish_on_a_busy_topic_renders_no_older_page_on_it(
     full = tmp_path / "full"
     export_site(app, full, full=True)
     assert _tree(exported) == _tree(full)
+
+
+def test_a_publish_renders_no_sitemap_file_of_older_items_but_the_last(
+    app, session, exported_in_parts, monkeypatch
+) -> None:
+    """Items are listed by id: a new one lands in the last file, and the files of
+    older items are not rendered again (those of the other pages are: a new item
+    may bring a new topic's page)."""
+    crawl = importlib.import_module("comms.static_export.crawl")
+    fetched: list[str] = []
+    fetch = crawl._fetch
+    monkeypatch.setattr(
+        crawl,
+        "_fetch",
+        lambda client, path: (fetched.append(path), fetch(client, path))[1],
+    )
+    out = exported_in_parts
+    parts = sorted(out.glob("sitemap-*.xml"), key=lambda p: int(p.stem.split("-")[1]))
+    item_loc = re.compile(
+        rb"<loc>[^<]*/(press-releases|reports|videos|events)/[^/<?]+/"
+    )
+    with_items = [p for p in parts if item_loc.search(p.read_bytes())]
+    assert len(with_items) >= 3
+    _publish(session)
+    export_site(app, out)
+    again = {path for path in fetched if path.startswith("/sitemap-")}
+    assert again == {f"/{p.name}" for p in parts if p not in with_items[:-1]}
+    assert b"/press-releases/fresh-news/" in with_items[-1].read_bytes()

@@ -43,6 +43,9 @@ from comms.kinds.video import listed
 from comms.static_export.sources import ALL, Record
 
 _RELATED = re.compile(rb'<ul class="related">(.*?)</ul>', re.S)
+_SITEMAP_PART = re.compile(r"/sitemap-[0-9]+\.xml")
+# An item's address in a sitemap's <loc> (its slug, whichever the language).
+_SITEMAP_ITEM = re.compile(rb"<loc>[^<]*?/([a-z-]+)/([^/<?]+)/(?:\?[^<]*)?</loc>")
 _RELATED_ENTRY = re.compile(rb'<li lang="([^"]+)"><a href="([^"]+)"')
 
 
@@ -205,6 +208,12 @@ class _Snapshot:
                 return versions[wanted]
         return min(versions.values(), default=None)
 
+    def _ids(self, plural: bytes, slug: bytes) -> list[int]:
+        """Every item with this kind (by its URL segment) and slug."""
+        kind = PLURAL_KINDS.get(plural.decode())
+        versions = self.by_slug.get((kind, unquote(slug.decode()))) if kind else None
+        return list(versions.values()) if versions else []
+
     def _score(self, one: int, other: int) -> int:
         return len(self.tags[one] & self.tags[other]) + REGION_WEIGHT * len(
             self.regions[one] & self.regions[other]
@@ -212,7 +221,14 @@ class _Snapshot:
 
     def note(self, path: str, body: bytes) -> Any:
         """For an item page: [its item, related items shown, their lowest score,
-        the oldest date of those with that score (a POSIX timestamp)]."""
+        the oldest date of those with that score (a POSIX timestamp)]. For a file
+        of a sitemap split in several: {"sitemap": the highest id of the items it
+        lists, or None when it lists none}."""
+        if _SITEMAP_PART.fullmatch(path):
+            listed = [
+                self._ids(plural, slug) for plural, slug in _SITEMAP_ITEM.findall(body)
+            ]
+            return {"sitemap": max((max(ids) for ids in listed if ids), default=None)}
         item = self._item_at(path)
         if item is None:
             return None
@@ -237,17 +253,28 @@ class _Snapshot:
         """Item pages whose related items a newly placed item may join: it was
         published up to the page's item, shares a topic or region with it, and
         the page shows fewer than the limit, or one that scores less, or one that
-        scores the same and was published no later."""
-        newcomers = [
-            item_id
-            for key in entering
-            for item_id in self.groups.get(key, [])
-            if item_id in self.shown
-        ]
+        scores the same and was published no later. And the sitemap's files a
+        newly listed or unlisted item shifts: those listing items from its id on
+        (items are listed by id), and those listing no item (the other pages,
+        which may gain or lose a topic's or region's page)."""
         pages: set[str] = set()
+        entering = list(entering)
+        placed = [item_id for key in entering for item_id in self.groups.get(key, [])]
+        first = min(placed, default=None)
+        if any(key.startswith("item:") and key not in self.groups for key in entering):
+            first = 0  # deleted: where its items were listed is not known
+        for path, note in notes.items():
+            if isinstance(note, dict):
+                highest = note.get("sitemap")
+                if highest is None or (first is not None and highest >= first):
+                    pages.add(path)
+        newcomers = [item_id for item_id in placed if item_id in self.shown]
         if not newcomers:
             return pages
-        for path, (item, count, lowest, oldest) in notes.items():
+        for path, note in notes.items():
+            if not isinstance(note, list):
+                continue
+            item, count, lowest, oldest = note
             if item not in self.tags:
                 continue
             for newcomer in newcomers:

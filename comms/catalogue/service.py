@@ -463,7 +463,7 @@ def sitemap_entries(
             Item.published_at, Item.created_at, Item.revised_at,
         )
         .where(visible(Item, now))
-        .order_by(Item.kind, Item.translation, Item.language, Item.id)
+        .order_by(Item.id)  # a new item comes last: earlier slices stay as they are
         .offset(offset)
         .limit(limit)
     ).all()  # fmt: skip

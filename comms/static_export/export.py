@@ -14,6 +14,7 @@ manifest is missing, it renders everything.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,12 @@ from comms.static_export.sources import Record, Snapshot, sources_of
 
 # Fewer pages than this to render: in this process rather than forked workers.
 _FORK_FROM = 400
+_SITEMAP_PART = re.compile(r"/sitemap-([0-9]+)\.xml")
+
+
+def _part_number(url: str) -> int:
+    found = _SITEMAP_PART.fullmatch(url)
+    return int(found.group(1)) if found else 0
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,15 @@ class _Content:
         if owner:
             snapshot = self.snapshots[self.source_of[owner]]
             note = snapshot.note(path, body)
+        else:  # a page of no record's own (a sitemap file): whichever source notes
+            note = next(
+                (
+                    found
+                    for snapshot in self.snapshots.values()
+                    if (found := snapshot.note(path, body)) is not None
+                ),
+                None,
+            )
         linkset = manifest.intern(others) if others else -1
         return mf.Page(digest, path, owner, sorted(shows), owned, linkset, note)
 
@@ -225,11 +241,19 @@ def _targets(
         if key in content.records:
             scopes.update(content.records[key].scopes)
     targets: set[str] = set()
+    # The sitemap: its index (or the whole of it) and its last file change when
+    # anything is listed or unlisted (new items come last); any other file when it
+    # shows a changed record or a source's note says so (see Snapshot.affected).
+    parts = {url for url in (page.url for page in previous.pages.values())
+             if _SITEMAP_PART.fullmatch(url)}  # fmt: skip
+    last = max(parts, key=_part_number, default="")
     for page in previous.pages.values():
         if page.owner:
             hit = page.owner in changed
-        elif page.url.startswith("/sitemap"):  # every item's last change is on it
-            hit = True
+        elif page.url == "/sitemap.xml" or page.url == last:
+            hit = bool(moved)
+        elif page.url in parts:
+            hit = False
         else:
             hit = bool(moved) and bool(content.scope_of(page.url) & scopes)
         if hit or not changed.isdisjoint(page.shows):
@@ -241,7 +265,8 @@ def _targets(
             notes = {
                 page.url: page.note
                 for page in previous.pages.values()
-                if page.note is not None and page.owner.startswith(prefix)
+                if page.note is not None
+                and (page.owner.startswith(prefix) or not page.owner)
             }
             targets.update(snapshot.affected(entering, notes))
     for key in changed:  # their pages at their (new) addresses
@@ -270,24 +295,37 @@ def _incremental(
         previous.fingerprint, content.as_json(), pages, previous.linksets
     )
     writer = _Writer(out, previous)
-    rendered = 0
-    fork = workers if len(targets) >= _FORK_FROM else 1
-    for url_path, body, links in iter_pages(
-        app, progress, fork, seeds=targets, known=known.__contains__
-    ):
-        rendered += 1
-        if body is None:
-            continue
-        try:
-            key = str(output_path(url_path))
-        except ValueError:
-            writer.skipped += 1
-            continue
-        if key in pages:
-            writer.skipped += 1
-            continue
-        digest = writer.put(key, body)
-        pages[key] = content.page(current, url_path, digest, links, body)
+    done: set[str] = set()
+
+    def render(seeds: list[str]) -> None:
+        fork = workers if len(seeds) >= _FORK_FROM else 1
+        for url_path, body, links in iter_pages(
+            app, progress, fork, seeds=seeds, known=known.__contains__
+        ):
+            done.add(url_path)
+            if body is None:
+                continue
+            try:
+                key = str(output_path(url_path))
+            except ValueError:
+                writer.skipped += 1
+                continue
+            if key in pages:
+                writer.skipped += 1
+                continue
+            digest = writer.put(key, body)
+            pages[key] = content.page(current, url_path, digest, links, body)
+
+    render(targets)
+    # When the sitemap gains or loses a file, the files before it may hold other
+    # URLs than before (the pages that are not items fill the first ones): all
+    # are written again.
+    stale = sorted(_sitemap_parts(current) - done)
+    if _sitemap_parts(previous) != _sitemap_parts(current) and stale:
+        for key in [key for key, page in pages.items() if page.url in stale]:
+            del pages[key]
+        render(stale)
+    rendered = len(done)
     _drop_unreachable(current)
     for key in (previous.keys() | writer.keys) - set(pages):
         writer.drop(key)
@@ -300,6 +338,14 @@ def _incremental(
         rendered,
         incremental=True,
     )
+
+
+def _sitemap_parts(manifest: mf.Manifest) -> set[str]:
+    """The files of the sitemap its index links to (none for a single file)."""
+    index = manifest.pages.get("sitemap.xml")
+    if index is None:
+        return set()
+    return {url for url in manifest.links_of(index) if _SITEMAP_PART.fullmatch(url)}
 
 
 def _drop_unreachable(manifest: mf.Manifest) -> None:

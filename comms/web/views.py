@@ -9,12 +9,17 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Response, render_template, send_from_directory
 from sqlalchemy import text
 
-from comms.catalogue.models import Newsletter
 from comms.catalogue.service import sitemap_entries, sitemap_size
 from comms.context import comms_state, get_session, now
 from comms.errors import NotFound
 from comms.newsletter.service import public_issues
-from comms.seo import Alternate, path_alternates, sitemap_urls
+from comms.seo import (
+    Alternate,
+    issue_alternates,
+    issue_version_url,
+    path_alternates,
+    sitemap_urls,
+)
 from comms.sitemap import sitemap_paths
 
 if TYPE_CHECKING:
@@ -142,14 +147,16 @@ _XML = "application/xml"
 
 @dataclass(frozen=True)
 class _PageUrl:
-    """One language version of a page that is not an item (a listing, a statement)."""
+    """One language version of a page that is not an item (a listing, a statement,
+    a newsletter issue), with its last change when it has one."""
 
     loc: str
     alternates: list[Alternate]
+    lastmod: str = ""
 
 
-def _first_urls() -> tuple[list[_PageUrl], list[list[Newsletter]]]:
-    """What heads the first file: every page marked ``in_sitemap`` in each
+def _fixed_urls() -> list[_PageUrl]:
+    """The URLs that are not items: every page marked ``in_sitemap`` in each
     language, then each language version of every public newsletter issue."""
     pages: list[_PageUrl] = []
     for path in sitemap_paths():
@@ -157,15 +164,48 @@ def _first_urls() -> tuple[list[_PageUrl], list[list[Newsletter]]]:
         pages.extend(
             _PageUrl(a.href, links) for a in links if a.hreflang != "x-default"
         )
-    return pages, public_issues(get_session(), now=now())
+    for versions in public_issues(get_session(), now=now()):
+        links = issue_alternates(versions)
+        pages.extend(
+            _PageUrl(
+                issue_version_url(letter),
+                links,
+                letter.published_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
+            for letter in versions
+            if letter.published_at is not None
+        )
+    return pages
 
 
-_First = tuple[list[_PageUrl], list[list[Newsletter]]]
+@dataclass(frozen=True)
+class _Layout:
+    """How the sitemap's URLs are split: up to ``SITEMAP_LIMIT`` in one file;
+    beyond, the pages that are not items in the first files and the items, by id,
+    in the next ones. New items then land in the last file, and the item files
+    before it keep their URLs (a static export writes them again only when one of
+    their items changed)."""
+
+    fixed: list[_PageUrl]
+    items: int
+
+    @property
+    def single(self) -> bool:
+        return len(self.fixed) + self.items <= SITEMAP_LIMIT
+
+    @property
+    def fixed_parts(self) -> int:
+        return -(-len(self.fixed) // SITEMAP_LIMIT)
+
+    @property
+    def parts(self) -> int:
+        if self.single:
+            return 1
+        return self.fixed_parts + -(-self.items // SITEMAP_LIMIT)
 
 
-def _fixed_count(first: _First) -> int:
-    pages, issues = first
-    return len(pages) + sum(len(versions) for versions in issues)
+def _layout() -> _Layout:
+    return _Layout(_fixed_urls(), sitemap_size(get_session(), now=now()))
 
 
 @bp.get("/sitemap.xml")
@@ -178,11 +218,12 @@ def sitemap() -> Response:
     from comms.cache import Rendered, cached_response, request_key
 
     def build() -> Rendered:
-        first = _first_urls()
-        parts = _sitemap_parts(first)
-        if parts == 1:
-            return _sitemap_part(1, first)
-        body = render_template("web/sitemap_index.xml", parts=range(1, parts + 1))
+        layout = _layout()
+        if layout.single:
+            return _sitemap_part(1, layout)
+        body = render_template(
+            "web/sitemap_index.xml", parts=range(1, layout.parts + 1)
+        )
         return Rendered(body.encode(), _XML)
 
     return cached_response(request_key([]), build)
@@ -194,29 +235,29 @@ def sitemap_part(part: int) -> Response:
     from comms.cache import cached_response, request_key
 
     def build() -> Rendered:
-        first = _first_urls()  # read once: every part's boundaries depend on it
-        if not 1 <= part <= _sitemap_parts(first):
+        layout = _layout()
+        if not 1 <= part <= layout.parts:
             raise NotFound(f"the sitemap has no part {part}")
-        return _sitemap_part(part, first)
+        return _sitemap_part(part, layout)
 
     return cached_response(request_key([]), build)
 
 
-def _sitemap_parts(first: _First) -> int:
-    urls = _fixed_count(first) + sitemap_size(get_session(), now=now())
-    return max(1, -(-urls // SITEMAP_LIMIT))
-
-
-def _sitemap_part(part: int, first_urls: _First) -> Rendered:
+def _sitemap_part(part: int, layout: _Layout) -> Rendered:
     from comms.cache import Rendered
 
-    first = part == 1
-    fixed = _fixed_count(first_urls)
-    start = 0 if first else (part - 1) * SITEMAP_LIMIT - fixed
-    count = SITEMAP_LIMIT - fixed if first else SITEMAP_LIMIT
-    entries = sitemap_entries(get_session(), now=now(), offset=start, limit=count)
-    pages, issues = first_urls if first else ([], [])
-    body = render_template(
-        "web/sitemap.xml", urls=sitemap_urls(entries), pages=pages, issues=issues
+    if layout.single:
+        pages, start, count = layout.fixed, 0, layout.items
+    elif part <= layout.fixed_parts:
+        pages = layout.fixed[(part - 1) * SITEMAP_LIMIT : part * SITEMAP_LIMIT]
+        start = count = 0
+    else:
+        pages = []
+        start, count = (part - layout.fixed_parts - 1) * SITEMAP_LIMIT, SITEMAP_LIMIT
+    entries = (
+        sitemap_entries(get_session(), now=now(), offset=start, limit=count)
+        if count
+        else []
     )
+    body = render_template("web/sitemap.xml", urls=sitemap_urls(entries), pages=pages)
     return Rendered(body.encode(), _XML)

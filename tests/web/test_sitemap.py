@@ -60,10 +60,10 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
 ):
     import comms.web.views
 
-    monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 70)
+    monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 5)
     # 13 pages (among them the 3 regions site.yml names) in 5 languages (65 URLs)
-    # + 6 items = 71 URLs: two files, the first of 70, which ends between the two
-    # language versions of "t9" (ordered by translation, language).
+    # in 13 files of 5, then 6 items by id in 2 files: the first ends between the
+    # two language versions of "t9".
     for n in range(4):
         make_item(session, slug=f"item-{n}", translation=f"t{n}")
     make_item(session, slug="en-version", language="en", translation="t9")
@@ -76,19 +76,21 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
     parts = [
         urlsplit(loc.text or "").path for loc in index.findall("s:sitemap/s:loc", NS)
     ]
-    assert parts == ["/sitemap-1.xml", "/sitemap-2.xml"]
+    assert parts == [f"/sitemap-{n}.xml" for n in range(1, 16)]
     listed: dict[str, ET.Element] = {}
-    for part in parts:
+    in_part: dict[str, int] = {}
+    for number, part in enumerate(parts, 1):
         response = client.get(part)
         assert response.status_code == 200
         assert response.mimetype == "application/xml"
         urls = ET.fromstring(response.data).findall("s:url", NS)
-        assert 1 <= len(urls) <= 70
+        assert 1 <= len(urls) <= 5
         for url in urls:
             loc = urlsplit(url.findtext("s:loc", namespaces=NS) or "")
             key = f"{loc.path}?{loc.query}" if loc.query else loc.path
             assert key not in listed, key
             listed[key] = url
+            in_part[loc.path] = number
     pages = ["/", "/press-releases/", "/reports/", "/videos/", "/events/"]
     pages += ["/newsletter/", "/accessibility/", "/about/", "/privacy/", "/legal/"]
     pages += ["/regions/bayern/", "/regions/lombardia/", "/regions/slovenija/"]
@@ -99,11 +101,15 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
         "/press-releases/de-version/",
     }
     assert len(listed) == 71
+    # the items come after every other page, by id
+    assert [in_part[f"/press-releases/item-{n}/"] for n in range(4)] == [14] * 4
+    assert in_part["/press-releases/en-version/"] == 14
     # the two versions sit in different files, each still naming the other
+    assert in_part["/press-releases/de-version/"] == 15
     for key in ("/press-releases/en-version/", "/press-releases/de-version/?lang=de"):
         links = listed[key].findall("x:link", NS)
         assert {link.get("hreflang") for link in links} == {"en", "de", "x-default"}
-    assert client.get("/sitemap-3.xml").status_code == 404
+    assert client.get("/sitemap-16.xml").status_code == 404
     assert client.get("/sitemap-0.xml").status_code == 404
 
 
@@ -113,3 +119,20 @@ def test_a_small_site_has_one_sitemap_file(client, session):
     assert ET.fromstring(whole.data).tag == f"{{{NS['s']}}}urlset"
     assert client.get("/sitemap-1.xml").data == whole.data
     assert client.get("/sitemap-2.xml").status_code == 404
+
+
+def test_a_new_item_lands_in_the_last_file_and_leaves_the_others_as_they_were(
+    client, session, monkeypatch
+):
+    import comms.web.views
+
+    monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 70)
+    for n in range(75):  # 65 other pages in the first file; items in two more
+        make_item(session, commit=False, slug=f"item-{n}")
+    session.commit()
+    before = {n: client.get(f"/sitemap-{n}.xml").data for n in (1, 2, 3)}
+    make_item(session, slug="a-new-item")  # first by name, last by id
+    after = {n: client.get(f"/sitemap-{n}.xml").data for n in (1, 2, 3)}
+    assert after[1] == before[1] and after[2] == before[2]
+    assert b"/press-releases/a-new-item/" in after[3]
+    assert b"/press-releases/a-new-item/" not in after[2]
