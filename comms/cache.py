@@ -262,22 +262,10 @@ class PageCache:
             + json.dumps([deps.version, deps.due, list(deps.keys)])
             + "\n"
         ).encode("utf-8")
-        # A name no other writer uses (mkstemp's random names cost more).
-        tmp = os.path.join(self._root, f".tmp-{os.getpid()}-{next(_WRITES)}")
-        data = header + page.body
         try:
-            try:
-                _write(tmp, data)
-            except FileNotFoundError:  # the first page, or the folder was emptied
-                os.makedirs(self._root, exist_ok=True)
-                _write(tmp, data)
-            os.replace(tmp, self._path(key))
-        except BaseException as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            if isinstance(exc, OSError):
-                return page  # a full or read-only disk: serve without caching
-            raise
+            write_atomic(self._path(key), header + page.body)
+        except OSError:
+            return page  # a full or read-only disk: serve without caching
         self._puts += 1
         if self._puts % PRUNE_EVERY == 0 or self.max_entries < PRUNE_EVERY:
             self.prune()
@@ -295,6 +283,30 @@ class PageCache:
             for entry in entries[:excess]:
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` at ``path`` through a temporary file beside it, renamed over
+    it: a reader sees the old bytes or the new, never part of them.
+
+    The temporary file's name is this process's own (mkstemp's random names cost
+    more, and mkstemp's files are readable by their owner alone: a web server
+    running as another user must read an export). Its folder is made when missing.
+    """
+    folder = os.path.dirname(path)
+    # Plain strings, not pathlib: the page cache writes on every page it stores.
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{next(_WRITES)}")
+    try:
+        try:
+            _write(tmp, data)
+        except FileNotFoundError:  # the first file, or the folder was emptied
+            os.makedirs(folder, exist_ok=True)
+            _write(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _write(path: str, data: bytes) -> None:
@@ -804,4 +816,5 @@ __all__ = [
     "page_key",
     "request_key",
     "tree_stats",
+    "write_atomic",
 ]

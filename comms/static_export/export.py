@@ -23,6 +23,7 @@ from typing import Any
 from flask import Flask
 from jinja2 import FileSystemBytecodeCache
 
+from comms import cache
 from comms.static_export import manifest as mf
 from comms.static_export.crawl import SEEDS, Links, iter_pages, output_path
 from comms.static_export.sources import Record, Snapshot, sources_of
@@ -141,7 +142,7 @@ class _Writer:
         if self.previous.digest_of(key) == digest and target.exists():
             self.unchanged += 1
         else:
-            mf.write_atomic(target, body)
+            cache.write_atomic(str(target), body)
             self.written += 1
             self.keys.add(key)
         return digest

@@ -6,9 +6,7 @@ static files, site identity, settings).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,6 @@ from flask import Flask
 from comms import cache
 
 MANIFEST = ".comms-export.json"
-_WRITES = itertools.count()
 FORMAT = 3
 
 
@@ -126,32 +123,10 @@ def write(out: Path, manifest: Manifest) -> None:
         "pages": pages,
         "linksets": [sorted(manifest.linksets[n]) for n in used],
     }
-    write_atomic(
-        out / MANIFEST, json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    cache.write_atomic(
+        str(out / MANIFEST),
+        json.dumps(data, sort_keys=True, separators=(",", ":")).encode(),
     )
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file beside it.
-
-    The file gets the mode the umask gives (0644 under the usual 022), so that a
-    web server running as another user can read the export; a temporary file of
-    ``tempfile.mkstemp`` is readable by its owner alone. Its name is this
-    process's own (a forked worker has its own pid).
-    """
-    tmp = target.parent / f".tmp-{os.getpid()}-{next(_WRITES)}"
-    try:
-        handle = open(tmp, "wb")  # noqa: SIM115 - closed below, then renamed
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(tmp, "wb")  # noqa: SIM115
-    try:
-        with handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def fingerprint(app: Flask) -> str:
