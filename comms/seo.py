@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from comms import citations, kinds
 from comms.catalogue import images
@@ -333,21 +333,21 @@ def item_version_url(item: Item) -> str:
 
 @dataclass(frozen=True)
 class SitemapUrl:
-    """One item URL of the sitemap as it is written: its address, its last change
-    (W3C datetime) and its ``xhtml:link`` alternates (XML, shared by the versions
-    of a translation group)."""
+    """One item URL of the sitemap: its address, its last change (W3C datetime)
+    and its hreflang alternates (one list shared by a translation group's
+    versions)."""
 
     loc: str
     lastmod: str
-    links: Markup
+    alternates: list[Alternate]
 
 
 def sitemap_urls(entries: Iterable[SitemapEntry]) -> Iterator[SitemapUrl]:
     """The sitemap's item URLs: the same addresses and alternates as each item
     page's canonical and hreflang links (``item_version_url``,
-    ``item_alternates``), built with one ``url_for`` per kind, not per URL (a
-    sitemap file holds up to 50,000)."""
-    site_url, default = _site_url(), _site().default_language
+    ``item_alternates``), with one ``url_for`` per kind, not per URL, and each
+    translation group's alternates once."""
+    default = _site().default_language
     quote = current_app.url_map.converters["default"](current_app.url_map).to_url
     paths: dict[str, str] = {}
 
@@ -357,30 +357,20 @@ def sitemap_urls(entries: Iterable[SitemapEntry]) -> Iterator[SitemapUrl]:
             path = paths[kind] = url_for(
                 "catalogue.item", plural=KIND_PLURALS[kind], slug="\0"
             )
-        address = site_url + path.replace("%00", quote(slug))
-        if language == default:
-            return address
-        return address + "?" + urlencode([("lang", language)])
+        return version_url(path.replace("%00", quote(slug)), language)
 
-    links: dict[int, Markup] = {}
+    groups: dict[int, list[Alternate]] = {}
     for entry in entries:
-        shared = links.get(id(entry.versions))
-        if shared is None:
-            alternates = alternates_of(
+        alternates = groups.get(id(entry.versions))
+        if alternates is None:
+            alternates = groups[id(entry.versions)] = alternates_of(
                 ((lang, url(entry.kind, slug, lang)) for lang, slug in entry.versions),
                 default,
-            )
-            shared = links[id(entry.versions)] = Markup(  # noqa: S704 - escaped
-                "".join(
-                    f'\n    <xhtml:link rel="alternate" hreflang="{escape(a.hreflang)}"'
-                    f' href="{escape(a.href)}"/>'
-                    for a in alternates
-                )
             )
         yield SitemapUrl(
             url(entry.kind, entry.slug, entry.language),
             entry.modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            shared,
+            alternates,
         )
 
 

@@ -454,7 +454,7 @@ def sitemap_entries(
     """Public items ``offset`` to ``offset + limit``, each with its public versions.
 
     A slice may cut a translation group, so the versions come from the database.
-    Plain columns, not items: a sitemap file lists up to 50,000 of them.
+    Plain columns, not items: a sitemap file lists thousands of them.
     """
     connection = session.connection()  # rows, not ORM entities: no loading
     rows = connection.execute(
