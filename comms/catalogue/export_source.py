@@ -40,10 +40,9 @@ from comms.catalogue.models import (
 from comms.catalogue.related import REGION_WEIGHT, RELATED_LIMIT
 from comms.catalogue.service import visible
 from comms.kinds.video import listed
-from comms.static_export.sources import ALL, Record
+from comms.static_export.sources import ALL, SITEMAP_PART, Record
 
 _RELATED = re.compile(rb'<ul class="related">(.*?)</ul>', re.S)
-_SITEMAP_PART = re.compile(r"/sitemap-[0-9]+\.xml")
 # An item's address in a sitemap's <loc> (its slug, whichever the language).
 _SITEMAP_ITEM = re.compile(rb"<loc>[^<]*?/([a-z-]+)/([^/<?]+)/(?:\?[^<]*)?</loc>")
 _RELATED_ENTRY = re.compile(rb'<li lang="([^"]+)"><a href="([^"]+)"')
@@ -198,21 +197,20 @@ class _Snapshot:
             return f"region:{parts[1]}"
         return ALL
 
+    def _versions(self, plural: str, slug: str) -> dict[str, int]:
+        """The items, by language, with this kind (its URL segment) and slug."""
+        kind = PLURAL_KINDS.get(plural)
+        return self.by_slug.get((kind, unquote(slug)), {}) if kind else {}
+
     def _item_at(self, path: str, language: str | None = None) -> int | None:
         parts = path.strip("/").split("/")
-        if len(parts) != 2 or parts[0] not in PLURAL_KINDS:
+        if len(parts) != 2:
             return None
-        versions = self.by_slug.get((PLURAL_KINDS[parts[0]], unquote(parts[1])), {})
+        versions = self._versions(*parts)
         for wanted in (language, self.default_language):
             if wanted in versions:
                 return versions[wanted]
         return min(versions.values(), default=None)
-
-    def _ids(self, plural: bytes, slug: bytes) -> list[int]:
-        """Every item with this kind (by its URL segment) and slug."""
-        kind = PLURAL_KINDS.get(plural.decode())
-        versions = self.by_slug.get((kind, unquote(slug.decode()))) if kind else None
-        return list(versions.values()) if versions else []
 
     def _score(self, one: int, other: int) -> int:
         return len(self.tags[one] & self.tags[other]) + REGION_WEIGHT * len(
@@ -224,11 +222,13 @@ class _Snapshot:
         the oldest date of those with that score (a POSIX timestamp)]. For a file
         of a sitemap split in several: {"sitemap": the highest id of the items it
         lists, or None when it lists none}."""
-        if _SITEMAP_PART.fullmatch(path):
-            listed = [
-                self._ids(plural, slug) for plural, slug in _SITEMAP_ITEM.findall(body)
+        if SITEMAP_PART.fullmatch(path):
+            ids = [
+                item_id
+                for plural, slug in _SITEMAP_ITEM.findall(body)
+                for item_id in self._versions(plural.decode(), slug.decode()).values()
             ]
-            return {"sitemap": max((max(ids) for ids in listed if ids), default=None)}
+            return {"sitemap": max(ids, default=None)}
         item = self._item_at(path)
         if item is None:
             return None

@@ -14,7 +14,6 @@ manifest is missing, it renders everything.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,15 +25,14 @@ from jinja2 import FileSystemBytecodeCache
 from comms import cache
 from comms.static_export import manifest as mf
 from comms.static_export.crawl import SEEDS, Links, iter_pages, output_path
-from comms.static_export.sources import Record, Snapshot, sources_of
+from comms.static_export.sources import SITEMAP_PART, Record, Snapshot, sources_of
 
 # Fewer pages than this to render: in this process rather than forked workers.
 _FORK_FROM = 400
-_SITEMAP_PART = re.compile(r"/sitemap-([0-9]+)\.xml")
 
 
 def _part_number(url: str) -> int:
-    found = _SITEMAP_PART.fullmatch(url)
+    found = SITEMAP_PART.fullmatch(url)
     return int(found.group(1)) if found else 0
 
 
@@ -245,8 +243,9 @@ def _targets(
     # The sitemap: its index (or the whole of it) and its last file change when
     # anything is listed or unlisted (new items come last); any other file when it
     # shows a changed record or a source's note says so (see Snapshot.affected).
-    parts = {url for url in (page.url for page in previous.pages.values())
-             if _SITEMAP_PART.fullmatch(url)}  # fmt: skip
+    parts = {
+        page.url for page in previous.pages.values() if SITEMAP_PART.fullmatch(page.url)
+    }
     last = max(parts, key=_part_number, default="")
     for page in previous.pages.values():
         if page.owner:
@@ -346,7 +345,7 @@ def _sitemap_parts(manifest: mf.Manifest) -> set[str]:
     index = manifest.pages.get("sitemap.xml")
     if index is None:
         return set()
-    return {url for url in manifest.links_of(index) if _SITEMAP_PART.fullmatch(url)}
+    return {url for url in manifest.links_of(index) if SITEMAP_PART.fullmatch(url)}
 
 
 def _drop_unreachable(manifest: mf.Manifest) -> None:

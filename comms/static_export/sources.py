@@ -10,6 +10,7 @@ pages. The export then re-renders only the pages that can show a change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +19,10 @@ from flask import Flask
 
 _KEY = "comms.static_export.sources"
 ALL = "all"
+# A file of a sitemap split in several: a page no record owns that a source may
+# note (what it lists), so that the export writes again only the files a change
+# shows on (see Snapshot.note and Snapshot.affected).
+SITEMAP_PART = re.compile(r"/sitemap-([0-9]+)\.xml")
 
 
 @dataclass(frozen=True)
