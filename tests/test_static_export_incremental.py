@@ -277,3 +277,42 @@ def test_a_publish_renders_no_sitemap_file_of_older_items_but_the_last(
     again = {path for path in fetched if path.startswith("/sitemap-")}
     assert again == {f"/{p.name}" for p in parts if p not in with_items[:-1]}
     assert b"/press-releases/fresh-news/" in with_items[-1].read_bytes()
+
+
+def test_items_filling_a_new_sitemap_file_render_no_older_file_of_items(
+    app, session, exported_in_parts, tmp_path, monkeypatch
+) -> None:
+    """When the items fill a new file, it takes the place of the first file of
+    the other pages, which move one file on: the files of older items stay as
+    they were, unrendered, and the result equals a full export."""
+    crawl = importlib.import_module("comms.static_export.crawl")
+    fetched: list[str] = []
+    fetch = crawl._fetch
+    monkeypatch.setattr(
+        crawl,
+        "_fetch",
+        lambda client, path: (fetched.append(path), fetch(client, path))[1],
+    )
+    out = exported_in_parts
+    parts = sorted(out.glob("sitemap-*.xml"), key=lambda p: int(p.stem.split("-")[1]))
+    item_loc = re.compile(
+        rb"<loc>[^<]*/(?:press-releases|reports|videos|events)/[^/<?]+/[^<]*</loc>"
+    )
+    with_items = [p for p in parts if item_loc.search(p.read_bytes())]
+    listed = sum(len(item_loc.findall(p.read_bytes())) for p in with_items)
+    room = 12 * len(with_items) - listed  # left in the last file of items
+    for n in range(room + 1):  # one URL each (one language)
+        make_item(session, commit=False, slug=f"filler-{n}")
+    session.commit()
+    before = {p.name: p.read_bytes() for p in with_items[:-1]}
+    report = export_site(app, out)
+    assert report.incremental
+    again = {path for path in fetched if path.startswith("/sitemap-")}
+    assert not again & {f"/{name}" for name in before}
+    assert {p.name: p.read_bytes() for p in with_items[:-1]} == before
+    new_part = out / f"sitemap-{len(with_items) + 1}.xml"
+    assert b"/press-releases/filler-" in new_part.read_bytes()
+    assert (out / f"sitemap-{len(parts) + 1}.xml").is_file()  # the others moved on
+    full = tmp_path / "full"
+    export_site(app, full, full=True)
+    assert _tree(out) == _tree(full)

@@ -255,19 +255,26 @@ class _Snapshot:
         the page shows fewer than the limit, or one that scores less, or one that
         scores the same and was published no later. And the sitemap's files a
         newly listed or unlisted item shifts: those listing items from its id on
-        (items are listed by id), and those listing no item (the other pages,
-        which may gain or lose a topic's or region's page)."""
+        (items are listed by id), the last of those listing items (a new one
+        lands there), and those listing no item (the other pages, which may gain
+        or lose a topic's or region's page, and which follow the items: the first
+        of them becomes a file of items when the items fill a new one)."""
         pages: set[str] = set()
         entering = list(entering)
         placed = [item_id for key in entering for item_id in self.groups.get(key, [])]
         first = min(placed, default=None)
         if any(key.startswith("item:") and key not in self.groups for key in entering):
             first = 0  # deleted: where its items were listed is not known
+        last: tuple[int, str] | None = None
         for path, note in notes.items():
             if isinstance(note, dict):
                 highest = note.get("sitemap")
                 if highest is None or (first is not None and highest >= first):
                     pages.add(path)
+                if highest is not None and (last is None or highest > last[0]):
+                    last = (highest, path)
+        if placed and last is not None:
+            pages.add(last[1])
         newcomers = [item_id for item_id in placed if item_id in self.shown]
         if not newcomers:
             return pages

@@ -31,11 +31,6 @@ from comms.static_export.sources import SITEMAP_PART, Record, Snapshot, sources_
 _FORK_FROM = 400
 
 
-def _part_number(url: str) -> int:
-    found = SITEMAP_PART.fullmatch(url)
-    return int(found.group(1)) if found else 0
-
-
 @dataclass(frozen=True)
 class ExportReport:
     """What an export did."""
@@ -240,19 +235,15 @@ def _targets(
         if key in content.records:
             scopes.update(content.records[key].scopes)
     targets: set[str] = set()
-    # The sitemap: its index (or the whole of it) and its last file change when
-    # anything is listed or unlisted (new items come last); any other file when it
-    # shows a changed record or a source's note says so (see Snapshot.affected).
-    parts = {
-        page.url for page in previous.pages.values() if SITEMAP_PART.fullmatch(page.url)
-    }
-    last = max(parts, key=_part_number, default="")
+    # The sitemap: its index (or the whole of it) changes when anything is listed
+    # or unlisted; one of its files when it shows a changed record or a source's
+    # note says so (see Snapshot.affected).
     for page in previous.pages.values():
         if page.owner:
             hit = page.owner in changed
-        elif page.url == "/sitemap.xml" or page.url == last:
+        elif page.url == "/sitemap.xml":
             hit = bool(moved)
-        elif page.url in parts:
+        elif SITEMAP_PART.fullmatch(page.url):
             hit = False
         else:
             hit = bool(moved) and bool(content.scope_of(page.url) & scopes)
@@ -317,14 +308,6 @@ def _incremental(
             pages[key] = content.page(current, url_path, digest, links, body)
 
     render(targets)
-    # When the sitemap gains or loses a file, the files before it may hold other
-    # URLs than before (the pages that are not items fill the first ones): all
-    # are written again.
-    stale = sorted(_sitemap_parts(current) - done)
-    if _sitemap_parts(previous) != _sitemap_parts(current) and stale:
-        for key in [key for key, page in pages.items() if page.url in stale]:
-            del pages[key]
-        render(stale)
     rendered = len(done)
     _drop_unreachable(current)
     for key in (previous.keys() | writer.keys) - set(pages):
@@ -338,14 +321,6 @@ def _incremental(
         rendered,
         incremental=True,
     )
-
-
-def _sitemap_parts(manifest: mf.Manifest) -> set[str]:
-    """The files of the sitemap its index links to (none for a single file)."""
-    index = manifest.pages.get("sitemap.xml")
-    if index is None:
-        return set()
-    return {url for url in manifest.links_of(index) if SITEMAP_PART.fullmatch(url)}
 
 
 def _drop_unreachable(manifest: mf.Manifest) -> None:

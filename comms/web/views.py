@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -181,34 +182,42 @@ def _fixed_urls() -> list[_PageUrl]:
     return pages
 
 
-@dataclass(frozen=True)
 class _Layout:
     """How the sitemap's URLs are split: up to ``SITEMAP_LIMIT`` in one file;
-    beyond, the pages that are not items in the first files and the items, by id,
-    in the next ones. New items then land in the last file, and the item files
-    before it keep their URLs (a static export writes them again only when one of
-    their items changed)."""
+    beyond, the items, by id, in the first files and the pages that are not items
+    in the next ones. A new item then lands in the last file of items, and no file
+    of items ever shifts: neither when the items fill a new file nor when the
+    other pages grow or shrink (a new topic's page), since those come after them
+    (a static export writes a file of items again only when one of its items
+    changed). The other pages are listed only when needed: a file of items is
+    built without them (their topics and regions are read from every item)."""
 
-    fixed: list[_PageUrl]
-    items: int
+    def __init__(self, items: int) -> None:
+        self.items = items
+
+    @functools.cached_property
+    def fixed(self) -> list[_PageUrl]:
+        return _fixed_urls()
 
     @property
     def single(self) -> bool:
+        if self.items > SITEMAP_LIMIT:  # known without the other pages
+            return False
         return len(self.fixed) + self.items <= SITEMAP_LIMIT
 
     @property
-    def fixed_parts(self) -> int:
-        return -(-len(self.fixed) // SITEMAP_LIMIT)
+    def item_parts(self) -> int:
+        return -(-self.items // SITEMAP_LIMIT)
 
     @property
     def parts(self) -> int:
         if self.single:
             return 1
-        return self.fixed_parts + -(-self.items // SITEMAP_LIMIT)
+        return self.item_parts + -(-len(self.fixed) // SITEMAP_LIMIT)
 
 
 def _layout() -> _Layout:
-    return _Layout(_fixed_urls(), sitemap_size(get_session(), now=now()))
+    return _Layout(sitemap_size(get_session(), now=now()))
 
 
 @bp.get("/sitemap.xml")
@@ -239,7 +248,8 @@ def sitemap_part(part: int) -> Response:
 
     def build() -> Rendered:
         layout = _layout()
-        if not 1 <= part <= layout.parts:
+        items = not layout.single and part <= layout.item_parts
+        if part < 1 or not (items or part <= layout.parts):
             raise NotFound(f"the sitemap has no part {part}")
         return _sitemap_part(part, layout)
 
@@ -251,12 +261,13 @@ def _sitemap_part(part: int, layout: _Layout) -> Rendered:
 
     if layout.single:
         pages, start, count = layout.fixed, 0, layout.items
-    elif part <= layout.fixed_parts:
-        pages = layout.fixed[(part - 1) * SITEMAP_LIMIT : part * SITEMAP_LIMIT]
-        start = count = 0
-    else:
+    elif part <= layout.item_parts:
         pages = []
-        start, count = (part - layout.fixed_parts - 1) * SITEMAP_LIMIT, SITEMAP_LIMIT
+        start, count = (part - 1) * SITEMAP_LIMIT, SITEMAP_LIMIT
+    else:
+        first = (part - layout.item_parts - 1) * SITEMAP_LIMIT
+        pages = layout.fixed[first : first + SITEMAP_LIMIT]
+        start = count = 0
     entries = (
         sitemap_entries(get_session(), now=now(), offset=start, limit=count)
         if count

@@ -61,9 +61,9 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
     import comms.web.views
 
     monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 5)
-    # 13 pages (among them the 3 regions site.yml names) in 5 languages (65 URLs)
-    # in 13 files of 5, then 6 items by id in 2 files: the first ends between the
-    # two language versions of "t9".
+    # 6 items by id in 2 files (the first ends between the two language versions
+    # of "t9"), then 13 pages (among them the 3 regions site.yml names) in 5
+    # languages (65 URLs) in 13 files of 5.
     for n in range(4):
         make_item(session, slug=f"item-{n}", translation=f"t{n}")
     make_item(session, slug="en-version", language="en", translation="t9")
@@ -101,11 +101,12 @@ def test_a_site_past_the_limit_gets_an_index_of_parts_within_it(
         "/press-releases/de-version/",
     }
     assert len(listed) == 71
-    # the items come after every other page, by id
-    assert [in_part[f"/press-releases/item-{n}/"] for n in range(4)] == [14] * 4
-    assert in_part["/press-releases/en-version/"] == 14
+    # the items come first, by id, then every other page
+    assert [in_part[f"/press-releases/item-{n}/"] for n in range(4)] == [1] * 4
+    assert in_part["/press-releases/en-version/"] == 1
+    assert {in_part[page] for page in pages} == set(range(3, 16))
     # the two versions sit in different files, each still naming the other
-    assert in_part["/press-releases/de-version/"] == 15
+    assert in_part["/press-releases/de-version/"] == 2
     for key in ("/press-releases/en-version/", "/press-releases/de-version/?lang=de"):
         links = listed[key].findall("x:link", NS)
         assert {link.get("hreflang") for link in links} == {"en", "de", "x-default"}
@@ -127,12 +128,20 @@ def test_a_new_item_lands_in_the_last_file_and_leaves_the_others_as_they_were(
     import comms.web.views
 
     monkeypatch.setattr(comms.web.views, "SITEMAP_LIMIT", 70)
-    for n in range(75):  # 65 other pages in the first file; items in two more
+    for n in range(69):  # items in the first file; the 65 other pages in the next
         make_item(session, commit=False, slug=f"item-{n}")
     session.commit()
-    before = {n: client.get(f"/sitemap-{n}.xml").data for n in (1, 2, 3)}
+    before = {n: client.get(f"/sitemap-{n}.xml").data for n in (1, 2)}
     make_item(session, slug="a-new-item")  # first by name, last by id
-    after = {n: client.get(f"/sitemap-{n}.xml").data for n in (1, 2, 3)}
-    assert after[1] == before[1] and after[2] == before[2]
-    assert b"/press-releases/a-new-item/" in after[3]
-    assert b"/press-releases/a-new-item/" not in after[2]
+    after = {n: client.get(f"/sitemap-{n}.xml").data for n in (1, 2)}
+    assert b"/press-releases/a-new-item/" in after[1]
+    assert after[2] == before[2]
+    # The items fill a new file: it comes after theirs, and no file of items
+    # shifts (the other pages follow in the next file, as they were).
+    make_item(session, slug="a-second-new-item")
+    again = {n: client.get(f"/sitemap-{n}.xml").data for n in (1, 2, 3)}
+    assert again[1] == after[1]
+    assert b"/press-releases/a-second-new-item/" in again[2]
+    assert b"/press-releases/item-" not in again[2]
+    assert again[3] == before[2]
+    assert client.get("/sitemap-4.xml").status_code == 404
