@@ -184,16 +184,22 @@ def names_in_use(
     """The tags (``ItemTag``) or regions (``ItemRegion``) that public items carry.
 
     ``video_types`` as in ``ListingQuery``: the videos the listing shows.
+
+    Each distinct name (read from its index) is kept when one public item carries
+    it, found by the same index: a few lookups per name, where joining every tag
+    to its item read the whole catalogue (360 ms at 100,000 items on SQLite, 100
+    ms on PostgreSQL; 2 and 23 ms this way).
     """
-    stmt = (
-        select(model.name)
-        .distinct()
-        .join(Item, Item.id == model.item_id)
-        .where(visible(Item, now))
-    )
+    names = select(model.name).distinct().subquery()
+    holder = aliased(model)
+    carried = [
+        holder.name == names.c.name,
+        holder.item_id == Item.id,
+        visible(Item, now),
+    ]
     if video_types is not None:
-        stmt = stmt.where(listed(Item, video_types))
-    return sorted(session.scalars(stmt))
+        carried.append(listed(Item, video_types))
+    return sorted(session.scalars(select(names.c.name).where(exists().where(*carried))))
 
 
 def _given(value: Filter) -> bool:
