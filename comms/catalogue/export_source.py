@@ -108,6 +108,7 @@ class _Snapshot:
         states: dict[str, list[str]] = defaultdict(list)
         scopes: dict[str, set[str]] = defaultdict(set)
         owns: dict[str, list[str]] = defaultdict(list)
+        plurals = dict(KIND_PLURALS)  # read once: the live view rebuilds it per look-up
         for row in rows:
             key = f"item:{row.kind}:{row.translation}"
             item_tags, item_regions = tags.get(row.id, []), regions.get(row.id, [])
@@ -142,7 +143,7 @@ class _Snapshot:
                 + [f"tag:{tag}" for tag in item_tags]
                 + [f"region:{region}" for region in item_regions]
             )
-            owns[key].append(f"/{KIND_PLURALS[row.kind]}/{row.slug}/")
+            owns[key].append(f"/{plurals[row.kind]}/{row.slug}/")
         for key, lines in placements.items():
             self.records[key] = Record(
                 state="\n".join(states[key]),
