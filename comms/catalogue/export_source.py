@@ -109,46 +109,47 @@ class _Snapshot:
         scopes: dict[str, set[str]] = defaultdict(set)
         owns: dict[str, list[str]] = defaultdict(list)
         plurals = dict(KIND_PLURALS)  # read once: the live view rebuilds it per look-up
-        for row in rows:
-            key = f"item:{row.kind}:{row.translation}"
-            item_tags, item_regions = tags.get(row.id, []), regions.get(row.id, [])
-            self.tags[row.id] = frozenset(item_tags)
-            self.regions[row.id] = frozenset(item_regions)
-            self.dates[row.id] = (row.published_at or now).timestamp()
-            if row.shown and row.listed:
-                self.shown.add(row.id)
-            self.by_slug[(row.kind, row.slug)][row.language] = row.id
-            self.groups[key].append(row.id)
-            dates = [
-                _stamp(row.published_at),
-                _stamp(row.starts_at),
-                _stamp(row.ends_at),
-                # an event moves from upcoming to past with the clock
-                str(row.starts_at is not None and row.starts_at <= now),
-                str(row.ends_at is not None and row.ends_at <= now),
-            ]
+        at = now.timestamp()
+        for (
+            item_id, kind, slug, language, translation, status, published_at,
+            updated_at, version, image, starts_at, ends_at, shown, in_lists,
+        ) in rows:  # fmt: skip
+            key = f"item:{kind}:{translation}"
+            item_tags, item_regions = tags.get(item_id, []), regions.get(item_id, [])
+            self.tags[item_id] = frozenset(item_tags)
+            self.regions[item_id] = frozenset(item_regions)
+            published = _stamp(published_at)
+            self.dates[item_id] = at if published is None else published
+            if shown and in_lists:
+                self.shown.add(item_id)
+            self.by_slug[(kind, slug)][language] = item_id
+            self.groups[key].append(item_id)
+            starts, ends = _stamp(starts_at), _stamp(ends_at)
             placement = "|".join(
-                [row.language, row.status, str(row.shown), str(row.listed), *dates,
+                [language, status, str(shown), str(in_lists), repr(published),
+                 repr(starts), repr(ends),
+                 # an event moves from upcoming to past with the clock
+                 str(starts is not None and starts <= at),
+                 str(ends is not None and ends <= at),
                  ",".join(item_tags), ",".join(item_regions)]
             )  # fmt: skip
             placements[key].append(placement)
             states[key].append(
                 "|".join(
-                    [placement, row.slug, str(row.version), _stamp(row.updated_at),
-                     row.image or "", ";".join(files.get(row.id, []))]
+                    [placement, slug, str(version), repr(_stamp(updated_at)),
+                     image or "", ";".join(files.get(item_id, []))]
                 )
             )  # fmt: skip
-            scopes[key].update(
-                [ALL, f"kind:{row.kind}"]
-                + [f"tag:{tag}" for tag in item_tags]
-                + [f"region:{region}" for region in item_regions]
-            )
-            owns[key].append(f"/{plurals[row.kind]}/{row.slug}/")
+            scope = scopes[key]
+            scope.add(f"kind:{kind}")
+            scope.update([f"tag:{tag}" for tag in item_tags])
+            scope.update([f"region:{region}" for region in item_regions])
+            owns[key].append(f"/{plurals[kind]}/{slug}/")
         for key, lines in placements.items():
             self.records[key] = Record(
                 state="\n".join(states[key]),
                 placement="\n".join(lines),
-                scopes=frozenset(scopes[key]),
+                scopes=frozenset([ALL, *scopes[key]]),
                 owns=tuple(owns[key]),
             )
 
@@ -302,8 +303,9 @@ class _Snapshot:
         return pages
 
 
-def _stamp(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat()
+def _stamp(moment: datetime | None) -> float | None:
+    """A time as POSIX seconds (a fifth of the cost of its ISO text)."""
+    return None if moment is None else moment.timestamp()
 
 
 class CatalogueSource:

@@ -13,8 +13,10 @@ manifest is missing, it renders everything.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,9 +165,10 @@ def export_site(
     """
     out.mkdir(parents=True, exist_ok=True)
     _keep_compiled_templates(app)
-    previous = mf.read(out)
-    fingerprint = mf.fingerprint(app)
-    content = _Content(app)
+    with _bulk():
+        previous = mf.read(out)
+        fingerprint = mf.fingerprint(app)
+        content = _Content(app)
     if not full and previous.pages and previous.fingerprint == fingerprint:
         return _incremental(app, out, previous, content, progress, workers)
     writer = _Writer(out, previous)
@@ -184,12 +187,29 @@ def export_site(
             continue
         digest = writer.put(key, body)
         current.pages[key] = content.page(current, url_path, digest, links, body)
-    for key in previous.keys() - set(current.pages):
-        writer.drop(key)
-    mf.write(out, current)
+    with _bulk():
+        for key in previous.keys() - set(current.pages):
+            writer.drop(key)
+        mf.write(out, current)
     return ExportReport(
         writer.written, writer.unchanged, writer.removed, writer.skipped, rendered
     )
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """Reading, comparing and writing the records and the manifest makes and
+    drops a few hundred thousand small objects, none of them in reference
+    cycles, while Python's cycle collector walks every object again and again
+    (1.2 s of the 3.7 s a catalogue of 100,000 items took to read): it is off
+    meanwhile (not while pages render: a request may leave cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _keep_compiled_templates(app: Flask) -> None:
@@ -274,17 +294,18 @@ def _incremental(
     progress: Callable[[str], None] | None,
     workers: int,
 ) -> ExportReport:
-    changed, moved = _changed(previous.records, content.hashed)
-    if not changed:
-        return ExportReport(0, len(previous.pages), 0, 0, 0, incremental=True)
-    targets = _targets(previous, content, changed, moved)
-    known = {page.url for page in previous.pages.values()}
-    pages = {
-        key: page for key, page in previous.pages.items() if page.url not in targets
-    }
-    current = mf.Manifest(
-        previous.fingerprint, content.as_json(), pages, previous.linksets
-    )
+    with _bulk():
+        changed, moved = _changed(previous.records, content.hashed)
+        if not changed:
+            return ExportReport(0, len(previous.pages), 0, 0, 0, incremental=True)
+        targets = _targets(previous, content, changed, moved)
+        known = {page.url for page in previous.pages.values()}
+        pages = {
+            key: page for key, page in previous.pages.items() if page.url not in targets
+        }
+        current = mf.Manifest(
+            previous.fingerprint, content.as_json(), pages, previous.linksets
+        )
     writer = _Writer(out, previous)
     done: set[str] = set()
 
@@ -309,10 +330,11 @@ def _incremental(
 
     render(targets)
     rendered = len(done)
-    _drop_unreachable(current)
-    for key in (previous.keys() | writer.keys) - set(pages):
-        writer.drop(key)
-    mf.write(out, current)
+    with _bulk():
+        _drop_unreachable(current)
+        for key in (previous.keys() | writer.keys) - set(pages):
+            writer.drop(key)
+        mf.write(out, current)
     return ExportReport(
         len(writer.keys & set(pages)),
         len(pages) - len(writer.keys & set(pages)),
