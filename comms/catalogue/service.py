@@ -192,14 +192,13 @@ def names_in_use(
     """
     names = select(model.name).distinct().subquery()
     holder = aliased(model)
-    carried = [
-        holder.name == names.c.name,
-        holder.item_id == Item.id,
-        visible(Item, now),
-    ]
+    public = [Item.id == holder.item_id, visible(Item, now)]
     if video_types is not None:
-        carried.append(listed(Item, video_types))
-    return sorted(session.scalars(select(names.c.name).where(exists().where(*carried))))
+        public.append(listed(Item, video_types))
+    # Nested, so that the items are looked up by id from the name's index entries:
+    # joined, SQLite may walk every public item for a name few carry (170 ms).
+    carried = exists().where(holder.name == names.c.name, exists().where(*public))
+    return sorted(session.scalars(select(names.c.name).where(carried)))
 
 
 def _given(value: Filter) -> bool:
