@@ -316,3 +316,29 @@ def test_items_filling_a_new_sitemap_file_render_no_older_file_of_items(
     full = tmp_path / "full"
     export_site(app, full, full=True)
     assert _tree(out) == _tree(full)
+
+
+def test_only_a_change_that_may_strand_a_page_walks_the_whole_site(
+    app, session, exported, monkeypatch
+) -> None:
+    """A publish pushes an older item off the news page, whose page the sitemap
+    still leads to: no page can be left unlinked, and the export does not walk
+    every page to find out. An archive takes the item's page off every listing
+    and the sitemap: the walk finds the page unlinked and leaves it out."""
+    export = importlib.import_module("comms.static_export.export")
+    walks: list[int] = []
+    walk = export._drop_unreachable
+    monkeypatch.setattr(
+        export, "_drop_unreachable", lambda manifest: (walks.append(1), walk(manifest))
+    )
+    before = (exported / "index.html").read_bytes()
+    _publish(session)
+    report = export_site(app, exported)
+    assert report.incremental and (exported / "index.html").read_bytes() != before
+    assert walks == []
+    assert (exported / "press-releases/fresh-news/index.html").is_file()
+    _item(session, "fresh-news").status = "archived"
+    session.commit()
+    export_site(app, exported)
+    assert walks == [1]
+    assert not (exported / "press-releases/fresh-news/index.html").exists()

@@ -336,7 +336,8 @@ def _incremental(
     render(targets)
     rendered = len(done)
     with _bulk():
-        _drop_unreachable(current)
+        if _may_strand(previous, current, content, done):
+            _drop_unreachable(current)
         for key in (previous.keys() | writer.keys) - set(pages):
             writer.drop(key)
         mf.write(out, current)
@@ -348,6 +349,57 @@ def _incremental(
         rendered,
         incremental=True,
     )
+
+
+def _may_strand(
+    previous: mf.Manifest, current: mf.Manifest, content: _Content, urls: set[str]
+) -> bool:
+    """Whether rendering ``urls`` again may have left a page no link leads to, so
+    that the walk of every page (1 s at 100,000 items) is needed to find it.
+
+    Not when every link a page rendered again no longer has, and every page new
+    to the export, leads to a page still surely reached: a seed, a page a seed
+    links to, one those link to (every item page, from the sitemap's files), or
+    a page of the same record's own that one of those links to (an item's cover
+    from its page). A publish, which pushes an older item off the first page of
+    a listing, then needs no walk; an archive (its item's page linked from no
+    listing any more) does."""
+    by_url = {page.url: page for page in current.pages.values()}
+
+    def links(manifest: mf.Manifest, page: mf.Page) -> frozenset[str]:
+        return manifest.links_of(page).union(page.owned)
+
+    known: set[str] = set()
+    open_ends: set[str] = set()  # links to pages that must still be reached
+    for page in previous.pages.values():
+        known.add(page.url)
+        if page.url in urls:
+            now = by_url.get(page.url)
+            open_ends |= links(previous, page) - (
+                links(current, now) if now else frozenset()
+            )
+    open_ends |= {url for url in urls if url in by_url and url not in known}
+    open_ends &= by_url.keys()  # a page gone is no page to reach
+    if not open_ends:
+        return False
+    sure = {url for url in SEEDS if url in by_url}
+    for _level in range(2):
+        sure |= {
+            link
+            for url in list(sure)
+            for link in links(current, by_url[url])
+            if link in by_url
+        }
+    for url in open_ends - sure:
+        owner = content.owner(url)
+        record = content.records.get(owner) if owner else None
+        if record is None or not any(
+            home in sure and url in links(current, by_url[home])
+            for home in record.owns
+            if home in by_url
+        ):
+            return True
+    return False
 
 
 def _drop_unreachable(manifest: mf.Manifest) -> None:
