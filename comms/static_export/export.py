@@ -163,6 +163,21 @@ def export_site(
     renders every page even when the manifest says little changed (a file is
     still written only when its bytes differ).
     """
+    try:
+        return _export(app, out, progress, workers, full)
+    finally:
+        # What the export kept from the cycle collector (see _bulk) is its again:
+        # a cycle frozen meanwhile (a test's, a connection's) is collected.
+        gc.unfreeze()
+
+
+def _export(
+    app: Flask,
+    out: Path,
+    progress: Callable[[str], None] | None,
+    workers: int,
+    full: bool,
+) -> ExportReport:
     out.mkdir(parents=True, exist_ok=True)
     _keep_compiled_templates(app)
     with _bulk():
@@ -206,7 +221,7 @@ def _bulk() -> Iterator[None]:
     made is then kept out of its sight (`gc.freeze`, as the app does at
     start-up): else the first collections while pages render walk all of it
     (2.5 s). Frozen objects are still freed when the export drops them, as
-    none is in a cycle."""
+    none is in a cycle; `export_site` thaws them all when it ends."""
     enabled = gc.isenabled()
     gc.disable()
     try:
