@@ -251,26 +251,40 @@ def test_a_publish_on_a_busy_topic_renders_no_older_page_on_it(
     assert _tree(exported) == _tree(full)
 
 
-def test_a_publish_renders_no_sitemap_file_of_older_items_but_the_last(
-    app, session, exported_in_parts, monkeypatch
-) -> None:
-    """Items are listed by id: a new one lands in the last file, and the files of
-    older items are not rendered again (those of the other pages are: a new item
-    may bring a new topic's page)."""
+# An item's URL in a sitemap file.
+_ITEM_LOC = re.compile(
+    rb"<loc>[^<]*/(?:press-releases|reports|videos|events)/[^/<?]+/[^<]*</loc>"
+)
+
+
+def _sitemap_files(out: Path) -> tuple[list[Path], list[Path]]:
+    """The sitemap's files in order, and those among them listing items."""
+    parts = sorted(out.glob("sitemap-*.xml"), key=lambda p: int(p.stem.split("-")[1]))
+    return parts, [p for p in parts if _ITEM_LOC.search(p.read_bytes())]
+
+
+@pytest.fixture
+def fetched(monkeypatch) -> list[str]:
+    """The paths the export fetches from now on, in order."""
     crawl = importlib.import_module("comms.static_export.crawl")
-    fetched: list[str] = []
+    paths: list[str] = []
     fetch = crawl._fetch
     monkeypatch.setattr(
         crawl,
         "_fetch",
-        lambda client, path: (fetched.append(path), fetch(client, path))[1],
+        lambda client, path: (paths.append(path), fetch(client, path))[1],
     )
+    return paths
+
+
+def test_a_publish_renders_no_sitemap_file_of_older_items_but_the_last(
+    app, session, exported_in_parts, fetched
+) -> None:
+    """Items are listed by id: a new one lands in the last file, and the files of
+    older items are not rendered again (those of the other pages are: a new item
+    may bring a new topic's page)."""
     out = exported_in_parts
-    parts = sorted(out.glob("sitemap-*.xml"), key=lambda p: int(p.stem.split("-")[1]))
-    item_loc = re.compile(
-        rb"<loc>[^<]*/(press-releases|reports|videos|events)/[^/<?]+/"
-    )
-    with_items = [p for p in parts if item_loc.search(p.read_bytes())]
+    parts, with_items = _sitemap_files(out)
     assert len(with_items) >= 3
     _publish(session)
     export_site(app, out)
@@ -280,26 +294,14 @@ def test_a_publish_renders_no_sitemap_file_of_older_items_but_the_last(
 
 
 def test_items_filling_a_new_sitemap_file_render_no_older_file_of_items(
-    app, session, exported_in_parts, tmp_path, monkeypatch
+    app, session, exported_in_parts, tmp_path, fetched
 ) -> None:
     """When the items fill a new file, it takes the place of the first file of
     the other pages, which move one file on: the files of older items stay as
     they were, unrendered, and the result equals a full export."""
-    crawl = importlib.import_module("comms.static_export.crawl")
-    fetched: list[str] = []
-    fetch = crawl._fetch
-    monkeypatch.setattr(
-        crawl,
-        "_fetch",
-        lambda client, path: (fetched.append(path), fetch(client, path))[1],
-    )
     out = exported_in_parts
-    parts = sorted(out.glob("sitemap-*.xml"), key=lambda p: int(p.stem.split("-")[1]))
-    item_loc = re.compile(
-        rb"<loc>[^<]*/(?:press-releases|reports|videos|events)/[^/<?]+/[^<]*</loc>"
-    )
-    with_items = [p for p in parts if item_loc.search(p.read_bytes())]
-    listed = sum(len(item_loc.findall(p.read_bytes())) for p in with_items)
+    parts, with_items = _sitemap_files(out)
+    listed = sum(len(_ITEM_LOC.findall(p.read_bytes())) for p in with_items)
     room = 12 * len(with_items) - listed  # left in the last file of items
     for n in range(room + 1):  # one URL each (one language)
         make_item(session, commit=False, slug=f"filler-{n}")
