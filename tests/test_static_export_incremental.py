@@ -344,3 +344,32 @@ def test_only_a_change_that_may_strand_a_page_walks_the_whole_site(
     export_site(app, exported)
     assert walks == [1]
     assert not (exported / "press-releases/fresh-news/index.html").exists()
+
+
+def test_a_new_item_reaches_the_last_sitemap_file_whatever_the_notes_say(
+    app, session, exported_in_parts, tmp_path
+) -> None:
+    """A version in another language may share an early file's item's slug, and
+    so have an id as high as the last file's items: the new item still lands in
+    the last file of items, as in a full export."""
+    out = exported_in_parts
+    first = re.search(
+        rb"<loc>[^<]*/[a-z-]+/([^/<?]+)/</loc>", (out / "sitemap-1.xml").read_bytes()
+    )
+    assert first is not None
+    item = session.scalars(
+        select(Item).where(Item.slug == first.group(1).decode())
+    ).one()
+    make_item(
+        session, kind=item.kind, slug=item.slug, translation=item.translation,
+        language="de",
+    )  # fmt: skip
+    assert export_site(app, out).incremental
+    make_item(session, slug="brand-new-item")
+    assert export_site(app, out).incremental
+    assert b"/press-releases/brand-new-item/" in b"".join(
+        path.read_bytes() for path in _sitemap_files(out)[1]
+    )
+    full = tmp_path / "full"
+    export_site(app, full, full=True)
+    assert _tree(out) == _tree(full)

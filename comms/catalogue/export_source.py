@@ -267,14 +267,19 @@ class _Snapshot:
         first = min(placed, default=None)
         if any(key.startswith("item:") and key not in self.groups for key in entering):
             first = 0  # deleted: where its items were listed is not known
+        # The last file of items by its number, not by its note: a note's id may
+        # be a version's the file does not list (another language with the slug).
         last: tuple[int, str] | None = None
         for path, note in notes.items():
             if isinstance(note, dict):
                 highest = note.get("sitemap")
                 if highest is None or (first is not None and highest >= first):
                     pages.add(path)
-                if highest is not None and (last is None or highest > last[0]):
-                    last = (highest, path)
+                part = SITEMAP_PART.fullmatch(path)
+                if highest is not None and part is not None:
+                    number = int(part.group(1))
+                    if last is None or number > last[0]:
+                        last = (number, path)
         if placed and last is not None:
             pages.add(last[1])
         newcomers = [item_id for item_id in placed if item_id in self.shown]
