@@ -351,7 +351,7 @@ def _incremental(
     render(targets)
     rendered = len(done)
     with _bulk():
-        if _may_strand(previous, current, content, done):
+        if _may_strand(previous, current, content, done, known):
             _drop_unreachable(current)
         for key in (previous.keys() | writer.keys) - set(pages):
             writer.drop(key)
@@ -367,7 +367,11 @@ def _incremental(
 
 
 def _may_strand(
-    previous: mf.Manifest, current: mf.Manifest, content: _Content, urls: set[str]
+    previous: mf.Manifest,
+    current: mf.Manifest,
+    content: _Content,
+    urls: set[str],
+    known: set[str],
 ) -> bool:
     """Whether rendering ``urls`` again may have left a page no link leads to, so
     that the walk of every page (1 s at 100,000 items) is needed to find it.
@@ -378,16 +382,14 @@ def _may_strand(
     a page of the same record's own that one of those links to (an item's cover
     from its page). A publish, which pushes an older item off the first page of
     a listing, then needs no walk; an archive (its item's page linked from no
-    listing any more) does."""
+    listing any more) does. ``known``: the URLs of the last export's pages."""
     by_url = {page.url: page for page in current.pages.values()}
 
     def links(manifest: mf.Manifest, page: mf.Page) -> frozenset[str]:
         return manifest.links_of(page).union(page.owned)
 
-    known: set[str] = set()
     open_ends: set[str] = set()  # links to pages that must still be reached
     for page in previous.pages.values():
-        known.add(page.url)
         if page.url in urls:
             now = by_url.get(page.url)
             open_ends |= links(previous, page) - (
@@ -397,14 +399,15 @@ def _may_strand(
     open_ends &= by_url.keys()  # a page gone is no page to reach
     if not open_ends:
         return False
-    sure = {url for url in SEEDS if url in by_url}
-    for _level in range(2):
-        sure |= {
+    sure = reached = {url for url in SEEDS if url in by_url}
+    for _level in range(2):  # each level's links, from the pages new to ``sure``
+        reached = {
             link
-            for url in list(sure)
+            for url in reached
             for link in links(current, by_url[url])
             if link in by_url
-        }
+        } - sure
+        sure = sure | reached
     for url in open_ends - sure:
         owner = content.owner(url)
         record = content.records.get(owner) if owner else None

@@ -190,7 +190,8 @@ class _Layout:
     other pages grow or shrink (a new topic's page), since those come after them
     (a static export writes a file of items again only when one of its items
     changed). The other pages are listed only when needed: a file of items is
-    built without them (their topics and regions are read from every item)."""
+    built without them (they need the topics and regions in use, and every
+    newsletter issue)."""
 
     def __init__(self, items: int) -> None:
         self.items = items
