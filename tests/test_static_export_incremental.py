@@ -207,6 +207,25 @@ def test_a_manifest_of_another_format_renders_everything_and_rewrites_nothing(
     assert f'"format":{FORMAT},' in manifest.read_text()
 
 
+@pytest.mark.parametrize(
+    "damage", [lambda data: data[: len(data) // 2], lambda data: b"\xff" + data]
+)
+def test_a_damaged_manifest_renders_everything_again(app, exported, damage) -> None:
+    """A manifest cut short (a full disk) or not UTF-8 is no manifest: every page
+    is rendered and written again, the same site, and a whole manifest is stored
+    for the next export to go by."""
+    before = {
+        path: (exported / path).read_bytes() for path in _mtimes(exported)
+    }  # fmt: skip
+    manifest = exported / MANIFEST
+    manifest.write_bytes(damage(manifest.read_bytes()))
+    report = export_site(app, exported)
+    assert not report.incremental and report.written == len(before) > 30
+    assert {path: (exported / path).read_bytes() for path in before} == before
+    assert f'"format":{FORMAT},'.encode() in manifest.read_bytes()
+    assert export_site(app, exported).incremental
+
+
 def test_cli_full_option_renders_every_page(runner, exported) -> None:
     result = runner.invoke(args=["static", "export", str(exported), "--full"])
     assert result.exit_code == 0, result.output
