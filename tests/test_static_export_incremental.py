@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -392,3 +394,25 @@ def test_a_new_item_reaches_the_last_sitemap_file_whatever_the_notes_say(
     full = tmp_path / "full"
     export_site(app, full, full=True)
     assert _tree(out) == _tree(full)
+
+
+def test_an_event_that_ends_moves_to_the_past_with_nothing_else_changed(
+    app, session, store, tmp_path
+) -> None:
+    """The clock alone moves an event from the upcoming ones to the past ones:
+    the next export shows it there, as a full export at the same time does."""
+    start = datetime.now(UTC).replace(microsecond=0)
+    with freeze_time(start) as clock:
+        make_item(
+            session, kind="event", slug="closing-conference",
+            starts_at=start - timedelta(hours=2), ends_at=start + timedelta(hours=1),
+        )  # fmt: skip
+        out = _export_demo(app, session, store, tmp_path)
+        listing = (out / "events" / "index.html").read_bytes()
+        clock.tick(timedelta(hours=2))
+        report = export_site(app, out)
+        assert report.incremental and report.rendered > 0
+        export_site(app, tmp_path / "full", full=True)
+    after = _tree(out)
+    assert after == _tree(tmp_path / "full")
+    assert after["events/index.html"] != listing
