@@ -79,7 +79,11 @@ class Item(Base):
     __tablename__ = "item"
     __table_args__ = (
         UniqueConstraint("kind", "slug", "language", name="uq_item_kind_slug_lang"),
-        Index("ix_item_public", "status", "published_at"),
+        # Every column ``visible`` tests (a video's own besides status and date):
+        # counting the public items reads the index alone (migration 0027).
+        Index(
+            "ix_item_public", "status", "published_at", "kind", "hidden", "availability"
+        ),
         Index("ix_item_kind_public", "kind", "status", "published_at"),
         # One version per language in a translation group; also the index the
         # one-version-per-group listing query looks siblings up by.

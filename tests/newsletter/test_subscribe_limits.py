@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 import uuid
@@ -133,6 +134,15 @@ def test_topics_and_regions_must_be_among_those_offered(client, session, smtp):
     subscriber = session.scalars(select(Subscriber)).one()
     assert subscriber.topics == ["energy", "mobility"]
     assert subscriber.regions == ["bayern"]
+
+
+def test_the_form_offers_the_topics_public_items_carry_and_no_other(client, session):
+    make_item(session, tags=["mobility", "energy"])
+    make_item(session, tags=["energy", "secret"], status="draft", published_at=None)
+    make_item(session, tags=["tomorrow"], published_at=past(-1))  # not yet due
+    form = client.get("/newsletter/subscribe").text
+    offered = re.findall(r'name="topic" value="([^"]+)"', form)
+    assert offered == ["energy", "mobility"]
 
 
 def _pending(session, email: str, sent_days_ago: float | None) -> None:
