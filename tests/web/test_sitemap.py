@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import event
+
+from comms.catalogue.service import sitemap_size
 from tests.factories import future, make_item, past
 
 NS = {
@@ -145,3 +149,27 @@ def test_a_new_item_lands_in_the_last_file_and_leaves_the_others_as_they_were(
     assert b"/press-releases/item-" not in again[2]
     assert again[3] == before[2]
     assert client.get("/sitemap-4.xml").status_code == 404
+
+
+def test_the_public_items_are_counted_from_the_index_alone(session):
+    """The sitemap and each of its files count the public items: from the public
+    index alone on SQLite (reading every row took 190 ms at 100,000 items)."""
+    make_item(session, slug="counted")
+    make_item(session, kind="video", slug="hidden-video", hidden=True)
+    make_item(session, slug="draft", status="draft", published_at=None)
+    connection = session.connection()
+    executed: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, many):  # noqa: ARG001
+        executed.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        assert sitemap_size(session, now=past(0)) == 1
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    if connection.dialect.name != "sqlite":
+        return  # PostgreSQL plans by its own statistics
+    ((statement, parameters),) = executed
+    plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+    assert "COVERING INDEX ix_item_public" in " ".join(str(row[-1]) for row in plan)
