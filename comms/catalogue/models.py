@@ -80,10 +80,18 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("kind", "slug", "language", name="uq_item_kind_slug_lang"),
         # Every column ``visible`` tests (a video's own besides status and date):
-        # counting the public items reads the index alone (migration 0027).
+        # counting the public items reads the index alone; ``id`` third keeps the
+        # (published_at, id) order the related items' walk stops early on
+        # (migration 0027).
         Index(
-            "ix_item_public", "status", "published_at", "kind", "hidden", "availability"
-        ),
+            "ix_item_public",
+            "status",
+            "published_at",
+            "id",
+            "kind",
+            "hidden",
+            "availability",
+        ),  # fmt: skip
         Index("ix_item_kind_public", "kind", "status", "published_at"),
         # One version per language in a translation group; also the index the
         # one-version-per-group listing query looks siblings up by.
