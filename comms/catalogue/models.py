@@ -91,7 +91,7 @@ class Item(Base):
             "kind",
             "hidden",
             "availability",
-        ),  # fmt: skip
+        ),
         Index("ix_item_kind_public", "kind", "status", "published_at"),
         # One version per language in a translation group; also the index the
         # one-version-per-group listing query looks siblings up by.
