@@ -396,23 +396,29 @@ def test_a_new_item_reaches_the_last_sitemap_file_whatever_the_notes_say(
     assert _tree(out) == _tree(full)
 
 
+@pytest.mark.parametrize("end", [timedelta(minutes=1), None])
 def test_an_event_that_ends_moves_to_the_past_with_nothing_else_changed(
-    app, session, store, tmp_path
+    app, session, store, tmp_path, end
 ) -> None:
-    """The clock alone moves an event from the upcoming ones to the past ones:
-    the next export shows it there, as a full export at the same time does."""
+    """The clock alone moves an event from the upcoming ones to the past ones,
+    by its end or, with none, its start: the next export shows it there, as a
+    full export at the same time does (the demo's scheduled item is still not
+    due two minutes on)."""
     start = datetime.now(UTC).replace(microsecond=0)
     with freeze_time(start) as clock:
         make_item(
             session, kind="event", slug="closing-conference",
-            starts_at=start - timedelta(hours=2), ends_at=start + timedelta(hours=1),
+            starts_at=start + (-timedelta(hours=2) if end else timedelta(minutes=1)),
+            ends_at=start + end if end else None,
         )  # fmt: skip
         out = _export_demo(app, session, store, tmp_path)
         listing = (out / "events" / "index.html").read_bytes()
-        clock.tick(timedelta(hours=2))
+        assert export_site(app, out).rendered == 0
+        clock.tick(timedelta(minutes=2))
         report = export_site(app, out)
         assert report.incremental and report.rendered > 0
         export_site(app, tmp_path / "full", full=True)
     after = _tree(out)
     assert after == _tree(tmp_path / "full")
     assert after["events/index.html"] != listing
+    assert b"/press-releases/later/" not in after["index.html"]

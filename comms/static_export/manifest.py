@@ -4,7 +4,8 @@ static files, site identity, settings).
 
 It is JSON, read and written with orjson: at 100,000 items the file holds 84 MB,
 which the standard library's json took 0.8 s to read and 1.0 s to write (sorted
-keys) on every export, orjson 0.5 s and 0.14 s, with the same bytes. Chosen over
+keys) on every export, orjson 0.5 s and 0.14 s (the same file while every path is
+ASCII: json wrote other characters as \\u escapes, orjson as UTF-8). Chosen over
 ujson (no faster at sorted output, and in maintenance only) and msgspec (as fast,
 but built around typed structs this file does not need); it ships wheels for
 Linux, macOS and Windows.
