@@ -116,7 +116,6 @@ class _Snapshot:
         owns: dict[str, list[str]] = defaultdict(list)
         plurals = dict(KIND_PLURALS)  # read once: the live view rebuilds it per look-up
         at = now.timestamp()
-        none: frozenset[str] = frozenset()
         for (
             item_id, kind, slug, language, translation, status, published_at,
             updated_at, version, image, starts_at, ends_at, started, ended, shown,
@@ -124,8 +123,8 @@ class _Snapshot:
         ) in rows:  # fmt: skip
             key = f"item:{kind}:{translation}"
             item_tags, item_regions = tags.get(item_id, ()), regions.get(item_id, ())
-            self.tags[item_id] = frozenset(item_tags) if item_tags else none
-            self.regions[item_id] = frozenset(item_regions) if item_regions else none
+            self.tags[item_id] = frozenset(item_tags)
+            self.regions[item_id] = frozenset(item_regions)
             published = _stamp(published_at)
             self.dates[item_id] = at if published is None else published
             if shown and in_lists:
