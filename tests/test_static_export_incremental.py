@@ -7,13 +7,15 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from comms.catalogue.content_files import import_tree
+from comms.catalogue.export_source import CatalogueSource
 from comms.catalogue.models import Item, ItemRegion, ItemTag
 from comms.static_export import MANIFEST, export_site
 from comms.static_export.manifest import FORMAT
@@ -422,3 +424,88 @@ def test_an_event_that_ends_moves_to_the_past_with_nothing_else_changed(
     assert after == _tree(tmp_path / "full")
     assert after["events/index.html"] != listing
     assert b"/press-releases/later/" not in after["index.html"]
+
+
+def test_an_event_that_starts_is_seen_by_the_next_export(
+    app, session, store, tmp_path
+) -> None:
+    """An event under way moves neither listing, but its placement changes with
+    the clock alone: the next export reads it again (its record in the manifest
+    is a full export's) though nothing was stamped."""
+    start = datetime.now(UTC).replace(microsecond=0)
+    with freeze_time(start) as clock:
+        make_item(
+            session, kind="event", slug="opening-workshop",
+            starts_at=start + timedelta(minutes=1),
+            ends_at=start + timedelta(hours=3),
+        )  # fmt: skip
+        out = _export_demo(app, session, store, tmp_path)
+        clock.tick(timedelta(minutes=2))
+        assert export_site(app, out).incremental
+        export_site(app, tmp_path / "full", full=True)
+    assert _tree(out) == _tree(tmp_path / "full")
+
+
+@pytest.fixture
+def snapshots(monkeypatch) -> list[Any]:
+    """The catalogue snapshots the exports take from now on."""
+    taken: list[Any] = []
+    take = CatalogueSource.snapshot
+
+    def keep(self, app, mark=None):  # type: ignore[no-untyped-def]
+        taken.append(take(self, app, mark))
+        return taken[-1]
+
+    monkeypatch.setattr(CatalogueSource, "snapshot", keep)
+    return taken
+
+
+def _item_records(snapshot: Any) -> set[str]:
+    return {key for key in snapshot.records if key.startswith("item:")}
+
+
+def test_an_export_after_a_publish_reads_only_the_group_published(
+    app, session, exported, snapshots
+) -> None:
+    """The catalogue's rows are read for the groups stamped since the last
+    export (and the newsletter issues, a few), not for every item."""
+    _publish(session)
+    report = export_site(app, exported)
+    assert report.incremental and report.written > 0
+    assert len(snapshots) == 1 and snapshots[0].partial
+    assert _item_records(snapshots[0]) == {"item:press_release:fresh-news"}
+    assert export_site(app, exported).rendered == 0
+    assert _item_records(snapshots[1]) == set()
+
+
+@pytest.mark.parametrize("counter", ["value - 1", "value + 100"])
+def test_another_database_reads_every_record(
+    app, session, exported, snapshots, tmp_path, counter
+) -> None:
+    """A database made anew (its first item another, its change counter behind
+    or ahead of the last export's): the export reads every record, not only
+    those stamped since a version that counted another database's changes."""
+    with session.get_bind().begin() as conn:
+        conn.execute(text(f"UPDATE site_state SET value = {counter}"))
+        first = "(SELECT min(id) FROM item)"
+        conn.execute(text(f"UPDATE item SET uid = 'another' WHERE id = {first}"))
+    _edit(session)
+    export_site(app, exported)
+    assert not snapshots[0].partial
+    assert len(_item_records(snapshots[0])) > 10
+    export_site(app, tmp_path / "full", full=True)
+    assert _tree(exported) == _tree(tmp_path / "full")
+
+
+def test_a_group_whose_key_is_a_hash_reads_every_record(
+    app, session, exported, snapshots, tmp_path
+) -> None:
+    """A translation group too long for a page key is stamped by its hash, which
+    does not name it: the export reads every record rather than miss it."""
+    long_group = "a-very-long-translation-group-" + "x" * 160
+    make_item(session, slug="long-group", translation=long_group, tags=["clusters"])
+    export_site(app, exported)
+    assert not snapshots[0].partial
+    assert f"item:press_release:{long_group}" in snapshots[0].records
+    export_site(app, tmp_path / "full", full=True)
+    assert _tree(exported) == _tree(tmp_path / "full")

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 
 from comms.catalogue.models import (
     KIND_PLURALS,
@@ -39,6 +39,7 @@ from comms.catalogue.models import (
 )
 from comms.catalogue.related import REGION_WEIGHT, RELATED_LIMIT
 from comms.catalogue.service import visible
+from comms.catalogue.stamp import PageKey, SiteState, hashed_key
 from comms.kinds.video import listed
 from comms.static_export.sources import ALL, SITEMAP_PART, Record
 
@@ -49,9 +50,10 @@ _RELATED_ENTRY = re.compile(rb'<li lang="([^"]+)"><a href="([^"]+)"')
 
 
 class _Snapshot:
-    """The catalogue at one export."""
+    """The catalogue at one export: every record, or (given the mark the last
+    export kept) only the records changed since, the rest looked up when asked."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, mark: Any = None) -> None:
         state = app.extensions["comms"]
         now = datetime.now(UTC)
         self.default_language: str = state.site.default_language
@@ -62,45 +64,33 @@ class _Snapshot:
         self.shown: set[int] = set()
         self.by_slug: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         self.groups: dict[str, list[int]] = defaultdict(list)
+        self._engine = state.engine
+        self._at = now.timestamp()
+        # (kind, slug) -> the translation group owning its page, when looked up
+        self._slug_owner: dict[tuple[str, str], str | None] = {}
+        self._newsletter_owners: dict[str, str] = {}
         public_types = state.settings.video_public_types
         with state.engine.connect() as conn:
-            tags: dict[int, list[str]] = defaultdict(list)
-            # All rows at once (.all()): a row at a time cost 0.3 s at 100,000
-            for item_id, name in conn.execute(
-                select(ItemTag.item_id, ItemTag.name).order_by(
-                    ItemTag.item_id, ItemTag.position
-                )
-            ).all():
-                tags[item_id].append(name)
-            regions: dict[int, list[str]] = defaultdict(list)
-            for item_id, name in conn.execute(
-                select(ItemRegion.item_id, ItemRegion.name).order_by(
-                    ItemRegion.item_id, ItemRegion.position
-                )
-            ).all():
-                regions[item_id].append(name)
-            files: dict[int, list[str]] = defaultdict(list)
-            for item_id, filename, sha in conn.execute(
-                select(ReportFile.item_id, ReportFile.filename, ReportFile.sha256)
-                .order_by(ReportFile.item_id, ReportFile.position)
-            ).all():  # fmt: skip
-                files[item_id].append(f"{filename}:{sha}")
-            # Times only compared with their last value are read as the database
-            # keeps them (turning 300,000 into aware datetimes took 0.5 s at
-            # 100,000 items); an event's moving from upcoming to past is asked
-            # of the database.
-            rows = conn.execute(
-                select(
-                    Item.id, Item.kind, Item.slug, Item.language, Item.translation,
-                    Item.status, Item.published_at, _as_stored(Item.updated_at),
-                    Item.version, Item.image, _as_stored(Item.starts_at),
-                    _as_stored(Item.ends_at), Item.starts_at <= now,
-                    Item.ends_at <= now, visible(Item, now).label("shown"),
-                    listed(Item, public_types).label("listed"),
-                ).order_by(Item.kind, Item.translation, Item.language)
-            ).all()  # fmt: skip
+            # The counter first: a change committed while the rows are read
+            # stamps a later version, which the next export reads again.
+            version = int(conn.scalar(_VERSION) or 0)
+            due = _newest_due(conn, now)
+            origin = conn.scalar(select(Item.uid).order_by(Item.id).limit(1))
+            self.mark = {
+                "version": version,
+                "due": due and due.isoformat(),
+                "origin": origin,
+            }
+            groups = _changed_groups(conn, mark, self.mark, now)
+            self.partial = groups is not None
+            self._reread = frozenset(
+                f"item:{kind}:{translation}" for kind, translation in groups or ()
+            )
+            rows, tags, regions, files = _read_items(conn, now, public_types, groups)
             self._items(rows, tags, regions, files, now)
             self._newsletters(conn, now)
+        if self.partial:  # only the slugs of these groups: asked of the database
+            self.by_slug.clear()
 
     def _items(
         self,
@@ -183,12 +173,150 @@ class _Snapshot:
                 f"{row.slug}|{_stamp(row.updated_at)}|{','.join(entries[row.id])}"
                 for row in rows
             )
+            owns = tuple(f"/newsletter/{row.slug}/" for row in rows)
             self.records[key] = Record(
                 state=placement + "\n" + state,
                 placement=placement,
                 scopes=frozenset([ALL]),
-                owns=tuple(f"/newsletter/{row.slug}/" for row in rows),
+                owns=owns,
             )
+            for prefix in owns:
+                self._newsletter_owners.setdefault(prefix, key)
+
+    def checked(self, key: str) -> bool:
+        """Whether ``key``'s record was read at this export (in ``records``, or
+        gone): every one unless ``partial``; then the newsletter issues (a few)
+        and the groups changed since the last export."""
+        return not self.partial or key.startswith("newsletter:") or key in self._reread
+
+    def owners(self, paths: Iterable[str]) -> dict[str, str]:
+        """The key of the record owning each of ``paths`` that one owns: its
+        address is `/{kind's plural}/{slug}/...` of an item (the first
+        translation group by name holding that slug, as for whole snapshots) or
+        `/newsletter/{slug}/...` of an issue."""
+        prefixes: dict[str, tuple[str, str]] = {}
+        for path in paths:
+            first = path.find("/", 1)
+            second = path.find("/", first + 1) if first != -1 else -1
+            if second != -1:
+                prefixes[path] = (path[1:first], path[first + 1 : second])
+        self._load_slugs(
+            (PLURAL_KINDS[plural], slug)
+            for plural, slug in prefixes.values()
+            if plural in PLURAL_KINDS
+        )
+        found: dict[str, str] = {}
+        for path, (plural, slug) in prefixes.items():
+            if plural in PLURAL_KINDS:
+                kind = PLURAL_KINDS[plural]
+                translation = self._slug_owner.get((kind, slug))
+                if translation is not None:
+                    found[path] = f"item:{kind}:{translation}"
+            else:
+                owner = self._newsletter_owners.get(f"/{plural}/{slug}/")
+                if owner is not None:
+                    found[path] = owner
+        return found
+
+    def owns_of(self, key: str) -> tuple[str, ...]:
+        """The path prefixes of ``key``'s own pages (read when not in ``records``)."""
+        record = self.records.get(key)
+        if record is not None:
+            return record.owns
+        if not key.startswith("item:"):
+            return ()
+        _, kind, translation = key.split(":", 2)
+        with self._engine.connect() as conn:
+            slugs = conn.scalars(
+                select(Item.slug)
+                .where(Item.kind == kind, Item.translation == translation)
+                .order_by(Item.language)
+            ).all()
+        return tuple(f"/{KIND_PLURALS[kind]}/{slug}/" for slug in slugs)
+
+    def _load_slugs(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Look up the items by (kind, slug) not looked up yet (``partial``)."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for kind, slug in pairs:
+            if (kind, slug) not in self._slug_owner:
+                wanted[kind].add(slug)
+        if not self.partial or not wanted:
+            return
+        with self._engine.connect() as conn:
+            for kind, slugs in wanted.items():
+                ordered = sorted(slugs)
+                for start in range(0, len(ordered), _CHUNK):
+                    chunk = ordered[start : start + _CHUNK]
+                    for slug in chunk:
+                        self._slug_owner[(kind, slug)] = None
+                    for slug, language, item_id, translation in conn.execute(
+                        select(Item.slug, Item.language, Item.id, Item.translation)
+                        .where(Item.kind == kind, Item.slug.in_(chunk))
+                        .order_by(Item.translation, Item.language)
+                    ).all():
+                        self.by_slug[(kind, slug)][language] = item_id
+                        if self._slug_owner[(kind, slug)] is None:
+                            self._slug_owner[(kind, slug)] = translation
+
+    def _load_items(self, ids: Iterable[int]) -> None:
+        """Read the dates, topics and regions of items not read yet (``partial``)."""
+        wanted = sorted({item_id for item_id in ids if item_id not in self.dates})
+        if not self.partial or not wanted:
+            return
+        with self._engine.connect() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                tags: dict[int, list[str]] = defaultdict(list)
+                for item_id, name in conn.execute(
+                    select(ItemTag.item_id, ItemTag.name).where(
+                        ItemTag.item_id.in_(chunk)
+                    )
+                ).all():
+                    tags[item_id].append(name)
+                regions: dict[int, list[str]] = defaultdict(list)
+                for item_id, name in conn.execute(
+                    select(ItemRegion.item_id, ItemRegion.name).where(
+                        ItemRegion.item_id.in_(chunk)
+                    )
+                ).all():
+                    regions[item_id].append(name)
+                for item_id, published_at in conn.execute(
+                    select(Item.id, Item.published_at).where(Item.id.in_(chunk))
+                ).all():
+                    published = _stamp(published_at)
+                    self.dates[item_id] = self._at if published is None else published
+                    self.tags[item_id] = frozenset(tags.get(item_id, ()))
+                    self.regions[item_id] = frozenset(regions.get(item_id, ()))
+
+    def _sharing(self, newcomers: list[int]) -> set[int]:
+        """The items sharing a topic or region with a newcomer and published no
+        earlier than the first of them (a second's margin), read (``partial``):
+        only those can list one among their related items."""
+        tags = set().union(*(self.tags[item_id] for item_id in newcomers))
+        regions = set().union(*(self.regions[item_id] for item_id in newcomers))
+        if not tags and not regions:
+            return set()
+        earliest = datetime.fromtimestamp(
+            min(self.dates[item_id] for item_id in newcomers) - 1, UTC
+        )
+        related = (
+            select(ItemTag.item_id)
+            .where(ItemTag.name.in_(sorted(tags)))
+            .union(
+                select(ItemRegion.item_id).where(ItemRegion.name.in_(sorted(regions)))
+            )
+        )
+        with self._engine.connect() as conn:
+            found = set(
+                conn.scalars(
+                    select(Item.id).where(
+                        Item.id.in_(related),
+                        or_(Item.published_at.is_(None), Item.published_at >= earliest),
+                    )
+                ).all()
+            )
+        self._load_items(found)
+        return found
 
     def scope_of(self, path: str) -> str:
         """Listings and feeds of one kind, topic or region have its scope."""
@@ -204,7 +332,11 @@ class _Snapshot:
     def _versions(self, plural: str, slug: str) -> dict[str, int]:
         """The items, by language, with this kind (its URL segment) and slug."""
         kind = PLURAL_KINDS.get(plural)
-        return self.by_slug.get((kind, unquote(slug)), {}) if kind else {}
+        if kind is None:
+            return {}
+        pair = (kind, unquote(slug))
+        self._load_slugs([pair])
+        return self.by_slug.get(pair, {})
 
     def _item_at(self, path: str, language: str | None = None) -> int | None:
         parts = path.strip("/").split("/")
@@ -227,9 +359,15 @@ class _Snapshot:
         of a sitemap split in several: {"sitemap": the highest id of the items it
         lists, or None when it lists none}."""
         if SITEMAP_PART.fullmatch(path):
+            listed_slugs = _SITEMAP_ITEM.findall(body)
+            self._load_slugs(
+                (PLURAL_KINDS[plural.decode()], unquote(slug.decode()))
+                for plural, slug in listed_slugs
+                if plural.decode() in PLURAL_KINDS
+            )
             ids = [
                 item_id
-                for plural, slug in _SITEMAP_ITEM.findall(body)
+                for plural, slug in listed_slugs
                 for item_id in self._versions(plural.decode(), slug.decode()).values()
             ]
             return {"sitemap": max(ids, default=None)}
@@ -237,12 +375,16 @@ class _Snapshot:
         if item is None:
             return None
         found = _RELATED.search(body)
-        shown = _RELATED_ENTRY.findall(found.group(1)) if found else []
+        shown = [
+            (language.decode(), urlsplit(href.decode()).path)
+            for language, href in (
+                _RELATED_ENTRY.findall(found.group(1)) if found else []
+            )
+        ]
+        others = [self._item_at(href, language) for language, href in shown]
+        self._load_items([item, *(other for other in others if other is not None)])
         scored: list[tuple[int, float | None]] = []
-        for language, href in shown:
-            other = self._item_at(
-                urlsplit(href.decode()).path, language.decode()
-            )  # fmt: skip
+        for other in others:
             if other is None:  # not an item: scores nothing, joined by anything
                 scored.append((0, None))
             else:
@@ -287,11 +429,12 @@ class _Snapshot:
         newcomers = [item_id for item_id in placed if item_id in self.shown]
         if not newcomers:
             return pages
+        sharing = self._sharing(newcomers) if self.partial else None
         for path, note in notes.items():
             if not isinstance(note, list):
                 continue
             item, count, lowest, oldest = note
-            if item not in self.tags:
+            if item not in self.tags if sharing is None else item not in sharing:
                 continue
             for newcomer in newcomers:
                 if self.dates[newcomer] > self.dates[item]:
@@ -310,6 +453,139 @@ class _Snapshot:
         return pages
 
 
+_VERSION = select(SiteState.value).where(SiteState.name == "catalogue")
+# Groups read again per statement when only the changed ones are.
+_CHUNK = 500
+
+
+def _newest_due(conn: Any, now: datetime) -> datetime | None:
+    """The latest time at or before ``now`` at which a record's placement moved
+    with the clock alone (a published item came due; an event started or
+    ended): the next export reads again what moved after it."""
+
+    def latest(column: Any, *where: Any) -> Any:
+        return select(func.max(column)).where(column <= now, *where).scalar_subquery()
+
+    times = conn.execute(
+        select(
+            latest(Item.published_at, Item.status == "published"),
+            latest(Item.starts_at),
+            latest(Item.ends_at),
+        )
+    ).one()
+    return max((moment for moment in times if moment is not None), default=None)
+
+
+def _changed_groups(
+    conn: Any, mark: Any, now_mark: dict[str, Any], now: datetime
+) -> set[tuple[str, str]] | None:
+    """The (kind, translation) groups that may have changed since the export that
+    kept ``mark``: those whose key the catalogue stamped since its version (every
+    change stamps its item's, in the same transaction), and those the clock moved
+    since its latest due time. None: read everything (no mark; another database,
+    told by its first item's random uid, or a counter gone back; a key too long
+    to name its group)."""
+    if not isinstance(mark, dict) or mark.get("origin") != now_mark["origin"]:
+        return None
+    since, due = mark.get("version"), mark.get("due")
+    if not isinstance(since, int) or since > now_mark["version"]:
+        return None
+    try:
+        after = datetime.fromisoformat(due) if isinstance(due, str) else None
+    except ValueError:
+        return None
+    if due is not None and (after is None or after.tzinfo is None):
+        return None
+    groups: set[tuple[str, str]] = set()
+    for (name,) in conn.execute(
+        select(PageKey.name).where(PageKey.value > since)
+    ).all():
+        if not name.startswith("item:"):
+            continue
+        if hashed_key(name):
+            return None  # a hashed key: which group it names is not known
+        _, kind, translation = name.split(":", 2)
+        groups.add((kind, translation))
+
+    def moved(column: Any) -> Any:
+        inside = column <= now
+        return inside if after is None else and_(inside, column > after)
+
+    clock = or_(
+        and_(Item.status == "published", moved(Item.published_at)),
+        moved(Item.starts_at),
+        moved(Item.ends_at),
+    )
+    groups.update(conn.execute(select(Item.kind, Item.translation).where(clock)).all())
+    return groups
+
+
+def _read_items(
+    conn: Any,
+    now: datetime,
+    public_types: Any,
+    groups: set[tuple[str, str]] | None,
+) -> tuple[list[Any], dict[int, list[str]], dict[int, list[str]], dict[int, list[str]]]:
+    """The rows of every item (``groups`` None) or of those groups', with their
+    tags, regions and files by item id."""
+    # Times only compared with their last value are read as the database
+    # keeps them (turning 300,000 into aware datetimes took 0.5 s at
+    # 100,000 items); an event's moving from upcoming to past is asked
+    # of the database.
+    columns = select(
+        Item.id, Item.kind, Item.slug, Item.language, Item.translation,
+        Item.status, Item.published_at, _as_stored(Item.updated_at),
+        Item.version, Item.image, _as_stored(Item.starts_at),
+        _as_stored(Item.ends_at), Item.starts_at <= now,
+        Item.ends_at <= now, visible(Item, now).label("shown"),
+        listed(Item, public_types).label("listed"),
+    ).order_by(Item.kind, Item.translation, Item.language)  # fmt: skip
+    if groups is None:
+        rows = list(conn.execute(columns).all())
+    else:
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for kind, translation in sorted(groups):
+            by_kind[kind].append(translation)
+        rows = []
+        for kind, translations in by_kind.items():
+            for start in range(0, len(translations), _CHUNK):
+                chunk = translations[start : start + _CHUNK]
+                rows.extend(
+                    conn.execute(
+                        columns.where(Item.kind == kind, Item.translation.in_(chunk))
+                    ).all()
+                )
+        rows.sort(key=lambda row: (row[1], row[4], row[3]))
+    ids = None if groups is None else [row[0] for row in rows]
+
+    def by_item(*cols: Any, order: Any) -> list[Any]:
+        model = cols[0].class_
+        statement = select(*cols).order_by(model.item_id, order)
+        if ids is None:  # all rows at once (.all()): one at a time cost 0.3 s
+            return list(conn.execute(statement).all())
+        found: list[Any] = []
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            found.extend(conn.execute(statement.where(model.item_id.in_(chunk))).all())
+        return found
+
+    tags: dict[int, list[str]] = defaultdict(list)
+    for item_id, name in by_item(ItemTag.item_id, ItemTag.name, order=ItemTag.position):
+        tags[item_id].append(name)
+    regions: dict[int, list[str]] = defaultdict(list)
+    for item_id, name in by_item(
+        ItemRegion.item_id, ItemRegion.name, order=ItemRegion.position
+    ):
+        regions[item_id].append(name)
+    files: dict[int, list[str]] = defaultdict(list)
+    for item_id, filename, sha in by_item(
+        ReportFile.item_id, ReportFile.filename, ReportFile.sha256,
+        order=ReportFile.position,
+    ):  # fmt: skip
+        files[item_id].append(f"{filename}:{sha}")
+    return rows, tags, regions, files
+
+
 def _as_stored(column: Any) -> Any:
     """``column`` as the driver reads it (SQLite: its text; PostgreSQL: a
     datetime), for a value that is only compared with its last reading."""
@@ -326,6 +602,7 @@ class CatalogueSource:
 
     name = "catalogue"
 
-    def snapshot(self, app: Flask) -> _Snapshot:
-        """The catalogue now."""
-        return _Snapshot(app)
+    def snapshot(self, app: Flask, mark: Any = None) -> _Snapshot:
+        """The catalogue now: only what changed since the export that kept
+        ``mark`` (its snapshot's), or everything."""
+        return _Snapshot(app, mark)

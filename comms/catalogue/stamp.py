@@ -68,11 +68,21 @@ class PageKey(Base):
     value: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+_KEPT = 20  # characters a key shortened to a hash keeps before its "#"
+
+
 def _key(*parts: str) -> str:
     key = ":".join(parts)
     if len(key) > KEY_LENGTH:  # a long translation group: its hash stands in
-        key = key[:20] + "#" + hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
+        digest = hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
+        key = f"{key[:_KEPT]}#{digest}"
     return key
+
+
+def hashed_key(name: str) -> bool:
+    """Whether the key ``name`` was shortened to a hash: its parts (the kind and
+    translation group of an item key) cannot be read back from it."""
+    return len(name) == _KEPT + 41 and name[_KEPT] == "#"
 
 
 def item_key(kind: str, translation: str) -> str:

@@ -51,24 +51,54 @@ class ExportReport:
 
 
 class _Content:
-    """Every source's records now, and where each owned path belongs."""
+    """Every source's records now, and where each owned path belongs.
 
-    def __init__(self, app: Flask) -> None:
+    Given the marks the last export kept (its sources' own, ``marks``), a source
+    may read only the records changed since (a partial snapshot): the others keep
+    their entries of the last manifest (``previous``), and the owner of a path
+    is asked of it."""
+
+    def __init__(
+        self,
+        app: Flask,
+        marks: Mapping[str, Any] | None = None,
+        previous: Mapping[str, list[Any]] | None = None,
+    ) -> None:
         self.snapshots: dict[str, Snapshot] = {
-            source.name: source.snapshot(app) for source in sources_of(app)
+            source.name: source.snapshot(app, (marks or {}).get(source.name))
+            for source in sources_of(app)
         }
         self.records: dict[str, Record] = {}
         self.hashed: dict[str, tuple[str, str]] = {}
+        self.kept: dict[str, list[Any]] = {}  # manifest entries of records not read
         self.owners: dict[str, str] = {}
         self.source_of: dict[str, str] = {}
+        self._resolved: dict[str, str] = {}  # path -> owner, asked of partial ones
+        self._partial = [
+            name for name, snapshot in self.snapshots.items() if snapshot.partial
+        ]
         for name, snapshot in self.snapshots.items():
+            prefix = f"{name}:"
+            if snapshot.partial:
+                for key, entry in (previous or {}).items():
+                    if key.startswith(prefix) and not snapshot.checked(
+                        key[len(prefix) :]
+                    ):
+                        self.kept[key] = entry
+                        self.hashed[key] = (entry[0], entry[1])
+                        self.source_of[key] = name
             for key, record in snapshot.records.items():
                 full = f"{name}:{key}"
                 self.records[full] = record
                 self.hashed[full] = (_short(record.state), _short(record.placement))
                 self.source_of[full] = name
-                for prefix in record.owns:
-                    self.owners.setdefault(prefix, full)
+                if not snapshot.partial:
+                    for owned in record.owns:
+                        self.owners.setdefault(owned, full)
+
+    def marks(self) -> dict[str, Any]:
+        """What each source keeps for the next export's snapshot."""
+        return {name: snapshot.mark for name, snapshot in self.snapshots.items()}
 
     def owner(self, path: str) -> str:
         """The record owning ``path`` (by its path prefixes), or ""."""
@@ -78,14 +108,41 @@ class _Content:
             if found is not None:
                 return found
             end = path.find("/", end + 1)
-        return ""
+        if not self._partial:
+            return ""
+        if path not in self._resolved:
+            self._resolve([path])
+        return self._resolved[path]
+
+    def _resolve(self, paths: list[str]) -> None:
+        """Ask the partial snapshots who owns the paths not asked yet (at once)."""
+        wanted = [path for path in paths if path not in self._resolved]
+        for path in wanted:
+            self._resolved[path] = ""
+        for name in self._partial:
+            for path, key in self.snapshots[name].owners(wanted).items():
+                if not self._resolved[path]:
+                    self._resolved[path] = f"{name}:{key}"
+                    self.source_of.setdefault(self._resolved[path], name)
+
+    def owns(self, key: str) -> tuple[str, ...] | None:
+        """The path prefixes of record ``key``'s own pages (None: no such record)."""
+        record = self.records.get(key)
+        if record is not None:
+            return record.owns
+        name = self.source_of.get(key)
+        if name is None:
+            return None
+        return self.snapshots[name].owns_of(key[len(name) + 1 :])
 
     def page(
         self, manifest: mf.Manifest, path: str, digest: str, links: Links, body: bytes
     ) -> mf.Page:
         """The manifest's entry for a page just rendered."""
-        owner = self.owner(path)
         follow, shown = links
+        if self._partial:
+            self._resolve([path, *follow, *shown])
+        owner = self.owner(path)
         shows = {self.owner(link) for link in shown} - {owner, ""}
         owned = sorted(link for link in follow if self.owner(link))
         others = frozenset(link for link in follow if not self.owner(link))
@@ -111,7 +168,7 @@ class _Content:
 
     def as_json(self) -> dict[str, list[Any]]:
         """The records as the manifest keeps them (states as short hashes)."""
-        return {
+        return self.kept | {
             key: [*self.hashed[key], sorted(record.scopes)]
             for key, record in self.records.items()
         }
@@ -183,11 +240,17 @@ def _export(
     with _bulk():
         previous = mf.read(out)
         fingerprint = mf.fingerprint(app)
-        content = _Content(app)
-    if not full and previous.pages and previous.fingerprint == fingerprint:
+        follows = bool(previous.pages) and previous.fingerprint == fingerprint
+        follows = follows and not full
+        content = (
+            _Content(app, previous.marks, previous.records)
+            if follows
+            else _Content(app)
+        )
+    if follows:
         return _incremental(app, out, previous, content, progress, workers)
     writer = _Writer(out, previous)
-    current = mf.Manifest(fingerprint, content.as_json())
+    current = mf.Manifest(fingerprint, content.as_json(), marks=content.marks())
     rendered = 0
     for url_path, body, links in iter_pages(app, progress, workers):
         assert body is not None  # the seeds answer
@@ -324,8 +387,9 @@ def _incremental(
             key: page for key, page in previous.pages.items() if page.url not in targets
         }
         current = mf.Manifest(
-            previous.fingerprint, content.as_json(), pages, previous.linksets
-        )
+            previous.fingerprint, content.as_json(), pages, previous.linksets,
+            marks=content.marks(),
+        )  # fmt: skip
     writer = _Writer(out, previous)
     done: set[str] = set()
 
@@ -410,10 +474,10 @@ def _may_strand(
         sure = sure | reached
     for url in open_ends - sure:
         owner = content.owner(url)
-        record = content.records.get(owner) if owner else None
-        if record is None or not any(
+        homes = content.owns(owner) if owner else None
+        if homes is None or not any(
             home in sure and url in links(current, by_url[home])
-            for home in record.owns
+            for home in homes
             if home in by_url
         ):
             return True

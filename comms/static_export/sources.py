@@ -41,11 +41,34 @@ class Record:
 
 
 class Snapshot(Protocol):
-    """A source's content at the time of one export."""
+    """A source's content at the time of one export.
+
+    A snapshot given the mark of the last export may be ``partial``: it reads
+    only the records that may have changed since (``checked``), and answers for
+    the others when asked (``owners``, ``owns_of``, its own ``note`` and
+    ``affected``); the export keeps their last state.
+    """
 
     @property
     def records(self) -> Mapping[str, Record]:
-        """Every record, by key."""
+        """Every record by key; when ``partial``, those read at this export."""
+
+    @property
+    def partial(self) -> bool:
+        """Whether only the records changed since the mark were read."""
+
+    @property
+    def mark(self) -> Any:
+        """What the next export's snapshot starts from (JSON)."""
+
+    def checked(self, key: str) -> bool:
+        """Whether ``key``'s record was read (in ``records``, or gone)."""
+
+    def owners(self, paths: Iterable[str]) -> Mapping[str, str]:
+        """The record key owning each of ``paths`` that one owns."""
+
+    def owns_of(self, key: str) -> tuple[str, ...]:
+        """The path prefixes of record ``key``'s own pages."""
 
     def scope_of(self, path: str) -> str:
         """The scope of a page no record owns (`ALL` when none narrower)."""
@@ -64,8 +87,9 @@ class Source(Protocol):
 
     name: str
 
-    def snapshot(self, app: Flask) -> Snapshot:
-        """The content now."""
+    def snapshot(self, app: Flask, mark: Any = None) -> Snapshot:
+        """The content now; only what changed since ``mark`` (a snapshot's
+        ``mark`` kept by the last export) where the source can tell."""
 
 
 def register_source(app: Flask, source: Source) -> None:
