@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from comms.catalogue.content_files import import_tree
@@ -509,3 +509,33 @@ def test_a_group_whose_key_is_a_hash_reads_every_record(
     assert f"item:press_release:{long_group}" in snapshots[0].records
     export_site(app, tmp_path / "full", full=True)
     assert _tree(exported) == _tree(tmp_path / "full")
+
+
+def test_what_the_clock_moved_is_found_by_index(app, session) -> None:
+    """Which items the clock moved since the last export, and the latest such
+    time, are index ranges on SQLite (every row read: 390 ms at 100,000 items)."""
+    make_item(session, kind="event", slug="seminar", starts_at=past(2), ends_at=past(1))
+    engine = app.extensions["comms"].engine
+    plans: dict[str, str] = {}
+
+    def explain(_conn, cursor, statement, parameters, *_rest):
+        if "max(item.starts_at)" in statement or "item.starts_at > ?" in statement:
+            plan = cursor.connection.execute(
+                "EXPLAIN QUERY PLAN " + statement, parameters
+            )
+            plans[statement] = " | ".join(row[3] for row in plan)
+
+    source = CatalogueSource()
+    first = source.snapshot(app)
+    if engine.dialect.name != "sqlite":  # PostgreSQL plans by its statistics
+        assert source.snapshot(app, first.mark).partial
+        return
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        assert source.snapshot(app, first.mark).partial
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    assert len(plans) == 2, plans
+    for plan in plans.values():
+        assert "SCAN item" not in plan and "ix_item_starts_at" in plan, plan
+        assert "ix_item_ends_at" in plan, plan

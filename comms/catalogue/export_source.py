@@ -516,7 +516,10 @@ def _changed_groups(
         moved(Item.starts_at),
         moved(Item.ends_at),
     )
-    groups.update(conn.execute(select(Item.kind, Item.translation).where(clock)).all())
+    for kind, translation in conn.execute(
+        select(Item.kind, Item.translation).where(clock)
+    ).all():
+        groups.add((kind, translation))
     return groups
 
 

@@ -93,6 +93,10 @@ class Item(Base):
             "availability",
         ),
         Index("ix_item_kind_public", "kind", "status", "published_at"),
+        # What the clock alone moves (an event starting, ending), asked by the
+        # static export (migration 0028).
+        Index("ix_item_starts_at", "starts_at"),
+        Index("ix_item_ends_at", "ends_at"),
         # One version per language in a translation group; also the index the
         # one-version-per-group listing query looks siblings up by.
         UniqueConstraint(
