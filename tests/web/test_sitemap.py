@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import event
 
-from comms.catalogue.service import sitemap_size
+from comms.catalogue.service import sitemap_entries, sitemap_size
 from tests.factories import future, make_item, past
 
 NS = {
@@ -174,3 +174,37 @@ def test_the_public_items_are_counted_from_the_index_alone(session):
     if connection.dialect.name == "sqlite":
         (plan,) = plans
         assert "COVERING INDEX ix_item_public" in plan, plan
+
+
+def test_a_sitemap_file_finds_its_first_item_in_the_index(session):
+    """A file of the sitemap counts out its first item in the public index, then
+    reads its rows from there: the same slice as skipping rows of the table,
+    which read every row before it (133 ms for the last file at 100,000 items)."""
+    for n in range(6):
+        make_item(session, slug=f"listed-{n}")
+        make_item(session, slug=f"draft-{n}", status="draft", published_at=None)
+    make_item(session, slug="scheduled", published_at=future(1))
+    connection = session.connection()
+    plans: list[str] = []
+
+    def explain(_conn, cursor, statement, parameters, *_rest):
+        if connection.dialect.name == "sqlite" and "LIMIT" in statement:
+            plan = cursor.connection.execute(
+                "EXPLAIN QUERY PLAN " + statement, parameters
+            )
+            plans.append(" | ".join(row[3] for row in plan))
+
+    event.listen(connection, "before_cursor_execute", explain)
+    try:
+        slices = [
+            [e.slug for e in sitemap_entries(session, now=past(0), offset=o, limit=4)]
+            for o in (0, 4, 8)
+        ]
+    finally:
+        event.remove(connection, "before_cursor_execute", explain)
+    assert slices == [[f"listed-{n}" for n in range(4)], ["listed-4", "listed-5"], []]
+    if connection.dialect.name == "sqlite":
+        assert len(plans) == 3
+        for plan in plans:
+            assert "SCAN item" not in plan, plan
+            assert "COVERING INDEX ix_item_public" in plan, plan
