@@ -463,13 +463,15 @@ def sitemap_entries(
 
     The slice's first id is counted out in the public index, then its rows read
     from there: skipping ``offset`` rows of the table itself read every row
-    before them (133 ms for the last file at 100,000 items on SQLite, 26 ms so).
+    before them (120 ms for the last file at 100,000 items on SQLite, 45 ms so).
     """
     connection = session.connection()  # rows, not ORM entities: no loading
     first = (
         select(Item.id)
         .where(visible(Item, now))
-        .order_by(Item.id)
+        # ``id + 0``: not the table's own order, which SQLite would walk row by
+        # row for its order rather than sort the ids the index holds
+        .order_by(Item.id + 0)
         .offset(offset)
         .limit(1)
         .scalar_subquery()
