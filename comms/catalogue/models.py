@@ -93,10 +93,12 @@ class Item(Base):
             "availability",
         ),
         Index("ix_item_kind_public", "kind", "status", "published_at"),
-        # What the clock alone moves (an event starting, ending), asked by the
-        # static export (migration 0028).
+        # What the clock alone moves (an item starting, ending), asked by the
+        # static export; and when the next public event is over (its end, else
+        # its start), asked by the page cache's stamp (migration 0028).
         Index("ix_item_starts_at", "starts_at"),
         Index("ix_item_ends_at", "ends_at"),
+        Index("ix_item_event_times", "kind", "status", "ends_at", "starts_at"),
         # One version per language in a translation group; also the index the
         # one-version-per-group listing query looks siblings up by.
         UniqueConstraint(
