@@ -183,11 +183,14 @@ class _Snapshot:
             for prefix in owns:
                 self._newsletter_owners.setdefault(prefix, key)
 
-    def checked(self, key: str) -> bool:
-        """Whether ``key``'s record was read at this export (in ``records``, or
-        gone): every one unless ``partial``; then the newsletter issues (a few)
-        and the groups changed since the last export."""
-        return not self.partial or key.startswith("newsletter:") or key in self._reread
+    def checked(self, keys: Iterable[str]) -> list[str]:
+        """Those of ``keys`` whose records were read at this export (in
+        ``records``, or gone): all unless ``partial``; then the newsletter
+        issues' (a few) and the groups' changed since the last export."""
+        if not self.partial:
+            return list(keys)
+        reread = self._reread
+        return [key for key in keys if key in reread or key.startswith("newsletter:")]
 
     def owners(self, paths: Iterable[str]) -> dict[str, str]:
         """The key of the record owning each of ``paths`` that one owns: its

@@ -70,7 +70,6 @@ class _Content:
         }
         self.records: dict[str, Record] = {}
         self.hashed: dict[str, tuple[str, str]] = {}
-        self.kept: dict[str, list[Any]] = {}  # manifest entries of records not read
         self.owners: dict[str, str] = {}
         self.source_of: dict[str, str] = {}
         self._resolved: dict[str, str] = {}  # path -> owner, asked of partial ones
@@ -78,15 +77,6 @@ class _Content:
             name for name, snapshot in self.snapshots.items() if snapshot.partial
         ]
         for name, snapshot in self.snapshots.items():
-            prefix = f"{name}:"
-            if snapshot.partial:
-                for key, entry in (previous or {}).items():
-                    if key.startswith(prefix) and not snapshot.checked(
-                        key[len(prefix) :]
-                    ):
-                        self.kept[key] = entry
-                        self.hashed[key] = (entry[0], entry[1])
-                        self.source_of[key] = name
             for key, record in snapshot.records.items():
                 full = f"{name}:{key}"
                 self.records[full] = record
@@ -95,6 +85,22 @@ class _Content:
                 if not snapshot.partial:
                     for owned in record.owns:
                         self.owners.setdefault(owned, full)
+        # With a partial snapshot, the last manifest's entries stand for the
+        # records not read, but for those read and found gone.
+        self.base: Mapping[str, list[Any]] = (previous or {}) if self._partial else {}
+        self.gone: set[str] = set()
+        for name, snapshot in self.snapshots.items() if self._partial else ():
+            prefix = f"{name}:"
+            mine = [key[len(prefix) :] for key in self.base if key.startswith(prefix)]
+            read = snapshot.checked(mine) if snapshot.partial else mine
+            self.gone.update(
+                full for key in read if (full := prefix + key) not in self.records
+            )
+
+    def compared(self) -> set[str] | None:
+        """The keys whose entries may differ from the last manifest's (None:
+        any of them)."""
+        return set(self.hashed) | self.gone if self._partial else None
 
     def marks(self) -> dict[str, Any]:
         """What each source keeps for the next export's snapshot."""
@@ -130,8 +136,10 @@ class _Content:
         record = self.records.get(key)
         if record is not None:
             return record.owns
-        name = self.source_of.get(key)
-        if name is None:
+        name = self.source_of.get(key) or next(
+            (name for name in self._partial if key.startswith(f"{name}:")), None
+        )
+        if name is None or key in self.gone:
             return None
         return self.snapshots[name].owns_of(key[len(name) + 1 :])
 
@@ -168,10 +176,14 @@ class _Content:
 
     def as_json(self) -> dict[str, list[Any]]:
         """The records as the manifest keeps them (states as short hashes)."""
-        return self.kept | {
+        fresh = {
             key: [*self.hashed[key], sorted(record.scopes)]
             for key, record in self.records.items()
         }
+        if not self.base:
+            return fresh
+        kept = {key: entry for key, entry in self.base.items() if key not in self.gone}
+        return kept | fresh
 
 
 def _short(text: str) -> str:
@@ -308,12 +320,15 @@ def _keep_compiled_templates(app: Flask) -> None:
 
 
 def _changed(
-    old: Mapping[str, list[Any]], new: Mapping[str, tuple[str, str]]
+    old: Mapping[str, list[Any]],
+    new: Mapping[str, tuple[str, str]],
+    keys: set[str] | None = None,
 ) -> tuple[set[str], set[str]]:
-    """Records whose state changed, and those among them whose placement did."""
+    """Records whose state changed, and those among them whose placement did
+    (of ``keys``, when given: the others are known to be the same)."""
     changed: set[str] = set()
     moved: set[str] = set()
-    for key in old.keys() | new.keys():
+    for key in old.keys() | new.keys() if keys is None else keys:
         before, now = old.get(key), new.get(key)
         if before is None or now is None:
             changed.add(key)
@@ -378,14 +393,16 @@ def _incremental(
     workers: int,
 ) -> ExportReport:
     with _bulk():
-        changed, moved = _changed(previous.records, content.hashed)
+        changed, moved = _changed(previous.records, content.hashed, content.compared())
         if not changed:
             return ExportReport(0, len(previous.pages), 0, 0, 0, incremental=True)
         targets = _targets(previous, content, changed, moved)
-        known = {page.url for page in previous.pages.values()}
-        pages = {
-            key: page for key, page in previous.pages.items() if page.url not in targets
-        }
+        known = {page.url: key for key, page in previous.pages.items()}
+        at = dict(known)  # the pages now: URL -> key
+        pages = dict(previous.pages)
+        for url in targets:
+            if (key := at.pop(url, None)) is not None:
+                del pages[key]
         current = mf.Manifest(
             previous.fingerprint, content.as_json(), pages, previous.linksets,
             marks=content.marks(),
@@ -411,18 +428,21 @@ def _incremental(
                 continue
             digest = writer.put(key, body)
             pages[key] = content.page(current, url_path, digest, links, body)
+            at[url_path] = key
 
     render(targets)
     rendered = len(done)
     with _bulk():
-        if _may_strand(previous, current, content, done, known):
+        if _may_strand(previous, current, content, done, known, at):
             _drop_unreachable(current)
-        for key in (previous.keys() | writer.keys) - set(pages):
-            writer.drop(key)
+        for key in previous.keys() | writer.keys:
+            if key not in pages:
+                writer.drop(key)
         mf.write(out, current)
+    written = sum(1 for key in writer.keys if key in pages)
     return ExportReport(
-        len(writer.keys & set(pages)),
-        len(pages) - len(writer.keys & set(pages)),
+        written,
+        len(pages) - written,
         writer.removed,
         writer.skipped,
         rendered,
@@ -435,7 +455,8 @@ def _may_strand(
     current: mf.Manifest,
     content: _Content,
     urls: set[str],
-    known: set[str],
+    known: Mapping[str, str],
+    at: Mapping[str, str],
 ) -> bool:
     """Whether rendering ``urls`` again may have left a page no link leads to, so
     that the walk of every page (1 s at 100,000 items) is needed to find it.
@@ -446,39 +467,42 @@ def _may_strand(
     a page of the same record's own that one of those links to (an item's cover
     from its page). A publish, which pushes an older item off the first page of
     a listing, then needs no walk; an archive (its item's page linked from no
-    listing any more) does. ``known``: the URLs of the last export's pages."""
-    by_url = {page.url: page for page in current.pages.values()}
+    listing any more) does. ``known``: the key of each of the last export's
+    pages by URL; ``at``: the same for this export's."""
+
+    def page_at(url: str) -> mf.Page:
+        return current.pages[at[url]]
 
     def links(manifest: mf.Manifest, page: mf.Page) -> frozenset[str]:
         return manifest.links_of(page).union(page.owned)
 
     open_ends: set[str] = set()  # links to pages that must still be reached
-    for page in previous.pages.values():
-        if page.url in urls:
-            now = by_url.get(page.url)
-            open_ends |= links(previous, page) - (
+    for url in urls:
+        if url in known:
+            now = page_at(url) if url in at else None
+            open_ends |= links(previous, previous.pages[known[url]]) - (
                 links(current, now) if now else frozenset()
             )
-    open_ends |= {url for url in urls if url in by_url and url not in known}
-    open_ends &= by_url.keys()  # a page gone is no page to reach
+    open_ends |= {url for url in urls if url in at and url not in known}
+    open_ends &= at.keys()  # a page gone is no page to reach
     if not open_ends:
         return False
-    sure = reached = {url for url in SEEDS if url in by_url}
+    sure = reached = {url for url in SEEDS if url in at}
     for _level in range(2):  # each level's links, from the pages new to ``sure``
         reached = {
             link
             for url in reached
-            for link in links(current, by_url[url])
-            if link in by_url
+            for link in links(current, page_at(url))
+            if link in at
         } - sure
         sure = sure | reached
     for url in open_ends - sure:
         owner = content.owner(url)
         homes = content.owns(owner) if owner else None
         if homes is None or not any(
-            home in sure and url in links(current, by_url[home])
+            home in sure and url in links(current, page_at(home))
             for home in homes
-            if home in by_url
+            if home in at
         ):
             return True
     return False

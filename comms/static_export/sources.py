@@ -61,8 +61,10 @@ class Snapshot(Protocol):
     def mark(self) -> Any:
         """What the next export's snapshot starts from (JSON)."""
 
-    def checked(self, key: str) -> bool:
-        """Whether ``key``'s record was read (in ``records``, or gone)."""
+    def checked(self, keys: Iterable[str]) -> Iterable[str]:
+        """Those of ``keys`` (record keys of the last export) whose records were
+        read at this one: in ``records``, or gone. All of them unless
+        ``partial``."""
 
     def owners(self, paths: Iterable[str]) -> Mapping[str, str]:
         """The record key owning each of ``paths`` that one owns."""
