@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask
-from sqlalchemy import String, and_, func, or_, select, type_coerce
+from sqlalchemy import String, and_, bindparam, func, or_, select, type_coerce
 
 from comms.catalogue.models import (
     KIND_PLURALS,
@@ -39,7 +39,7 @@ from comms.catalogue.models import (
 )
 from comms.catalogue.related import REGION_WEIGHT, RELATED_LIMIT
 from comms.catalogue.service import visible
-from comms.catalogue.stamp import PageKey, SiteState, hashed_key
+from comms.catalogue.stamp import PageKey, SiteState, hashed_key, nonce_name
 from comms.kinds.video import listed
 from comms.static_export.sources import ALL, SITEMAP_PART, Record
 
@@ -74,10 +74,12 @@ class _Snapshot:
             # The counter first: a change committed while the rows are read
             # stamps a later version, which the next export reads again.
             version = int(conn.scalar(_VERSION) or 0)
+            nonce = conn.scalar(_NONCE, {"name": nonce_name(version)})
             due = _newest_due(conn, now)
             origin = conn.scalar(select(Item.uid).order_by(Item.id).limit(1))
             self.mark = {
                 "version": version,
+                "nonce": nonce,
                 "due": due and due.isoformat(),
                 "origin": origin,
             }
@@ -253,12 +255,13 @@ class _Snapshot:
                     for slug in chunk:
                         self._slug_owner[(kind, slug)] = None
                     for slug, language, item_id, translation in conn.execute(
-                        select(Item.slug, Item.language, Item.id, Item.translation)
-                        .where(Item.kind == kind, Item.slug.in_(chunk))
-                        .order_by(Item.translation, Item.language)
+                        select(
+                            Item.slug, Item.language, Item.id, Item.translation
+                        ).where(Item.kind == kind, Item.slug.in_(chunk))
                     ).all():
                         self.by_slug[(kind, slug)][language] = item_id
-                        if self._slug_owner[(kind, slug)] is None:
+                        first = self._slug_owner[(kind, slug)]
+                        if first is None or translation < first:
                             self._slug_owner[(kind, slug)] = translation
 
     def _load_items(self, ids: Iterable[int]) -> None:
@@ -319,7 +322,7 @@ class _Snapshot:
                 ).all()
             )
         self._load_items(found)
-        return found
+        return found & self.dates.keys()  # but those deleted meanwhile
 
     def scope_of(self, path: str) -> str:
         """Listings and feeds of one kind, topic or region have its scope."""
@@ -386,6 +389,9 @@ class _Snapshot:
         ]
         others = [self._item_at(href, language) for language, href in shown]
         self._load_items([item, *(other for other in others if other is not None)])
+        if item not in self.dates:  # deleted since it was looked up
+            return None
+        others = [other if other in self.dates else None for other in others]
         scored: list[tuple[int, float | None]] = []
         for other in others:
             if other is None:  # not an item: scores nothing, joined by anything
@@ -457,6 +463,7 @@ class _Snapshot:
 
 
 _VERSION = select(SiteState.value).where(SiteState.name == "catalogue")
+_NONCE = select(SiteState.value).where(SiteState.name == bindparam("name"))
 # Groups read again per statement when only the changed ones are.
 _CHUNK = 500
 
@@ -486,18 +493,21 @@ def _changed_groups(
     kept ``mark``: those whose key the catalogue stamped since its version (every
     change stamps its item's, in the same transaction), and those the clock moved
     since its latest due time. None: read everything (no mark; another database,
-    told by its first item's random uid, or a counter gone back; a key too long
-    to name its group)."""
+    told by its first item's random uid; the same one restored from a backup,
+    told by its counter gone back or, climbed back, by the random number its
+    version drew; a clock gone back; a key too long to name its group)."""
     if not isinstance(mark, dict) or mark.get("origin") != now_mark["origin"]:
         return None
     since, due = mark.get("version"), mark.get("due")
     if not isinstance(since, int) or since > now_mark["version"]:
         return None
+    if conn.scalar(_NONCE, {"name": nonce_name(since)}) != mark.get("nonce"):
+        return None  # another history since (or too long ago to tell)
     try:
         after = datetime.fromisoformat(due) if isinstance(due, str) else None
     except ValueError:
         return None
-    if due is not None and (after is None or after.tzinfo is None):
+    if due is not None and (after is None or after.tzinfo is None or after > now):
         return None
     groups: set[tuple[str, str]] = set()
     for (name,) in conn.execute(
@@ -545,7 +555,7 @@ def _read_items(
         _as_stored(Item.ends_at), Item.starts_at <= now,
         Item.ends_at <= now, visible(Item, now).label("shown"),
         listed(Item, public_types).label("listed"),
-    ).order_by(Item.kind, Item.translation, Item.language)  # fmt: skip
+    )  # fmt: skip
     if groups is None:
         rows = list(conn.execute(columns).all())
     else:
@@ -561,7 +571,9 @@ def _read_items(
                         columns.where(Item.kind == kind, Item.translation.in_(chunk))
                     ).all()
                 )
-        rows.sort(key=lambda row: (row[1], row[4], row[3]))
+    # By kind, group and language in Python, whichever the read: a database's
+    # collation (PostgreSQL's ignores hyphens) would order them otherwise.
+    rows.sort(key=lambda row: (row[1], row[4], row[3]))
     ids = None if groups is None else [row[0] for row in rows]
 
     def by_item(*cols: Any, order: Any) -> list[Any]:

@@ -8,6 +8,7 @@ once in every worker process and on every host.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -213,7 +214,33 @@ def _bump(session: Session, _context: Any, _instances: Any) -> None:
                 select(SiteState.value).where(SiteState.name == "catalogue")
             )
         session.info[_STAMPED] = version = int(version or 0)
+        _draw_nonce(session, version)
     _stamp_keys(session, keys, version)
+
+
+NONCE_SLOTS = 1000
+
+
+def nonce_name(version: int) -> str:
+    """The ``site_state`` row holding the random number catalogue ``version``
+    drew (kept for the last thousand versions)."""
+    return f"nonce:{version % NONCE_SLOTS}"
+
+
+def _draw_nonce(session: Session, version: int) -> None:
+    """A random number for each new version: with the counter, it names one
+    state of one database (a database restored from a backup and changed again
+    reaches the same counter with other numbers)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(SiteState).values(
+        name=nonce_name(version), value=secrets.randbelow(2**31)
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SiteState.name], set_={"value": statement.excluded.value}
+        )
+    )
 
 
 def _reset(session: Session, *_args: Any) -> None:

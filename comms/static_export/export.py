@@ -395,6 +395,9 @@ def _incremental(
     with _bulk():
         changed, moved = _changed(previous.records, content.hashed, content.compared())
         if not changed:
+            if content.marks() != previous.marks:  # changes that show nowhere
+                previous.marks = content.marks()
+                mf.write(out, previous)
             return ExportReport(0, len(previous.pages), 0, 0, 0, incremental=True)
         targets = _targets(previous, content, changed, moved)
         known = {page.url: key for key, page in previous.pages.items()}
