@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from comms.catalogue.content_files import import_tree
@@ -21,6 +21,7 @@ from comms.static_export import MANIFEST, export_site
 from comms.static_export.manifest import FORMAT
 from tests.conftest import CONTENT
 from tests.factories import make_item, past
+from tests.plans import sqlite_plans
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -516,27 +517,16 @@ def test_what_the_clock_moved_is_found_by_index(app, session) -> None:
     time, are index ranges on SQLite (every row read: 390 ms at 100,000 items)."""
     make_item(session, kind="event", slug="seminar", starts_at=past(2), ends_at=past(1))
     engine = app.extensions["comms"].engine
-    plans: dict[str, str] = {}
-
-    def explain(_conn, cursor, statement, parameters, *_rest):
-        if "max(item.starts_at)" in statement or "item.starts_at > ?" in statement:
-            plan = cursor.connection.execute(
-                "EXPLAIN QUERY PLAN " + statement, parameters
-            )
-            plans[statement] = " | ".join(row[3] for row in plan)
-
     source = CatalogueSource()
     first = source.snapshot(app)
-    if engine.dialect.name != "sqlite":  # PostgreSQL plans by its statistics
+    with sqlite_plans(
+        engine, lambda sql: "max(item.starts_at)" in sql or "item.starts_at > ?" in sql
+    ) as plans:
         assert source.snapshot(app, first.mark).partial
+    if engine.dialect.name != "sqlite":
         return
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
-        assert source.snapshot(app, first.mark).partial
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
     assert len(plans) == 2, plans
-    for plan in plans.values():
+    for plan in plans:
         assert "SCAN item" not in plan and "ix_item_starts_at" in plan, plan
         assert "ix_item_ends_at" in plan, plan
 

@@ -272,20 +272,8 @@ class _Snapshot:
         with self._engine.connect() as conn:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
-                tags: dict[int, list[str]] = defaultdict(list)
-                for item_id, name in conn.execute(
-                    select(ItemTag.item_id, ItemTag.name).where(
-                        ItemTag.item_id.in_(chunk)
-                    )
-                ).all():
-                    tags[item_id].append(name)
-                regions: dict[int, list[str]] = defaultdict(list)
-                for item_id, name in conn.execute(
-                    select(ItemRegion.item_id, ItemRegion.name).where(
-                        ItemRegion.item_id.in_(chunk)
-                    )
-                ).all():
-                    regions[item_id].append(name)
+                tags = _names_by_item(conn, ItemTag, chunk)
+                regions = _names_by_item(conn, ItemRegion, chunk)
                 for item_id, published_at in conn.execute(
                     select(Item.id, Item.published_at).where(Item.id.in_(chunk))
                 ).all():
@@ -460,6 +448,16 @@ class _Snapshot:
                     pages.add(path)
                     break
         return pages
+
+
+def _names_by_item(conn: Any, model: Any, ids: list[int]) -> dict[int, list[str]]:
+    """The topics (or regions: ``model``) of the items ``ids``, by item."""
+    names: dict[int, list[str]] = defaultdict(list)
+    for item_id, name in conn.execute(
+        select(model.item_id, model.name).where(model.item_id.in_(ids))
+    ).all():
+        names[item_id].append(name)
+    return names
 
 
 _VERSION = select(SiteState.value).where(SiteState.name == "catalogue")

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.factories import make_item, make_report
+from tests.plans import sqlite_plans
 
 PAGES = ["/", "/reports/", "/?tag=clusters", "/press-releases/?region=bayern"]
 
@@ -81,21 +82,11 @@ def test_an_item_page_is_looked_up_by_its_slug_before_any_analyze(
     for _ in range(5):
         make_report(session, store, tags=["clusters"])
     report = make_report(session, store, tags=["clusters"])
-    plans = []
     engine = app.extensions["comms"].engine
-
-    def explain(_conn, cursor, statement, parameters, *_rest):
-        if statement.startswith("SELECT item.id") and "JOIN item_tag" in statement:
-            plan = cursor.connection.execute(
-                "EXPLAIN QUERY PLAN " + statement, parameters
-            )
-            plans.append(" | ".join(row[3] for row in plan))
-
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
+    with sqlite_plans(
+        engine, lambda sql: sql.startswith("SELECT item.id") and "JOIN item_tag" in sql
+    ) as plans:
         assert client.get(f"/reports/{report.slug}/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
     assert len(plans) == 1, plans
     assert "ix_item_kind_public" not in plans[0]
     assert "(kind=? AND translation=?)" in plans[0]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from comms.catalogue.content_files import import_tree
 from comms.catalogue.stamp import _WINDOW, cache_key
 from tests.catalogue.test_content_files import GOOD
 from tests.factories import future, make_item, past, write_content
+from tests.plans import sqlite_plans
 
 
 def test_import_bumps_the_stamp_and_a_noop_import_does_not(session, store, content_dir):
@@ -72,21 +71,11 @@ def test_the_window_is_read_from_indexes(session):
     100,000 items)."""
     make_item(session, kind="event", slug="ends", starts_at=past(1), ends_at=future(1))
     connection = session.connection()
-    plans: list[str] = []
-
-    def explain(_conn, cursor, statement, parameters, *_rest):
-        if connection.dialect.name == "sqlite":  # PostgreSQL plans by its statistics
-            plan = cursor.connection.execute(
-                "EXPLAIN QUERY PLAN " + statement, parameters
-            )
-            plans.extend(row[3] for row in plan)
-
-    event.listen(connection, "before_cursor_execute", explain)
-    try:
+    with sqlite_plans(connection) as statements:
         assert _window(session, past(0))[1] is not None
-    finally:
-        event.remove(connection, "before_cursor_execute", explain)
     if connection.dialect.name == "sqlite":
+        (plan,) = statements
+        plans = plan.split(" | ")
         shown = "\n".join(plans)
         on_items = [line for line in plans if " item " in f"{line} "]
         # an item and an event's end, else start, by status, either way in time

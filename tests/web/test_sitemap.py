@@ -5,10 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
-from sqlalchemy import event
-
 from comms.catalogue.service import sitemap_entries, sitemap_size
 from tests.factories import future, make_item, past
+from tests.plans import sqlite_plans
 
 NS = {
     "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
@@ -157,20 +156,8 @@ def test_the_public_items_are_counted_from_the_index_alone(session):
     make_item(session, kind="video", slug="hidden-video", hidden=True)
     make_item(session, slug="draft", status="draft", published_at=None)
     connection = session.connection()
-    plans: list[str] = []
-
-    def explain(_conn, cursor, statement, parameters, *_rest):
-        if connection.dialect.name == "sqlite":  # PostgreSQL plans by its statistics
-            plan = cursor.connection.execute(
-                "EXPLAIN QUERY PLAN " + statement, parameters
-            )
-            plans.append(" | ".join(row[3] for row in plan))
-
-    event.listen(connection, "before_cursor_execute", explain)
-    try:
+    with sqlite_plans(connection) as plans:
         assert sitemap_size(session, now=past(0)) == 1
-    finally:
-        event.remove(connection, "before_cursor_execute", explain)
     if connection.dialect.name == "sqlite":
         (plan,) = plans
         assert "COVERING INDEX ix_item_public" in plan, plan
@@ -185,23 +172,11 @@ def test_a_sitemap_file_finds_its_first_item_in_the_index(session):
         make_item(session, slug=f"draft-{n}", status="draft", published_at=None)
     make_item(session, slug="scheduled", published_at=future(1))
     connection = session.connection()
-    plans: list[str] = []
-
-    def explain(_conn, cursor, statement, parameters, *_rest):
-        if connection.dialect.name == "sqlite" and "LIMIT" in statement:
-            plan = cursor.connection.execute(
-                "EXPLAIN QUERY PLAN " + statement, parameters
-            )
-            plans.append(" | ".join(row[3] for row in plan))
-
-    event.listen(connection, "before_cursor_execute", explain)
-    try:
+    with sqlite_plans(connection, lambda statement: "LIMIT" in statement) as plans:
         slices = [
             [e.slug for e in sitemap_entries(session, now=past(0), offset=o, limit=4)]
             for o in (0, 4, 8)
         ]
-    finally:
-        event.remove(connection, "before_cursor_execute", explain)
     assert slices == [[f"listed-{n}" for n in range(4)], ["listed-4", "listed-5"], []]
     if connection.dialect.name == "sqlite":
         assert len(plans) == 3
