@@ -487,7 +487,8 @@ def test_another_database_reads_every_record(
     or ahead of the last export's): the export reads every record, not only
     those stamped since a version that counted another database's changes."""
     with session.get_bind().begin() as conn:
-        conn.execute(text(f"UPDATE site_state SET value = {counter}"))
+        catalogue = "WHERE name = 'catalogue'"
+        conn.execute(text(f"UPDATE site_state SET value = {counter} {catalogue}"))
         first = "(SELECT min(id) FROM item)"
         conn.execute(text(f"UPDATE item SET uid = 'another' WHERE id = {first}"))
     _edit(session)

@@ -75,7 +75,9 @@ def snapshot(app: Any) -> dict[str, Any]:
             for i in session.scalars(select(Item))
         }
         tags = sorted(session.execute(select(ItemTag.item_id, ItemTag.name)).all())
-        stamp = session.scalar(select(SiteState.value))
+        stamp = session.scalar(
+            select(SiteState.value).where(SiteState.name == "catalogue")
+        )
     return {"items": items, "tags": tags, "stamp": stamp}
 
 
