@@ -478,7 +478,13 @@ def test_gathered_counts_are_written_when_the_server_stops(
         "COMMS_SECRET_KEY": "s" * 40,
         "COMMS_COUNT_FLUSH_SECONDS": "3600",  # only the shutdown can write it
     }
-    command = [sys.executable, "-c", "from comms.cli import main; main()"]
+    # Ctrl-C raises KeyboardInterrupt even when this suite was started where
+    # SIGINT is ignored (a background job of a script), as a terminal's is not
+    command = [
+        sys.executable, "-c",
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from comms.cli import main; main()",
+    ]  # fmt: skip
     server = subprocess.Popen(  # noqa: S603 - our own CLI
         [*command, "serve", "--port", str(port), *options],
         env=env,
