@@ -182,17 +182,21 @@ def _keys_of_items(connection: Connection, ids: Iterable[int]) -> set[str]:
     return keys
 
 
-def _stamp_keys(session: Session, keys: set[str], version: int) -> None:
+def _put(session: Session, model: type[PageKey | SiteState], rows: list[Any]) -> None:
+    """Insert ``rows`` (name, value) into ``model``'s table, or set their value."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = [{"name": key, "value": version} for key in sorted(keys)]
-    statement = insert(PageKey)
+    statement = insert(model)
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=[PageKey.name], set_={"value": statement.excluded.value}
+            index_elements=[model.name], set_={"value": statement.excluded.value}
         ),
         rows,
     )
+
+
+def _stamp_keys(session: Session, keys: set[str], version: int) -> None:
+    _put(session, PageKey, [{"name": key, "value": version} for key in sorted(keys)])
 
 
 def _bump(session: Session, _context: Any, _instances: Any) -> None:
@@ -231,16 +235,8 @@ def _draw_nonce(session: Session, version: int) -> None:
     """A random number for each new version: with the counter, it names one
     state of one database (a database restored from a backup and changed again
     reaches the same counter with other numbers)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SiteState).values(
-        name=nonce_name(version), value=secrets.randbelow(2**31)
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[SiteState.name], set_={"value": statement.excluded.value}
-        )
-    )
+    drawn = {"name": nonce_name(version), "value": secrets.randbelow(2**31)}
+    _put(session, SiteState, [drawn])
 
 
 def _reset(session: Session, *_args: Any) -> None:
