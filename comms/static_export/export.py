@@ -252,8 +252,9 @@ def _export(
     with _bulk():
         previous = mf.read(out)
         fingerprint = mf.fingerprint(app)
-        follows = bool(previous.pages) and previous.fingerprint == fingerprint
-        follows = follows and not full
+        follows = (
+            not full and bool(previous.pages) and previous.fingerprint == fingerprint
+        )
         content = (
             _Content(app, previous.marks, previous.records)
             if follows
