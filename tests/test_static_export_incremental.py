@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib
 import re
+import sqlite3
+import tempfile
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import select, text
@@ -18,6 +22,7 @@ from comms.catalogue.content_files import import_tree
 from comms.catalogue.export_source import CatalogueSource
 from comms.catalogue.models import Item, ItemRegion, ItemTag
 from comms.static_export import MANIFEST, export_site
+from comms.static_export import manifest as mf
 from comms.static_export.manifest import FORMAT
 from tests.conftest import CONTENT
 from tests.factories import make_item, past
@@ -25,11 +30,16 @@ from tests.plans import sqlite_plans
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {
+    """The files under ``root``, and its manifest's content (not its file's bytes,
+    which depend on the order rows were written in)."""
+    files = {
         str(path.relative_to(root)): path.read_bytes()
         for path in sorted(root.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.name != MANIFEST
     }
+    if (root / MANIFEST).exists():
+        files[MANIFEST] = orjson.dumps(mf.dump(root), option=orjson.OPT_SORT_KEYS)
+    return files
 
 
 def _mtimes(root: Path) -> dict[str, int]:
@@ -189,10 +199,13 @@ def test_a_published_item_appears_on_its_listings_and_an_archived_one_leaves(
     assert b"fresh-news" not in (exported / "index.html").read_bytes()
 
 
+def _set_meta(out: Path, name: str, value: str) -> None:
+    with closing(sqlite3.connect(out / MANIFEST)) as db, db:
+        db.execute("UPDATE meta SET value = ? WHERE name = ?", (value, name))
+
+
 def test_a_changed_template_or_setting_renders_everything_again(app, exported) -> None:
-    manifest = exported / MANIFEST
-    data = manifest.read_text()
-    manifest.write_text(data.replace('"fingerprint":"', '"fingerprint":"x'))
+    _set_meta(exported, "fingerprint", "x")
     report = export_site(app, exported)
     assert not report.incremental and report.written == 0 and report.unchanged > 30
 
@@ -202,23 +215,57 @@ def test_a_manifest_of_another_format_renders_everything_and_rewrites_nothing(
 ) -> None:
     """An export made by an older comms: every page is rendered again (the notes
     it kept mean something else), but the files' hashes still spare the writes."""
-    manifest = exported / MANIFEST
-    data = manifest.read_text()
-    assert f'"format":{FORMAT},' in data
-    manifest.write_text(data.replace(f'"format":{FORMAT},', '"format":2,'))
+    _set_meta(exported, "format", str(FORMAT - 1))
     report = export_site(app, exported)
     assert not report.incremental and report.rendered > 30
     assert report.written == 0 and report.unchanged > 30
-    assert f'"format":{FORMAT},' in manifest.read_text()
+    assert mf.dump(exported)["meta"]["format"] == str(FORMAT)
+    assert export_site(app, exported).incremental
+
+
+def test_the_json_manifest_of_an_older_comms_spares_the_writes(app, exported) -> None:
+    """Formats 1 to 4 kept the manifest as one JSON file (`.comms-export.json`):
+    the first export after the upgrade renders everything, writes no file whose
+    bytes are the same, and leaves the new manifest in place of the old."""
+    pages = mf.dump(exported)["pages"]
+    times = _mtimes(exported)
+    old = exported / ".comms-export.json"
+    old.write_bytes(
+        orjson.dumps(
+            {"format": 4, "pages": {key: [page[0]] for key, page in pages.items()}}
+        )
+    )
+    (exported / MANIFEST).unlink()
+    report = export_site(app, exported)
+    assert not report.incremental and report.written == 0 and report.unchanged > 30
+    assert _mtimes(exported) == times
+    assert not old.exists() and set(mf.dump(exported)["pages"]) == set(pages)
+
+
+def _zero_the_pages(data: bytes) -> bytes:
+    """The file with the first page of its table of pages zeroed: the tables
+    read first (the format, the link sets) still answer, the pages do not."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "copy.sqlite"
+        copy.write_bytes(data)
+        with closing(sqlite3.connect(copy)) as db:
+            size = db.execute("PRAGMA page_size").fetchone()[0]
+            (root,) = db.execute(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'page'"
+            ).fetchone()
+    start = size * (root - 1)
+    return data[:start] + bytes(size) + data[start + size :]
 
 
 @pytest.mark.parametrize(
-    "damage", [lambda data: data[: len(data) // 2], lambda data: b"\xff" + data]
+    "damage",
+    [lambda data: data[: len(data) // 2], lambda data: b"\xff" + data],
+    ids=["cut short", "not sqlite"],
 )
 def test_a_damaged_manifest_renders_everything_again(app, exported, damage) -> None:
-    """A manifest cut short (a full disk) or not UTF-8 is no manifest: every page
-    is rendered and written again, the same site, and a whole manifest is stored
-    for the next export to go by."""
+    """A manifest cut short (a copy stopped halfway) or not an SQLite file is no
+    manifest: every page is rendered and written again, the same site, and
+    a whole manifest is stored for the next export to go by."""
     before = {
         path: (exported / path).read_bytes() for path in _mtimes(exported)
     }  # fmt: skip
@@ -227,7 +274,23 @@ def test_a_damaged_manifest_renders_everything_again(app, exported, damage) -> N
     report = export_site(app, exported)
     assert not report.incremental and report.written == len(before) > 30
     assert {path: (exported / path).read_bytes() for path in before} == before
-    assert f'"format":{FORMAT},'.encode() in manifest.read_bytes()
+    assert mf.dump(exported)["meta"]["format"] == str(FORMAT)
+    assert export_site(app, exported).incremental
+
+
+def test_a_manifest_damaged_within_is_found_out_by_the_next_change(
+    app, session, exported, tmp_path
+) -> None:
+    """A manifest whose table of pages is damaged, with the tables read first
+    intact: the export after a change finds out when it asks for the pages, and
+    renders everything again, the same site as a full export."""
+    manifest = exported / MANIFEST
+    manifest.write_bytes(_zero_the_pages(manifest.read_bytes()))
+    _publish(session)
+    report = export_site(app, exported)
+    assert not report.incremental and report.written > 30
+    export_site(app, tmp_path / "full", full=True)
+    assert _tree(exported) == _tree(tmp_path / "full")
     assert export_site(app, exported).incremental
 
 

@@ -3,7 +3,7 @@
 The exporter crawls the site in-process (no server needed) from `/`, the sitemap and
 the feeds, following every same-site link in HTML, XML and JSON documents, and writes
 each answer where a static host serves that URL (`/reports/` -> `reports/index.html`).
-A manifest of content hashes (`.comms-export.json`) lets a second export rewrite only
+A manifest of content hashes (`.comms-export.sqlite`) lets a second export rewrite only
 what changed and remove what was unpublished. URLs with a query string (filters,
 `?page=2`, `?lang=`) need the live site and are not exported.
 """

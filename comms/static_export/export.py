@@ -6,16 +6,19 @@ file, the record owning it and the records it links to, and per record its state
 changed it renders nothing; when some did, it renders only the pages that can show
 them (their own pages in every language, the pages linking them, the listings,
 feeds and sitemap of their scopes, the pages their source says they may now join)
-and the pages newly linked from those, and removes what no longer answers. When
-the code, templates, static files, site identity or settings changed, or the
-manifest is missing, it renders everything.
+and the pages newly linked from those, and removes what no longer answers. The
+manifest is indexed (`manifest`): such an export reads and writes only the rows
+of the pages and records it touches. When the code, templates, static files, site
+identity or settings changed, or the manifest is missing or damaged, it renders
+everything.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,19 +56,14 @@ class ExportReport:
 class _Content:
     """Every source's records now, and where each owned path belongs.
 
-    Given the marks the last export kept (its sources' own, ``marks``), a source
-    may read only the records changed since (a partial snapshot): the others keep
-    their entries of the last manifest (``previous``), and the owner of a path
-    is asked of it."""
+    Given the last export's manifest (``previous``), a source may read only the
+    records changed since its mark there (a partial snapshot): the others keep
+    their entries of that manifest, and the owner of a path is asked of it."""
 
-    def __init__(
-        self,
-        app: Flask,
-        marks: Mapping[str, Any] | None = None,
-        previous: Mapping[str, list[Any]] | None = None,
-    ) -> None:
+    def __init__(self, app: Flask, previous: mf.Manifest | None = None) -> None:
+        marks = previous.marks if previous is not None else {}
         self.snapshots: dict[str, Snapshot] = {
-            source.name: source.snapshot(app, (marks or {}).get(source.name))
+            source.name: source.snapshot(app, marks.get(source.name))
             for source in sources_of(app)
         }
         self.records: dict[str, Record] = {}
@@ -85,17 +83,18 @@ class _Content:
                 if not snapshot.partial:
                     for owned in record.owns:
                         self.owners.setdefault(owned, full)
-        # With a partial snapshot, the last manifest's entries stand for the
-        # records not read, but for those read and found gone.
-        self.base: Mapping[str, list[Any]] = (previous or {}) if self._partial else {}
+        # The last manifest's records read again and found gone; those not read
+        # (of a partial snapshot) keep their entries.
         self.gone: set[str] = set()
-        for name, snapshot in self.snapshots.items() if self._partial else ():
-            prefix = f"{name}:"
-            mine = [key[len(prefix) :] for key in self.base if key.startswith(prefix)]
-            read = snapshot.checked(mine) if snapshot.partial else mine
-            self.gone.update(
-                full for key in read if (full := prefix + key) not in self.records
-            )
+        if previous is not None:
+            for name, snapshot in self.snapshots.items():
+                prefix = f"{name}:"
+                mine = [key[len(prefix) :] for key in previous.record_keys(prefix)]
+                self.gone.update(
+                    full
+                    for key in snapshot.checked(mine)
+                    if (full := prefix + key) not in self.records
+                )
 
     def compared(self) -> set[str] | None:
         """The keys whose entries may differ from the last manifest's (None:
@@ -174,16 +173,12 @@ class _Content:
         """Every source's scope for a page no record owns."""
         return {snapshot.scope_of(path) for snapshot in self.snapshots.values()}
 
-    def as_json(self) -> dict[str, list[Any]]:
-        """The records as the manifest keeps them (states as short hashes)."""
-        fresh = {
+    def fresh(self) -> dict[str, list[Any]]:
+        """The records read, as the manifest keeps them (states as short hashes)."""
+        return {
             key: [*self.hashed[key], sorted(record.scopes)]
             for key, record in self.records.items()
         }
-        if not self.base:
-            return fresh
-        kept = {key: entry for key, entry in self.base.items() if key not in self.gone}
-        return kept | fresh
 
 
 def _short(text: str) -> str:
@@ -249,21 +244,42 @@ def _export(
 ) -> ExportReport:
     out.mkdir(parents=True, exist_ok=True)
     _keep_compiled_templates(app)
-    with _bulk():
-        previous = mf.read(out)
-        fingerprint = mf.fingerprint(app)
-        follows = (
-            not full and bool(previous.pages) and previous.fingerprint == fingerprint
-        )
-        content = (
-            _Content(app, previous.marks, previous.records)
-            if follows
-            else _Content(app)
-        )
-    if follows:
-        return _incremental(app, out, previous, content, progress, workers)
+    previous = mf.read(out)
+    try:
+        with _bulk():
+            fingerprint = mf.fingerprint(app)
+        try:
+            follows = (
+                not full and previous.fingerprint == fingerprint and previous.has_pages
+            )
+            if follows:
+                with _bulk():
+                    content = _Content(app, previous)
+                return _incremental(app, out, previous, content, progress, workers)
+            previous.load_digests()
+        except sqlite3.DatabaseError:  # a manifest damaged past its first pages
+            previous.close()
+            previous = mf.Manifest()
+        with _bulk():
+            content = _Content(app)
+        return _everything(app, out, previous, content, fingerprint, progress, workers)
+    finally:
+        previous.close()
+
+
+def _everything(
+    app: Flask,
+    out: Path,
+    previous: mf.Manifest,
+    content: _Content,
+    fingerprint: str,
+    progress: Callable[[str], None] | None,
+    workers: int,
+) -> ExportReport:
+    """Render every page; write those whose bytes changed."""
     writer = _Writer(out, previous)
-    current = mf.Manifest(fingerprint, content.as_json(), marks=content.marks())
+    linksets = mf.Manifest()  # this export's link sets
+    pages: dict[str, mf.Page] = {}
     rendered = 0
     for url_path, body, links in iter_pages(app, progress, workers):
         assert body is not None  # the seeds answer
@@ -273,15 +289,18 @@ def _export(
         except ValueError:
             writer.skipped += 1
             continue
-        if key in current.pages:  # `/x` and `/x/` collide on a static host
+        if key in pages:  # `/x` and `/x/` collide on a static host
             writer.skipped += 1
             continue
         digest = writer.put(key, body)
-        current.pages[key] = content.page(current, url_path, digest, links, body)
+        pages[key] = content.page(linksets, url_path, digest, links, body)
     with _bulk():
-        for key in previous.keys() - set(current.pages):
+        for key in previous.keys() - set(pages):
             writer.drop(key)
-        mf.write(out, current)
+        previous.close()
+        mf.create(
+            out, fingerprint, content.fresh(), content.marks(), pages, linksets.linksets
+        )
     return ExportReport(
         writer.written, writer.unchanged, writer.removed, writer.skipped, rendered
     )
@@ -348,41 +367,101 @@ def _targets(
 ) -> list[str]:
     """The paths to render again: every page that can show a change."""
     scopes: set[str] = set()
+    before = previous.records(moved)
     for key in moved:
-        if key in previous.records:
-            scopes.update(previous.records[key][2])
+        if key in before:
+            scopes.update(before[key][2])
         if key in content.records:
             scopes.update(content.records[key].scopes)
-    targets: set[str] = set()
+    # The pages of the changed records and those showing them.
+    targets = previous.urls_owned_by(changed) | previous.urls_showing(changed)
     # The sitemap: its index (or the whole of it) changes when anything is listed
     # or unlisted; one of its files when it shows a changed record or a source's
-    # note says so (see Snapshot.affected).
-    for page in previous.pages.values():
-        if page.owner:
-            hit = page.owner in changed
-        elif page.url == "/sitemap.xml":
-            hit = bool(moved)
-        elif SITEMAP_PART.fullmatch(page.url):
-            hit = False
-        else:
-            hit = bool(moved) and bool(content.scope_of(page.url) & scopes)
-        if hit or not changed.isdisjoint(page.shows):
-            targets.add(page.url)
+    # note says so (see Snapshot.affected). Listings and feeds: when their scope
+    # may list or unlist a record.
+    for url in previous.unowned_urls() if moved else ():
+        if url == "/sitemap.xml" or (
+            not SITEMAP_PART.fullmatch(url) and content.scope_of(url) & scopes
+        ):
+            targets.add(url)
     for name, snapshot in content.snapshots.items():
         prefix = f"{name}:"
         entering = [key[len(prefix) :] for key in moved if key.startswith(prefix)]
         if entering:
-            notes = {
-                page.url: page.note
-                for page in previous.pages.values()
-                if page.note is not None
-                and (page.owner.startswith(prefix) or not page.owner)
-            }
-            targets.update(snapshot.affected(entering, notes))
+            targets.update(snapshot.affected(entering, previous.notes(prefix)))
     for key in changed:  # their pages at their (new) addresses
         if key in content.records:
             targets.update(content.records[key].owns)
     return sorted(targets)
+
+
+class _Pages:
+    """The pages of an export after a change: the last export's, but those
+    rendered again (``dropped`` until they answer), and those rendered now
+    (``fresh``)."""
+
+    def __init__(self, previous: mf.Manifest) -> None:
+        self.previous = previous
+        self.fresh: dict[str, mf.Page] = {}
+        self.dropped: set[str] = set()
+        self._fresh_at: dict[str, str] = {}  # URL -> key
+        self._old_at: dict[str, str | None] = {}  # URL -> key in the last export
+
+    def old_key(self, url: str) -> str | None:
+        """The key of the page at ``url`` in the last export, if any."""
+        if url not in self._old_at:
+            self._old_at[url] = self.previous.key_at(url)
+        return self._old_at[url]
+
+    def look_up(self, urls: Iterable[str]) -> None:
+        """Ask the last export for the keys of ``urls`` at once."""
+        wanted = [url for url in urls if url not in self._old_at]
+        found = self.previous.keys_at(wanted)
+        for url in wanted:
+            self._old_at[url] = found.get(url)
+
+    def key_at(self, url: str) -> str | None:
+        """The key of the page at ``url`` now, if any."""
+        key = self._fresh_at.get(url)
+        if key is None:
+            key = self.old_key(url)
+            if key is not None and key in self.dropped:
+                key = None
+        return key
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.fresh or (
+            key not in self.dropped and self.previous.digest_of(key) is not None
+        )
+
+    def drop(self, key: str) -> None:
+        """Leave out the page at ``key``."""
+        self.dropped.add(key)
+        page = self.fresh.pop(key, None)
+        if page is not None:
+            del self._fresh_at[page.url]
+
+    def add(self, key: str, page: mf.Page) -> None:
+        """Keep ``page`` at ``key``."""
+        self.fresh[key] = page
+        self._fresh_at[page.url] = key
+
+    def links(self, url: str) -> frozenset[str]:
+        """Every path the page at ``url`` links to now (none if no page)."""
+        key = self.key_at(url)
+        if key is None:
+            return frozenset()
+        page = self.fresh.get(key)
+        if page is None:
+            return self.previous.links(key)
+        return self.previous.links_of(page).union(page.owned)
+
+    def count(self) -> int:
+        """How many pages there are now."""
+        kept = self.dropped - self.fresh.keys()
+        new = [key for key in self.fresh if self.previous.digest_of(key) is None]
+        gone = sum(1 for key in kept if self.previous.digest_of(key) is not None)
+        return self.previous.page_count() - gone + len(new)
 
 
 def _incremental(
@@ -394,128 +473,141 @@ def _incremental(
     workers: int,
 ) -> ExportReport:
     with _bulk():
-        changed, moved = _changed(previous.records, content.hashed, content.compared())
+        compared = content.compared()
+        changed, moved = _changed(previous.records(compared), content.hashed, compared)
         if not changed:
             if content.marks() != previous.marks:  # changes that show nowhere
-                previous.marks = content.marks()
-                mf.write(out, previous)
-            return ExportReport(0, len(previous.pages), 0, 0, 0, incremental=True)
+                previous.save(
+                    out, {}, (), content.fresh(), content.gone, content.marks()
+                )
+            return ExportReport(0, previous.page_count(), 0, 0, 0, incremental=True)
         targets = _targets(previous, content, changed, moved)
-        known = {page.url: key for key, page in previous.pages.items()}
-        at = dict(known)  # the pages now: URL -> key
-        pages = dict(previous.pages)
+        now = _Pages(previous)
+        now.look_up(targets)
         for url in targets:
-            if (key := at.pop(url, None)) is not None:
-                del pages[key]
-        current = mf.Manifest(
-            previous.fingerprint, content.as_json(), pages, previous.linksets,
-            marks=content.marks(),
-        )  # fmt: skip
+            if (key := now.old_key(url)) is not None:
+                now.drop(key)
     writer = _Writer(out, previous)
     done: set[str] = set()
 
-    def render(seeds: list[str]) -> None:
-        fork = workers if len(seeds) >= _FORK_FROM else 1
-        for url_path, body, links in iter_pages(
-            app, progress, fork, seeds=seeds, known=known.__contains__
-        ):
-            done.add(url_path)
-            if body is None:
-                continue
-            try:
-                key = str(output_path(url_path))
-            except ValueError:
-                writer.skipped += 1
-                continue
-            if key in pages:
-                writer.skipped += 1
-                continue
-            digest = writer.put(key, body)
-            pages[key] = content.page(current, url_path, digest, links, body)
-            at[url_path] = key
+    def known(url: str) -> bool:
+        return now.old_key(url) is not None
 
-    render(targets)
-    rendered = len(done)
+    for url_path, body, links in iter_pages(
+        app,
+        progress,
+        workers if len(targets) >= _FORK_FROM else 1,
+        seeds=targets,
+        known=known,
+    ):
+        done.add(url_path)
+        if body is None:
+            continue
+        try:
+            key = str(output_path(url_path))
+        except ValueError:
+            writer.skipped += 1
+            continue
+        if key in now:
+            writer.skipped += 1
+            continue
+        digest = writer.put(key, body)
+        now.add(key, content.page(previous, url_path, digest, links, body))
     with _bulk():
-        if _may_strand(previous, current, content, done, known, at):
-            _drop_unreachable(current)
-        for key in previous.keys() | writer.keys:
-            if key not in pages:
+        if _may_strand(now, content, done):
+            _drop_unreachable(now)
+        for key in now.dropped | writer.keys:
+            if key not in now:
                 writer.drop(key)
-        mf.write(out, current)
-    written = sum(1 for key in writer.keys if key in pages)
+        previous.save(
+            out, now.fresh, now.dropped, content.fresh(), content.gone, content.marks()
+        )
+    written = sum(1 for key in writer.keys if key in now.fresh)
     return ExportReport(
         written,
-        len(pages) - written,
+        now.count() - written,
         writer.removed,
         writer.skipped,
-        rendered,
+        len(done),
         incremental=True,
     )
 
 
-def _may_strand(
-    previous: mf.Manifest,
-    current: mf.Manifest,
-    content: _Content,
-    urls: set[str],
-    known: Mapping[str, str],
-    at: Mapping[str, str],
-) -> bool:
+def _may_strand(now: _Pages, content: _Content, urls: set[str]) -> bool:
     """Whether rendering ``urls`` again may have left a page no link leads to, so
     that the walk of every page (1 s at 100,000 items) is needed to find it.
 
     Not when every link a page rendered again no longer has, and every page new
     to the export, leads to a page still surely reached: a seed, a page a seed
-    links to, one those link to (every item page, from the sitemap's files), or
-    a page of the same record's own that one of those links to (an item's cover
-    from its page). A publish, which pushes an older item off the first page of
-    a listing, then needs no walk; an archive (its item's page linked from no
-    listing any more) does. ``known``: the key of each of the last export's
-    pages by URL; ``at``: the same for this export's."""
-
-    def page_at(url: str) -> mf.Page:
-        return current.pages[at[url]]
-
-    def links(manifest: mf.Manifest, page: mf.Page) -> frozenset[str]:
-        return manifest.links_of(page).union(page.owned)
-
+    links to, one those link to (every item page, from the sitemap's files), one
+    a page rendered now and surely reached links to, or a page of the same
+    record's own that one of those links to (an item's cover from its page). A
+    publish, which pushes an older item off the first page of a listing, then
+    needs no walk; an archive (its item's page linked from no listing any more)
+    does."""
+    previous = now.previous
     open_ends: set[str] = set()  # links to pages that must still be reached
     for url in urls:
-        if url in known:
-            now = page_at(url) if url in at else None
-            open_ends |= links(previous, previous.pages[known[url]]) - (
-                links(current, now) if now else frozenset()
-            )
-    open_ends |= {url for url in urls if url in at and url not in known}
-    open_ends &= at.keys()  # a page gone is no page to reach
+        old = now.old_key(url)
+        if old is not None:
+            open_ends |= previous.links(old) - now.links(url)
+        elif now.key_at(url) is not None:
+            open_ends.add(url)  # new to the export
+    now.look_up(open_ends)
+    open_ends = {url for url in open_ends if now.key_at(url) is not None}
     if not open_ends:
         return False
-    sure = reached = {url for url in SEEDS if url in at}
-    for _level in range(2):  # each level's links, from the pages new to ``sure``
-        reached = {
-            link
-            for url in reached
-            for link in links(current, page_at(url))
-            if link in at
-        } - sure
-        sure = sure | reached
-    for url in open_ends - sure:
+    # The seeds and the pages they link to; those rendered now, and the keys of
+    # the others (asked of the last export for the pages they link to).
+    first = {url for url in SEEDS if now.key_at(url) is not None}
+    for url in list(first):
+        first |= now.links(url)
+    now.look_up(first)
+    first = {url for url in first if now.key_at(url) is not None}
+    first_fresh = [url for url in first if now.key_at(url) in now.fresh]
+    first_kept = [
+        key for url in first if (key := now.key_at(url)) and key not in now.fresh
+    ]
+    grown: set[str] = set()  # reached from the pages rendered now
+
+    def sure(url: str) -> bool:
+        return (
+            url in first
+            or url in grown
+            or any(url in now.links(page) for page in first_fresh)
+            or previous.linking(url, first_kept)
+        )
+
+    todo = [url for url in urls if now.key_at(url) in now.fresh and sure(url)]
+    while todo:
+        for link in now.links(todo.pop()):
+            if link not in grown and now.key_at(link) is not None:
+                grown.add(link)
+                if link in urls:
+                    todo.append(link)
+    for url in open_ends:
+        if sure(url):
+            continue
         owner = content.owner(url)
         homes = content.owns(owner) if owner else None
         if homes is None or not any(
-            home in sure and url in links(current, page_at(home))
+            now.key_at(home) is not None and sure(home) and url in now.links(home)
             for home in homes
-            if home in at
         ):
             return True
     return False
 
 
-def _drop_unreachable(manifest: mf.Manifest) -> None:
+def _drop_unreachable(now: _Pages) -> None:
     """Leave out the pages no link leads to from the seeds any more (an archived
     item's page answers, but a full crawl would not reach it)."""
-    by_url = {page.url: key for key, page in manifest.pages.items()}
+    pages = {
+        key: page
+        for key, page in now.previous.pages().items()
+        if key not in now.dropped
+    }
+    pages.update(now.fresh)
+    by_url = {page.url: key for key, page in pages.items()}
     reached: set[str] = set()
     expanded: set[int] = set()
     todo = [url for url in SEEDS if url in by_url]
@@ -524,13 +616,13 @@ def _drop_unreachable(manifest: mf.Manifest) -> None:
         if url in reached:
             continue
         reached.add(url)
-        page = manifest.pages[by_url[url]]
+        page = pages[by_url[url]]
         todo.extend(link for link in page.owned if link in by_url)
         if page.linkset >= 0 and page.linkset not in expanded:
             expanded.add(page.linkset)
             todo.extend(
-                link for link in manifest.linksets[page.linkset] if link in by_url
+                link for link in now.previous.linkset(page.linkset) if link in by_url
             )
     for url, key in by_url.items():
         if url not in reached:
-            del manifest.pages[key]
+            now.drop(key)

@@ -15,7 +15,7 @@ from comms.catalogue.models import Item
 from comms.newsletter.compose import proposals
 from comms.newsletter.mail import render_issue
 from comms.newsletter.service import issue_groups
-from comms.static_export import export_site
+from comms.static_export import MANIFEST, export_site
 from tests.newsletter.helpers import make_issue
 from tests.videos.conftest import run_sync, videos
 from tests.videos.fake_youtube import make_videos
@@ -69,7 +69,7 @@ def _exported(app: Any, out: Path) -> dict[str, bytes]:
     return {
         str(path.relative_to(out)): path.read_bytes()
         for path in out.rglob("*")
-        if path.is_file() and path.name != ".comms-export.json"
+        if path.is_file() and path.name != MANIFEST
     }
 
 
