@@ -40,25 +40,29 @@ _JSON = ".comms-export.json"
 FORMAT = 5
 _CHUNK = 500  # values per IN list (SQLite allows 32,766 variables)
 
-_SCHEMA = """
+_TABLES = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE record (
     key TEXT PRIMARY KEY, state TEXT NOT NULL, placement TEXT NOT NULL,
     scopes TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE page (
-    id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, digest TEXT NOT NULL,
-    url TEXT NOT NULL UNIQUE, owner TEXT NOT NULL, linkset INTEGER NOT NULL,
-    note TEXT
+    id INTEGER PRIMARY KEY, key TEXT NOT NULL, digest TEXT NOT NULL,
+    url TEXT NOT NULL, owner TEXT NOT NULL, linkset INTEGER NOT NULL, note TEXT
 );
-CREATE INDEX page_owner ON page (owner);
-CREATE INDEX page_linkset ON page (linkset);
 CREATE TABLE shows (record TEXT, page INTEGER, PRIMARY KEY (record, page))
     WITHOUT ROWID;
-CREATE INDEX shows_page ON shows (page);
 CREATE TABLE owned (page INTEGER, url TEXT, PRIMARY KEY (page, url)) WITHOUT ROWID;
-CREATE INDEX owned_url ON owned (url, page);
 CREATE TABLE linkset (id INTEGER PRIMARY KEY, links TEXT NOT NULL);
+"""
+# Made once the rows are in (faster than keeping them up to date row by row).
+_INDEXES = """
+CREATE UNIQUE INDEX page_key ON page (key);
+CREATE UNIQUE INDEX page_url ON page (url);
+CREATE INDEX page_owner ON page (owner);
+CREATE INDEX page_linkset ON page (linkset);
+CREATE INDEX shows_page ON shows (page);
+CREATE INDEX owned_url ON owned (url, page);
 """
 
 
@@ -407,8 +411,11 @@ def create(
         building.unlink()
     db = sqlite3.connect(building)
     try:
+        # A file no one reads until it is renamed: no journal, no waiting for
+        # the disk (as the pages themselves, see cache.write_atomic).
         db.execute("PRAGMA journal_mode = OFF")
-        db.executescript(_SCHEMA)
+        db.execute("PRAGMA synchronous = OFF")
+        db.executescript(_TABLES)
         with db:
             db.executemany(
                 "INSERT INTO meta (name, value) VALUES (?, ?)",
@@ -437,6 +444,7 @@ def create(
                     for key, page in pages.items()
                 },
             )  # fmt: skip
+        db.executescript(_INDEXES)
     finally:
         db.close()
     os.replace(building, path)
