@@ -110,10 +110,16 @@ def shown_kinds(entity: Any) -> list[ColumnElement[bool]]:
     ]
 
 
-def visible(entity: Any, now: datetime | BindParameter[Any]) -> ColumnElement[bool]:
-    """SQL condition: published, due, and shown by its kind (a video not hidden)."""
+def visible(
+    entity: Any, now: datetime | BindParameter[Any], *, by_index: bool = True
+) -> ColumnElement[bool]:
+    """SQL condition: published, due, and shown by its kind (a video not hidden).
+
+    ``by_index=False`` keeps the database from walking the public items by status
+    and date (``ix_item_public``) for a query with a better way in."""
+    status: Any = entity.status if by_index else entity.status + ""
     return and_(
-        entity.status == "published",
+        status == "published",
         entity.published_at <= now,
         *shown_kinds(entity),
     )
@@ -205,6 +211,38 @@ def _given(value: Filter) -> bool:
     return isinstance(value, BindParameter) or bool(value)
 
 
+# A topic or region carried by this many items or fewer is listed from its name's
+# index (see few_carrying).
+FEW_CARRIERS = 1000
+
+
+def few_carrying(session: Session, query: ListingQuery) -> list[ColumnElement[bool]]:
+    """For a listing of a topic or region few items carry: the condition that
+    reads those items by id from the name's index.
+
+    A listing otherwise walks the public items newest first and stops at its
+    page's last: quick when many items carry the name (the page fills soon), but
+    for a name few carry it walks the whole catalogue (160 ms on SQLite at
+    100,000 items for a topic of one item). Read from the name's index and
+    sorted, the same page takes under 1 ms; for a name many carry, that read and
+    sort would cost more (30 ms for a topic of 25,000 items) than the walk. Which
+    is which is counted, up to ``FEW_CARRIERS`` index entries. The caller keeps
+    the database from walking the public items meanwhile (``visible(...,
+    by_index=False)``): else SQLite may walk them, testing each against the list.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    for model, name in ((ItemTag, query.tag), (ItemRegion, query.region)):
+        if not name:
+            continue
+        carriers = select(model.item_id).where(model.name == name)
+        counted = select(func.count()).select_from(
+            carriers.limit(FEW_CARRIERS + 1).subquery()
+        )
+        if (session.scalar(counted) or 0) <= FEW_CARRIERS:
+            conditions.append(Item.id.in_(carriers))
+    return conditions
+
+
 def list_items(
     session: Session,
     query: ListingQuery,
@@ -214,9 +252,11 @@ def list_items(
     page_size: int,
 ) -> Page:
     """One page of public items, newest first, one version per translation group."""
+    few = few_carrying(session, query)
     stmt = select(Item).where(
-        visible(Item, now),
+        visible(Item, now, by_index=not few),
         one_version(query.language, default_language, now, query.fallbacks),
+        *few,
     )
     stmt = stmt.where(*filter_conditions(query.kind, query.tag, query.region))
     if query.video_types is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from comms.catalogue import service as catalogue_service
 from tests.factories import make_item, make_report
 from tests.plans import sqlite_plans
 
@@ -42,11 +43,12 @@ def test_listing_query_count_does_not_grow_with_catalogue(
     small = _count(app, client, url)
     _fill(session, store, 30)
     large = _count(app, client, url)
-    # 4 to render (items; tags, regions, files in one IN query each) + 2 for the
-    # cache stamp, + 1 after a change: the keys it stamped, read once per change;
-    # a cached page costs the 2 stamp queries alone.
+    # 4 to render (items; tags, regions, files in one IN query each), + 1 to
+    # count the items carrying a topic or region (up to FEW_CARRIERS), + 2 for
+    # the cache stamp, + 1 after a change: the keys it stamped, read once per
+    # change; a cached page costs the 2 stamp queries alone.
     assert small <= large <= small + 1
-    assert large <= 7
+    assert large <= (8 if "=" in url else 7)
     assert _count(app, client, url) <= 2
 
 
@@ -90,3 +92,40 @@ def test_an_item_page_is_looked_up_by_its_slug_before_any_analyze(
     assert len(plans) == 1, plans
     assert "ix_item_kind_public" not in plans[0]
     assert "(kind=? AND translation=?)" in plans[0]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_topic_few_items_carry_is_listed_from_its_index(
+    app, client, session, monkeypatch
+):
+    """A listing walks the public items newest first until its page is full: for
+    a topic few items carry, that walked the whole catalogue (160 ms at 100,000
+    items). Those items are read from the topic's index instead; a topic many
+    carry is still walked (its page fills soon)."""
+    monkeypatch.setattr(catalogue_service, "FEW_CARRIERS", 2)
+    common = [make_item(session, tags=["common"], commit=False) for _ in range(3)]
+    rare = make_item(session, tags=["rare"], regions=["tirol"], commit=False)
+    session.commit()
+    engine = app.extensions["comms"].engine
+    pages = {}
+    with sqlite_plans(
+        engine,
+        lambda sql: (
+            sql.startswith("SELECT item.id")
+            and "ORDER BY item.published_at DESC" in sql
+        ),
+    ) as plans:
+        for url in ("/topics/rare/", "/topics/common/", "/regions/tirol/"):
+            response = client.get(url)
+            assert response.status_code == 200
+            pages[url] = response.get_data(as_text=True)
+    assert len(plans) == 3, plans
+    for plan in (plans[0], plans[2]):
+        assert "USING INTEGER PRIMARY KEY" in plan, plan
+        assert "ix_item_public" not in plan, plan
+    assert "ix_item_tag_name" in plans[0] and "ix_item_region_name" in plans[2]
+    assert "ix_item_public" in plans[1], plans[1]
+    for url in ("/topics/rare/", "/regions/tirol/"):
+        assert f"/{rare.slug}/" in pages[url]
+        assert all(f"/{item.slug}/" not in pages[url] for item in common)
+    assert all(f"/{item.slug}/" in pages["/topics/common/"] for item in common)
