@@ -226,7 +226,10 @@ def static_export_command(out: Path, workers: int, full: bool) -> None:
         if sys.stderr.isatty() and count % 100 == 0:
             click.echo(f"\r{count} pages fetched", nl=False, err=True)
 
-    report = export_site(app, out, progress, workers=workers, full=full)
+    try:
+        report = export_site(app, out, progress, workers=workers, full=full)
+    except CommsError as exc:
+        raise click.ClickException(str(exc)) from None
     if sys.stderr.isatty() and count >= 100:
         click.echo("", err=True)
     click.echo(

@@ -42,6 +42,16 @@ def _tree(root: Path) -> dict[str, bytes]:
     return files
 
 
+def _assert_link_sets_kept(out: Path) -> None:
+    """Every link set a page names is in the manifest, and no other."""
+    with closing(sqlite3.connect(out / MANIFEST)) as db:
+        named = {
+            n for (n,) in db.execute("SELECT linkset FROM page WHERE linkset >= 0")
+        }
+        kept = {n for (n,) in db.execute("SELECT id FROM linkset")}
+    assert named == kept
+
+
 def _mtimes(root: Path) -> dict[str, int]:
     return {
         str(path.relative_to(root)): path.stat().st_mtime_ns
@@ -160,6 +170,7 @@ def _check_incremental(app, session, exported, tmp_path, change) -> None:
     CHANGES[change](session)
     report = export_site(app, exported)
     assert report.incremental and report.rendered < len(before_files) / 2, report
+    _assert_link_sets_kept(exported)
     full = tmp_path / "full"
     export_site(app, full, full=True)
     after, expected = _tree(exported), _tree(full)
@@ -283,15 +294,31 @@ def test_a_manifest_damaged_within_is_found_out_by_the_next_change(
 ) -> None:
     """A manifest whose table of pages is damaged, with the tables read first
     intact: the export after a change finds out when it asks for the pages, and
-    renders everything again, the same site as a full export."""
+    renders everything again, the same site as a full export: the archived
+    item's page, which the damaged manifest still lists, is removed."""
     manifest = exported / MANIFEST
     manifest.write_bytes(_zero_the_pages(manifest.read_bytes()))
-    _publish(session)
+    _archive(session)
     report = export_site(app, exported)
     assert not report.incremental and report.written > 30
     export_site(app, tmp_path / "full", full=True)
     assert _tree(exported) == _tree(tmp_path / "full")
     assert export_site(app, exported).incremental
+
+
+def test_a_manifest_another_export_holds_stops_the_export_with_a_message(
+    runner, exported
+) -> None:
+    """A manifest locked by another export is no damage: the export stops with
+    one line saying so (after SQLite's wait), and renders and removes nothing."""
+    times = _mtimes(exported)
+    with closing(sqlite3.connect(exported / MANIFEST, isolation_level=None)) as other:
+        other.execute("BEGIN EXCLUSIVE")
+        result = runner.invoke(args=["static", "export", str(exported)])
+        other.execute("ROLLBACK")
+    assert result.exit_code == 1, result.output
+    assert "cannot be used now: database is locked" in result.output
+    assert _mtimes(exported) == times
 
 
 def test_cli_full_option_renders_every_page(runner, exported) -> None:

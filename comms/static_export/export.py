@@ -229,6 +229,10 @@ def export_site(
     """
     try:
         return _export(app, out, progress, workers, full)
+    except sqlite3.Error as error:
+        if mf.unavailable(error):  # the manifest's file, out of reach
+            raise mf.ManifestUnavailable(out / mf.MANIFEST, error) from error
+        raise
     finally:
         # What the export kept from the cycle collector (see _bulk) is its again:
         # a cycle frozen meanwhile (a test's, a connection's) is collected.
@@ -257,9 +261,11 @@ def _export(
                     content = _Content(app, previous)
                 return _incremental(app, out, previous, content, progress, workers)
             previous.load_digests()
-        except sqlite3.DatabaseError:  # a manifest damaged past its first pages
-            previous.close()
-            previous = mf.Manifest()
+        except (sqlite3.Error, ValueError) as error:
+            if not mf.damaged(error):
+                raise
+            # damaged past the first pages read: render everything again
+            previous = previous.salvaged()
         with _bulk():
             content = _Content(app)
         return _everything(app, out, previous, content, fingerprint, progress, workers)
@@ -539,9 +545,9 @@ def _may_strand(now: _Pages, content: _Content, urls: set[str]) -> bool:
 
     Not when every link a page rendered again no longer has, and every page new
     to the export, leads to a page still surely reached: a seed, a page a seed
-    links to, one those link to (every item page, from the sitemap's files), one
-    a page rendered now and surely reached links to, or a page of the same
-    record's own that one of those links to (an item's cover from its page). A
+    links to, one those link to (every item page, from the sitemap's files), or
+    a page of the same record's own that one of those links to (an item's cover
+    from its page). A
     publish, which pushes an older item off the first page of a listing, then
     needs no walk; an archive (its item's page linked from no listing any more)
     does."""
@@ -564,27 +570,16 @@ def _may_strand(now: _Pages, content: _Content, urls: set[str]) -> bool:
         first |= now.links(url)
     now.look_up(first)
     first = {url for url in first if now.key_at(url) is not None}
-    first_fresh = [url for url in first if now.key_at(url) in now.fresh]
-    first_kept = [
-        key for url in first if (key := now.key_at(url)) and key not in now.fresh
-    ]
-    grown: set[str] = set()  # reached from the pages rendered now
+    fresh_links = frozenset().union(
+        *(now.links(url) for url in first if now.key_at(url) in now.fresh)
+    )
+    linked_from_kept = previous.linked_from(
+        [key for url in first if (key := now.key_at(url)) and key not in now.fresh]
+    )
 
     def sure(url: str) -> bool:
-        return (
-            url in first
-            or url in grown
-            or any(url in now.links(page) for page in first_fresh)
-            or previous.linking(url, first_kept)
-        )
+        return url in first or url in fresh_links or linked_from_kept(url)
 
-    todo = [url for url in urls if now.key_at(url) in now.fresh and sure(url)]
-    while todo:
-        for link in now.links(todo.pop()):
-            if link not in grown and now.key_at(link) is not None:
-                grown.add(link)
-                if link in urls:
-                    todo.append(link)
     for url in open_ends:
         if sure(url):
             continue

@@ -24,7 +24,7 @@ import hashlib
 import itertools
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ import orjson
 from flask import Flask
 
 from comms import cache
+from comms.errors import CommsError
 
 MANIFEST = ".comms-export.sqlite"
 # The JSON manifest of formats 1 to 4: its hashes spare the first export's writes.
@@ -64,6 +65,36 @@ CREATE INDEX page_linkset ON page (linkset);
 CREATE INDEX shows_page ON shows (page);
 CREATE INDEX owned_url ON owned (url, page);
 """
+
+
+class ManifestUnavailable(CommsError):
+    """The manifest's file cannot be read or written now (another export holds
+    it, the disk is full or failing, no permission): not damage to render
+    around."""
+
+    def __init__(self, path: Path, error: sqlite3.Error) -> None:
+        super().__init__(f"the export's manifest {path} cannot be used now: {error}")
+
+
+# SQLite's answers that say the file is out of reach now, not damaged.
+_UNAVAILABLE = (
+    "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN",
+    "SQLITE_PERM", "SQLITE_READONLY", "SQLITE_NOMEM", "SQLITE_INTERRUPT",
+)  # fmt: skip
+
+
+def damaged(error: BaseException) -> bool:
+    """Whether ``error``, raised reading a manifest, says that its file is damaged
+    (rather than busy or out of reach: see `unavailable`)."""
+    return isinstance(error, orjson.JSONDecodeError) or (
+        isinstance(error, sqlite3.DatabaseError) and not unavailable(error)
+    )
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says that the manifest's file is out of reach now."""
+    name = getattr(error, "sqlite_errorname", None) or ""
+    return isinstance(error, sqlite3.Error) and name.startswith(_UNAVAILABLE)
 
 
 @dataclass
@@ -104,6 +135,8 @@ class Manifest:
             meta = dict(db.execute("SELECT name, value FROM meta"))
             self.fingerprint = meta["fingerprint"]
             self.marks = orjson.loads(meta["marks"])
+            if not isinstance(self.marks, dict):
+                raise sqlite3.DatabaseError("the sources' marks are not a mapping")
             for number, links in db.execute("SELECT id, links FROM linkset"):
                 self.linksets[number] = frozenset(orjson.loads(links))
             self._stored = set(self.linksets)
@@ -230,24 +263,30 @@ class Manifest:
             )
         return found
 
-    def linking(self, url: str, keys: Iterable[str]) -> bool:
-        """Whether one of the pages at ``keys`` linked to ``url``."""
+    def linked_from(self, keys: Iterable[str]) -> Callable[[str], bool]:
+        """A test of whether one of the pages at ``keys`` linked to a path."""
         keys = list(keys)
-        sets = {number for number, links in self.linksets.items() if url in links}
-        if sets and any(
-            number in sets
-            for (number,) in self._each("SELECT linkset FROM page WHERE key IN", keys)
-        ):
-            return True
-        return any(
-            True
-            for _ in self._each(
-                "SELECT 1 FROM owned JOIN page ON page.id = owned.page"
-                " WHERE owned.url = ? AND page.key IN",
-                keys,
-                (url,),
+        links = frozenset().union(
+            *(
+                self.linkset(number)
+                for (number,) in self._each(
+                    "SELECT linkset FROM page WHERE key IN", keys
+                )
             )
         )
+
+        def linked(url: str) -> bool:
+            return url in links or any(
+                True
+                for _ in self._each(
+                    "SELECT 1 FROM owned JOIN page ON page.id = owned.page"
+                    " WHERE owned.url = ? AND page.key IN",
+                    keys,
+                    (url,),
+                )
+            )
+
+        return linked
 
     def pages(self) -> dict[str, Page]:
         """Every page, with its links (``shows`` left empty): for a walk of the site."""
@@ -344,6 +383,11 @@ class Manifest:
         self._links.clear()
         _drop_json(out)
 
+    def salvaged(self) -> Manifest:
+        """What can still be read of this manifest, found damaged (`salvage`)."""
+        db, self._db = self._db, None
+        return salvage(db) if db is not None else Manifest()
+
     def close(self) -> None:
         """Let go of the file."""
         if self._db is not None:
@@ -369,18 +413,16 @@ class Manifest:
 
 
 def read(out: Path) -> Manifest:
-    """The manifest in ``out`` (an empty one if missing, of another format or
-    damaged; with the files' hashes alone where those can be read)."""
+    """The manifest in ``out``: an empty one if missing; the files' keys or
+    hashes alone, as far as they can be read, if damaged or of another format."""
     path = out / MANIFEST
     if not path.exists():
         return Manifest(hashes_only=_json_hashes(out / _JSON))
     db: sqlite3.Connection | None = None
     try:
         db = sqlite3.connect(path)
-        page_size, pages = (
-            db.execute("PRAGMA page_size").fetchone()[0],
-            db.execute("PRAGMA page_count").fetchone()[0],
-        )
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
         if path.stat().st_size < page_size * pages:  # cut short
             raise sqlite3.DatabaseError("the manifest is shorter than it says")
         format_ = db.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
@@ -389,10 +431,26 @@ def read(out: Path) -> Manifest:
             db.close()
             return Manifest(hashes_only=hashes)
         return Manifest(db)
-    except (sqlite3.DatabaseError, KeyError, ValueError, TypeError):
-        if db is not None:
-            db.close()
-        return Manifest()
+    except (sqlite3.Error, KeyError, ValueError, TypeError) as error:
+        if isinstance(error, sqlite3.Error) and unavailable(error):
+            if db is not None:
+                db.close()
+            raise ManifestUnavailable(path, error) from error
+        return salvage(db) if db is not None else Manifest()
+
+
+def salvage(db: sqlite3.Connection) -> Manifest:
+    """What can still be read of a damaged manifest: its files' keys (so that the
+    export removes those it no longer writes), no hashes. ``db`` is closed."""
+    try:
+        keys = [key for (key,) in db.execute("SELECT key FROM page")]
+    except sqlite3.Error as error:
+        if unavailable(error):
+            raise
+        keys = []
+    finally:
+        db.close()
+    return Manifest(hashes_only=dict.fromkeys(keys, ""))
 
 
 def create(
@@ -410,6 +468,7 @@ def create(
     with contextlib.suppress(FileNotFoundError):
         building.unlink()
     db = sqlite3.connect(building)
+    built = False
     try:
         # A file no one reads until it is renamed: no journal, no waiting for
         # the disk (as the pages themselves, see cache.write_atomic).
@@ -445,9 +504,14 @@ def create(
                 },
             )  # fmt: skip
         db.executescript(_INDEXES)
+        db.close()
+        os.replace(building, path)
+        built = True
     finally:
         db.close()
-    os.replace(building, path)
+        if not built:
+            with contextlib.suppress(OSError):
+                building.unlink()
     _drop_json(out)
 
 
