@@ -19,9 +19,13 @@
    (built once into ``--keep DIR`` and reused by later runs), a full export, one
    publish (a new item on a topic and in a region the catalogue has), and the
    timed incremental export (goal < 2 s), with the files it rendered and wrote.
+   ``--database postgresql``: the catalogue in PostgreSQL instead
+   (COMMS_BENCH_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test,
+   in a schema of its own, dropped after; built again on every run).
 
     .venv/bin/python bench/export_vs_hugo.py [--items 10000] [--workers 2]
     .venv/bin/python bench/export_vs_hugo.py --incremental 100000 --keep /tmp/x
+    .venv/bin/python bench/export_vs_hugo.py --skip-hugo --database postgresql
 """
 
 from __future__ import annotations
@@ -43,12 +47,14 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
 from bench._common import (  # noqa: E402
+    DEFAULT_PG_URL,
     KINDS,
     REGIONS,
     REPO,
     TAGS,
     fill_catalogue,
     machine,
+    pg_schema,
 )
 from comms import create_app  # noqa: E402
 from comms.config import Settings  # noqa: E402
@@ -172,20 +178,27 @@ def compare_with_hugo(items: int, workers: int) -> None:
         )
 
 
-def incremental(items: int, workers: int, keep: Path) -> None:
-    """Time the incremental export after one publish at ``items`` items."""
+def incremental(
+    items: int, workers: int, keep: Path, database_url: str | None = None
+) -> None:
+    """Time the incremental export after one publish at ``items`` items (in
+    SQLite under ``keep``, or at ``database_url``)."""
     keep.mkdir(parents=True, exist_ok=True)
     database = keep / f"catalogue-{items}.sqlite3"
-    fresh = not database.exists()
-    app = bench_app(keep, f"sqlite:///{database}")
+    fresh = database_url is not None or not database.exists()
+    app = bench_app(keep, database_url or f"sqlite:///{database}")
     engine = app.extensions["comms"].engine
     if fresh:
         started = time.perf_counter()
         fill_catalogue(engine, items)
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        postgres = engine.dialect.name == "postgresql"
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM ANALYZE" if postgres else "ANALYZE")
+            )
         print(f"built {items:,} items in {time.perf_counter() - started:.0f} s")
-    out = keep / f"site-{items}"
+    print(f"catalogue in {engine.dialect.name}")
+    out = keep / f"site-{items}-{engine.dialect.name}"
     started = time.perf_counter()
     report = export_site(app, out, workers=workers)
     print(
@@ -242,6 +255,9 @@ def main() -> None:
     parser.add_argument("--incremental", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, default=None)
     parser.add_argument("--skip-hugo", action="store_true")
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgresql"], default="sqlite"
+    )
     args = parser.parse_args()
     if shutil.which("hugo") is None:
         sys.exit("hugo is not installed (Debian: apt-get install hugo)")
@@ -257,7 +273,13 @@ def main() -> None:
         compare_with_hugo(args.items, args.workers)
     if args.incremental:
         with tempfile.TemporaryDirectory() as tmp:
-            incremental(args.incremental, args.workers, args.keep or Path(tmp))
+            keep = args.keep or Path(tmp)
+            if args.database == "sqlite":
+                incremental(args.incremental, args.workers, keep)
+            else:
+                base = os.environ.get("COMMS_BENCH_DATABASE_URL", DEFAULT_PG_URL)
+                with pg_schema(base, "bench_export_incremental") as url:
+                    incremental(args.incremental, args.workers, keep, url)
 
 
 if __name__ == "__main__":
