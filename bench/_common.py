@@ -149,7 +149,14 @@ def build_catalogue(database_url: str, instance: Path, items: int) -> None:
     engine = app.extensions["comms"].engine
     init_db(engine)
     fill_catalogue(engine, items)
-    postgres = database_url.startswith("postgresql")
+    settle(engine)
+    engine.dispose()
+
+
+def settle(engine: Engine) -> None:
+    """After `fill_catalogue`: on PostgreSQL the item ids' sequence moved past
+    the ids it gave; the tables analysed."""
+    postgres = engine.dialect.name == "postgresql"
     if postgres:
         with engine.begin() as conn:
             conn.execute(
@@ -160,7 +167,6 @@ def build_catalogue(database_url: str, instance: Path, items: int) -> None:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(
             text("VACUUM ANALYZE" if postgres else "ANALYZE")
         )
-    engine.dispose()
 
 
 @contextmanager

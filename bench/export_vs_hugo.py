@@ -55,6 +55,7 @@ from bench._common import (  # noqa: E402
     fill_catalogue,
     machine,
     pg_schema,
+    settle,
 )
 from comms import create_app  # noqa: E402
 from comms.config import Settings  # noqa: E402
@@ -191,11 +192,7 @@ def incremental(
     if fresh:
         started = time.perf_counter()
         fill_catalogue(engine, items)
-        postgres = engine.dialect.name == "postgresql"
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM ANALYZE" if postgres else "ANALYZE")
-            )
+        settle(engine)
         print(f"built {items:,} items in {time.perf_counter() - started:.0f} s")
     print(f"catalogue in {engine.dialect.name}")
     out = keep / f"site-{items}-{engine.dialect.name}"
