@@ -315,10 +315,43 @@ def test_a_manifest_another_export_holds_stops_the_export_with_a_message(
     with closing(sqlite3.connect(exported / MANIFEST, isolation_level=None)) as other:
         other.execute("BEGIN EXCLUSIVE")
         result = runner.invoke(args=["static", "export", str(exported)])
+        assert result.exit_code == 1, result.output
+        assert "cannot be used now: database is locked" in result.output
+        assert "--full builds a new one" in result.output
+        assert _mtimes(exported) == times
+        # one that stays out of reach: --full renders everything and replaces it
+        result = runner.invoke(args=["static", "export", str(exported), "--full"])
+        assert result.exit_code == 0, result.output
         other.execute("ROLLBACK")
-    assert result.exit_code == 1, result.output
-    assert "cannot be used now: database is locked" in result.output
-    assert _mtimes(exported) == times
+    assert runner.invoke(args=["static", "export", str(exported)]).exit_code == 0
+    assert mf.dump(exported)["meta"]["format"] == str(FORMAT)
+
+
+def test_a_manifest_found_damaged_late_leaves_no_file_behind(
+    app, session, exported, tmp_path, monkeypatch
+) -> None:
+    """Damage found late, after the pages a change shows on were written (here
+    when the walk of every page reads them all): the export renders everything
+    again, and removes what it had written meanwhile that no page is now (an
+    item renamed and archived: its page under the new address answers, but no
+    link leads to it)."""
+    item = _item(session, "launch")
+    item.slug, item.status = "launch-renamed", "archived"
+    session.commit()
+    pages = mf.Manifest.pages
+    calls: list[int] = []
+
+    def damaged_once(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        return pages(self)
+
+    monkeypatch.setattr(mf.Manifest, "pages", damaged_once)
+    report = export_site(app, exported)
+    assert not report.incremental and calls == [1]
+    export_site(app, tmp_path / "full", full=True)
+    assert _tree(exported) == _tree(tmp_path / "full")
 
 
 def test_cli_full_option_renders_every_page(runner, exported) -> None:

@@ -188,11 +188,13 @@ def _short(text: str) -> str:
 class _Writer:
     """Writes files whose hash changed and keeps the counts."""
 
-    def __init__(self, out: Path, previous: mf.Manifest) -> None:
+    def __init__(
+        self, out: Path, previous: mf.Manifest, keys: set[str] | None = None
+    ) -> None:
         self.out = out
         self.previous = previous
         self.written = self.unchanged = self.skipped = self.removed = 0
-        self.keys: set[str] = set()
+        self.keys: set[str] = set() if keys is None else keys  # the files written
 
     def put(self, key: str, body: bytes) -> str:
         """Write ``body`` at ``key`` unless the same bytes are there; its hash."""
@@ -248,7 +250,13 @@ def _export(
 ) -> ExportReport:
     out.mkdir(parents=True, exist_ok=True)
     _keep_compiled_templates(app)
-    previous = mf.read(out)
+    try:
+        previous = mf.read(out)
+    except mf.ManifestUnavailable:
+        if not full:
+            raise
+        previous = mf.Manifest()  # --full builds a new one in its place
+    written: set[str] = set()  # files an export after a change wrote
     try:
         with _bulk():
             fingerprint = mf.fingerprint(app)
@@ -259,13 +267,17 @@ def _export(
             if follows:
                 with _bulk():
                     content = _Content(app, previous)
-                return _incremental(app, out, previous, content, progress, workers)
+                return _incremental(
+                    app, out, previous, content, progress, workers, written
+                )
             previous.load_digests()
         except (sqlite3.Error, ValueError) as error:
             if not mf.damaged(error):
                 raise
-            # damaged past the first pages read: render everything again
+            # damaged past the first pages read: render everything again, and
+            # remove what the export after a change wrote that no page is now
             previous = previous.salvaged()
+            previous.hashes_only.update(dict.fromkeys(written - previous.keys(), ""))
         with _bulk():
             content = _Content(app)
         return _everything(app, out, previous, content, fingerprint, progress, workers)
@@ -477,7 +489,10 @@ def _incremental(
     content: _Content,
     progress: Callable[[str], None] | None,
     workers: int,
+    written: set[str],
 ) -> ExportReport:
+    """Render the pages that can show a change (``written``: the keys of the
+    files written, kept up to date as they are)."""
     with _bulk():
         compared = content.compared()
         changed, moved = _changed(previous.records(compared), content.hashed, compared)
@@ -493,7 +508,7 @@ def _incremental(
         for url in targets:
             if (key := now.old_key(url)) is not None:
                 now.drop(key)
-    writer = _Writer(out, previous)
+    writer = _Writer(out, previous, written)
     done: set[str] = set()
 
     def known(url: str) -> bool:
@@ -528,10 +543,10 @@ def _incremental(
         previous.save(
             out, now.fresh, now.dropped, content.fresh(), content.gone, content.marks()
         )
-    written = sum(1 for key in writer.keys if key in now.fresh)
+    kept = sum(1 for key in writer.keys if key in now.fresh)
     return ExportReport(
-        written,
-        now.count() - written,
+        kept,
+        now.count() - kept,
         writer.removed,
         writer.skipped,
         len(done),

@@ -75,7 +75,10 @@ class ManifestUnavailable(CommsError):
     around."""
 
     def __init__(self, path: Path, error: sqlite3.Error) -> None:
-        super().__init__(f"the export's manifest {path} cannot be used now: {error}")
+        super().__init__(
+            f"the export's manifest {path} cannot be used now: {error} (another"
+            " export may hold it; if it stays so, --full builds a new one)"
+        )
 
 
 # SQLite's answers that say the file is out of reach now, not damaged.
