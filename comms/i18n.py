@@ -17,6 +17,7 @@ import flask_babel
 from babel import dates as babel_dates
 from flask import Flask, g, has_app_context, has_request_context
 from flask_babel import gettext
+from markupsafe import Markup
 
 from comms.messages import N_
 
@@ -157,6 +158,13 @@ def _translations() -> Any:
     if locale is not None:
         state.comms_translations = (locale, translations)
     return translations
+
+
+def gettext_markup(text: str) -> Markup:
+    """``{{ _(text) }}`` of a template, from Python: the translation, taken as the
+    site's own HTML and read as a format string (``%%`` is ``%``), as Jinja's
+    newstyle gettext does."""
+    return Markup(_translations().ugettext(text)) % {}  # noqa: S704
 
 
 def init_app(app: Flask) -> None:

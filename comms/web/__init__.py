@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from comms.context import comms_state
 from comms.errors import BadRequest
 from comms.messages import N_
-from comms.web import assets, chrome, filters, templates, theme, urls, views
+from comms.web import assets, chrome, filters, kind_parts, templates, theme, urls, views
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
 
@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
     urls.init_app(app)
     templates.init_app(app)
     chrome.init_app(app)
+    kind_parts.init_app(app)
     app.after_request(remember_language)
     app.after_request(vary_on_language)
     app.before_request(refuse_control_characters)

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, render_template_string
+from flask import Flask, render_template_string, url_for
 from jinja2 import ChoiceLoader, DictLoader, TemplateNotFound
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from comms.i18n import format_date
+from comms.seo import item_path
 from comms.storage import MediaStore
 from tests.conftest import REPO
 from tests.web.helpers import make, page_url, text
@@ -156,3 +157,55 @@ def test_an_edited_header_shows_at_once_while_templates_reload(
     app.jinja_env.cache = {}  # as when the file's time changes
     page = text(client.get("/privacy/"))
     assert ">Jump to the text<" in page and ">Skip to content<" not in page
+
+
+@pytest.mark.parametrize("script_root", ["", "/news"])
+def test_item_paths_are_the_ones_the_url_map_builds(
+    app: Flask, script_root: str
+) -> None:
+    slugs = ["plain", "ümlaut-straße", "a b", "50%-off", "x:y@z", "quote'd", "%00"]
+    # Built once per script root and kind, then filled in: never another's root.
+    for root in (script_root, "/other", script_root):
+        environ = {"SCRIPT_NAME": root}
+        with app.test_request_context("/", environ_overrides=environ):
+            for plural in ("reports", "videos"):
+                for slug in slugs:
+                    expected = url_for("catalogue.item", plural=plural, slug=slug)
+                    assert item_path(plural, slug) == expected
+                    assert expected.startswith(f"{root}/{plural}/")
+
+
+def test_a_kinds_label_shows_its_partial_with_the_items_fields_escaped(
+    client: Any, session: Session, store: MediaStore
+) -> None:
+    report = make(session, store, "report", report_type="Deliverable <D1.2>")
+    press = make(session, store, "press_release", title="Plain news")
+    session.commit()
+    page = text(client.get(page_url(report)))
+    label = '<p class="card-kind">Report · Deliverable &lt;D1.2&gt;</p>'
+    assert label in page
+    assert '<p class="card-kind">Press release</p>' in text(client.get(page_url(press)))
+
+
+def test_a_kind_partial_added_while_templates_reload_shows_at_once(
+    app: Flask, client: Any, session: Session, store: MediaStore
+) -> None:
+    """In debug mode a kind's new partial (here a press release's label and icon)
+    is used on the next page: what a kind lacks is not kept either."""
+    app.jinja_env.auto_reload = True
+    press = make(session, store, "press_release", title="Plain news")
+    session.commit()
+    before = text(client.get("/"))
+    assert '<p class="card-kind">Press release</p>' in before
+    assert "M1 1h22" not in before
+    parts = {
+        "kinds/press_release/_label.html": " · Official",
+        "kinds/press_release/_icon.html": '<path d="M1 1h22"/>',
+    }
+    app.jinja_loader = ChoiceLoader([DictLoader(parts), app.jinja_loader])
+    app.jinja_env.cache = {}
+    after = text(client.get(page_url(press)))
+    assert '<p class="card-kind">Press release · Official</p>' in after
+    listing = text(client.get("/press-releases/"))
+    assert '<p class="card-kind">Press release · Official</p>' in listing
+    assert '<path d="M1 1h22"/></svg>' in listing  # the card's placeholder icon
