@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from markupsafe import Markup
+from werkzeug.routing import Map, UnicodeConverter
 
 from comms import citations, kinds
 from comms.catalogue import images
@@ -325,10 +326,30 @@ def page_alternates() -> list[Alternate]:
     return path_alternates(request.path, _page_number())
 
 
+# The paths of item pages, per script root and kind: "/press-releases/\0/".
+ITEM_PATHS = "comms.item_paths"
+# What a slug's place in a path is built with, then replaced: url_for quotes it.
+_SLOT, _QUOTED_SLOT = "\0", "%00"
+_quote_segment = UnicodeConverter(Map()).to_url
+
+
+def item_path(plural: str, slug: str) -> str:
+    """``url_for("catalogue.item", plural=plural, slug=slug)``: the kind's path is
+    built once per script root with a placeholder, and the slug, quoted as the URL
+    map quotes a path segment, takes its place (a page links to a dozen items)."""
+    if not has_request_context():
+        return url_for("catalogue.item", plural=plural, slug=slug)
+    paths: dict[tuple[str, str], str] = current_app.extensions[ITEM_PATHS]
+    key = (request.script_root, plural)
+    pattern = paths.get(key)
+    if pattern is None:
+        pattern = paths[key] = url_for("catalogue.item", plural=plural, slug=_SLOT)
+    return pattern.replace(_QUOTED_SLOT, _quote_segment(slug))
+
+
 def item_version_url(item: Item) -> str:
     """The absolute URL of one language version of an item."""
-    path = url_for("catalogue.item", plural=item.plural, slug=item.slug)
-    return version_url(path, item.language)
+    return version_url(item_path(item.plural, item.slug), item.language)
 
 
 @dataclass(frozen=True)
@@ -345,19 +366,12 @@ class SitemapUrl:
 def sitemap_urls(entries: Iterable[SitemapEntry]) -> Iterator[SitemapUrl]:
     """The sitemap's item URLs: the same addresses and alternates as each item
     page's canonical and hreflang links (``item_version_url``,
-    ``item_alternates``), with one ``url_for`` per kind, not per URL, and each
+    ``item_alternates``), with one ``url_for`` per kind (``item_path``), and each
     translation group's alternates once."""
     default = _site().default_language
-    quote = current_app.url_map.converters["default"](current_app.url_map).to_url
-    paths: dict[str, str] = {}
 
     def url(kind: str, slug: str, language: str) -> str:
-        path = paths.get(kind)
-        if path is None:  # the placeholder comes back quoted: %00
-            path = paths[kind] = url_for(
-                "catalogue.item", plural=KIND_PLURALS[kind], slug="\0"
-            )
-        return version_url(path.replace("%00", quote(slug)), language)
+        return version_url(item_path(KIND_PLURALS[kind], slug), language)
 
     groups: dict[int, list[Alternate]] = {}
     for entry in entries:
@@ -397,7 +411,7 @@ def issue_alternates(versions: Sequence[Newsletter]) -> list[Alternate]:
 
 def item_absolute_url(item: Item) -> str:
     """An item's absolute URL."""
-    return _site_url() + url_for("catalogue.item", plural=item.plural, slug=item.slug)
+    return _site_url() + item_path(item.plural, item.slug)
 
 
 def _file_urls(item: Item) -> list[str]:
@@ -448,6 +462,7 @@ def og_locale(language: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Expose the JSON-LD, canonical URL and citation helpers to templates."""
+    app.extensions[ITEM_PATHS] = {}
     app.add_template_global(ld_json)
     app.add_template_filter(og_locale)
     app.add_template_global(canonical_url)

@@ -19,6 +19,7 @@ from comms.i18n import (
     format_span,
 )
 from comms.links import shown_url
+from comms.seo import item_path
 from comms.text import duration_seconds
 from comms.zones import shown_zone
 
@@ -68,7 +69,9 @@ def event_when(item: Any) -> str:
 
 def item_url(item: Any, **params: Any) -> str:
     """The public URL of an item."""
-    return url_for("catalogue.item", plural=item.plural, slug=item.slug, **params)
+    if params:  # a query string (?lang=)
+        return url_for("catalogue.item", plural=item.plural, slug=item.slug, **params)
+    return item_path(item.plural, item.slug)
 
 
 def page_url(number: int) -> str:
