@@ -328,6 +328,7 @@ def page_alternates() -> list[Alternate]:
 
 # The paths of item pages, per script root and kind: "/press-releases/\0/".
 ITEM_PATHS = "comms.item_paths"
+ITEM_PATHS_LIMIT = 1_000
 # What a slug's place in a path is built with, then replaced: url_for quotes it.
 _SLOT, _QUOTED_SLOT = "\0", "%00"
 _quote_segment = UnicodeConverter(Map()).to_url
@@ -343,8 +344,12 @@ def item_path(plural: str, slug: str) -> str:
     key = (request.script_root, plural)
     pattern = paths.get(key)
     if pattern is None:
-        pattern = paths[key] = url_for("catalogue.item", plural=plural, slug=_SLOT)
-    return pattern.replace(_QUOTED_SLOT, _quote_segment(slug))
+        pattern = url_for("catalogue.item", plural=plural, slug=_SLOT)
+        if len(paths) < ITEM_PATHS_LIMIT:  # script roots come from the request
+            paths[key] = pattern
+    # The slug's place is the last: a script root is not quoted, and may hold %00.
+    head, _slot, tail = pattern.rpartition(_QUOTED_SLOT)
+    return head + _quote_segment(slug) + tail
 
 
 def item_version_url(item: Item) -> str:

@@ -1,10 +1,11 @@
 """Template loading that remembers which templates the app does not have.
 
-A kind's partials are optional (``{% include kind.template('head') ignore
-missing %}``): an item page asks for about seven that do not exist, and Flask's
-loader looks for each in the app's folder and every blueprint's, on every page,
-before saying so. The answer does not change while the app runs, so it is kept
-(not while templates reload on change, as in debug mode).
+Some templates are optional (``{% include ... ignore missing %}``: the admin
+editor's kind partials; the public pages ask ``kind_partial``, see
+``comms/web/kind_parts.py``), and Flask's loader looks for a missing one in the
+app's folder and every blueprint's, each time, before saying so. The answer does
+not change while the app runs, so it is kept (not while templates reload on
+change, as in debug mode).
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ DANGEROUS_TAGS = {"script", "svg", "iframe", "object", "embed", "form", "input",
                   "meta", "math", "style", "base", "link"}  # fmt: skip
 
 
-# The site's own decorative icons (templates/_partials/_kind.html): an <svg> with
+# The site's own decorative icons (comms/web/kind_parts.py, and the report's
+# download icon in templates/_partials/_kind.html): an <svg> with
 # exactly these attributes; the sanitiser lets no <svg> of a body through at all.
 SITE_ICON = {"viewbox": "0 0 24 24", "aria-hidden": "true", "focusable": "false"}
 

@@ -159,7 +159,7 @@ def test_an_edited_header_shows_at_once_while_templates_reload(
     assert ">Jump to the text<" in page and ">Skip to content<" not in page
 
 
-@pytest.mark.parametrize("script_root", ["", "/news"])
+@pytest.mark.parametrize("script_root", ["", "/news", "/a%00b"])
 def test_item_paths_are_the_ones_the_url_map_builds(
     app: Flask, script_root: str
 ) -> None:
