@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from comms.cli import main
+from comms.db import MMAP_BYTES, make_engine
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -131,3 +132,18 @@ def test_console_script_against_an_unreachable_database_prints_no_traceback(tmp_
         line for line in result.stderr.strip().splitlines() if "cannot open" in line
     ]
     assert "127.0.0.1:1/x" in result.stderr
+
+
+def test_every_sqlite_connection_reads_the_file_through_memory_mapping(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'site.sqlite3'}")
+    try:
+        # Two connections at once: each is set up, not only the first.
+        with engine.connect() as first, engine.connect() as second:
+            for conn in (first, second):
+                settings = [
+                    conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                    for name in ("mmap_size", "journal_mode", "foreign_keys")
+                ]
+                assert settings == [MMAP_BYTES, "wal", 1]
+    finally:
+        engine.dispose()
